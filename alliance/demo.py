@@ -1,0 +1,180 @@
+"""Demo data for the embedded default and the browser tests: two organizations, each role, varied members."""
+
+from datetime import date
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from alliance.models import CompanyValue, Invitation, Membership, MembershipStatus, Organization, Role, User
+
+DEMO_PASSWORD = "alliance-demo"
+
+ORGANIZATIONS = [
+    {
+        "slug": "acme",
+        "name": "株式会社アクメ",
+        "mission": "挑戦し続ける事業家集団として、社会の「不」を事業で解き続ける。",
+        "vision": "会社と社員が互いに投資し合い、プロスポーツチームのように勝ち続ける組織になる。",
+        "checkpoint_interval_months": 3,
+        "hr_countersign": True,
+        "values": [
+            ("当事者であれ", "誰かがやるのを待たず、自分ごととして動く。"),
+            ("顧客の成功から考える", "判断に迷ったら、顧客にとっての成果を基準にする。"),
+            ("速さは価値", "完璧より先に、小さく早く試して学ぶ。"),
+            ("誠実であれ", "都合の悪い事実ほど早く、正直に共有する。"),
+            ("相互に投資する", "会社は成長の機会に、社員は成果と献身に投資する。"),
+            ("違いを力に", "異なる視点を歓迎し、議論で答えを磨く。"),
+            ("学び続ける", "昨日の自分を超えるために、学びに時間を使う。"),
+            ("やり切る", "約束した目標には最後まで責任を持つ。"),
+            ("仲間を称える", "成果も挑戦も、言葉にして認め合う。"),
+        ],
+        "people": {
+            "hr": ("人事 花子", "人事部長"),
+            "manager": ("上司 太郎", "開発部 マネージャー"),
+            "employee": ("社員 一郎", "エンジニア"),
+            "alumni": ("卒業 美咲", "元 プロダクトマネージャー"),
+        },
+        "extra": [
+            ("佐藤 健", "employee", "active", "エンジニア"),
+            ("鈴木 彩", "employee", "active", "デザイナー"),
+            ("高橋 翔", "employee", "active", "セールス"),
+            ("田中 結衣", "employee", "active", "マーケティング"),
+            ("伊藤 大輔", "manager", "active", "営業部 マネージャー"),
+            ("渡辺 真央", "employee", "active", "カスタマーサクセス"),
+            ("山本 蓮", "employee", "active", "データアナリスト"),
+            ("中村 さくら", "employee", "invited", "エンジニア"),
+            ("小林 陽斗", "employee", "invited", "セールス"),
+            ("加藤 美月", "employee", "alumni", "元 エンジニア"),
+            ("吉田 悠真", "manager", "alumni", "元 企画部 マネージャー"),
+            ("山田 葵", "hr", "active", "人事"),
+        ],
+    },
+    {
+        "slug": "globex",
+        "name": "グローベックス株式会社",
+        "mission": "テクノロジーで、働く人と組織の可能性をひらく。",
+        "vision": "一人ひとりが自分のキャリアの主役になれる社会をつくる。",
+        "checkpoint_interval_months": 3,
+        "hr_countersign": False,
+        "values": [
+            ("オープンに話す", "期待も懸念も、率直に言葉にする。"),
+            ("長期で考える", "目先の最適より、関係が続く選択をする。"),
+            ("成果で語る", "約束した成果で信頼を積み上げる。"),
+            ("越境する", "役割の枠を越えて、価値が生まれる場所に行く。"),
+            ("感謝を忘れない", "支えてくれた人に、辞めた後も礼を尽くす。"),
+        ],
+        "people": {
+            "hr": ("人事 次郎", "人事マネージャー"),
+            "manager": ("部長 恵子", "プロダクト部 部長"),
+            "employee": ("社員 健太", "プロダクトマネージャー"),
+            "alumni": ("卒業 直樹", "元 エンジニア"),
+        },
+        "extra": [
+            ("井上 愛", "employee", "active", "エンジニア"),
+            ("木村 拓海", "employee", "active", "エンジニア"),
+            ("林 美咲", "employee", "active", "デザイナー"),
+            ("清水 颯", "manager", "active", "開発部 マネージャー"),
+            ("山崎 凛", "employee", "active", "QA エンジニア"),
+            ("森 陸", "employee", "active", "セールス"),
+            ("池田 杏", "employee", "active", "広報"),
+            ("橋本 蒼", "employee", "invited", "エンジニア"),
+            ("阿部 花", "employee", "invited", "データサイエンティスト"),
+            ("石川 湊", "employee", "alumni", "元 セールス"),
+            ("前田 紬", "employee", "alumni", "元 デザイナー"),
+            ("藤田 樹", "hr", "active", "労務"),
+        ],
+    },
+]
+
+
+def _user(email: str, name: str) -> User:
+    user, created = User.objects.get_or_create(email=email, defaults={"name": name, "language": "ja"})
+    if created or not user.has_usable_password():
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def _member(org, user, *, role, status, job_title, manager=None, joined=None, left=None) -> Membership:
+    membership, _ = Membership.objects.update_or_create(
+        organization=org,
+        user=user,
+        defaults={
+            "role": role,
+            "status": status,
+            "job_title": job_title,
+            "manager": manager,
+            "joined_on": joined,
+            "left_on": left,
+        },
+    )
+    return membership
+
+
+def _pending_invitation(org, email, role, job_title, manager, hr) -> None:
+    if Invitation.objects.for_organization(org).pending().filter(email=email).exists():
+        return
+    _token, token_hash = Invitation.new_token()
+    Invitation.objects.create(
+        organization=org, email=email, role=role, job_title=job_title, manager=manager,
+        token_hash=token_hash, invited_by=hr.user, expires_at=Invitation.default_expiry(),
+    )
+
+
+@transaction.atomic
+def seed(*, stdout=None) -> list[Organization]:
+    """Create or refresh the demo data; running it again changes nothing and duplicates nothing."""
+    organizations = []
+    for spec in ORGANIZATIONS:
+        slug = spec["slug"]
+        org, _ = Organization.objects.update_or_create(
+            slug=slug,
+            defaults={
+                "name": spec["name"],
+                "mission": spec["mission"],
+                "vision": spec["vision"],
+                "checkpoint_interval_months": spec["checkpoint_interval_months"],
+                "hr_countersign": spec["hr_countersign"],
+            },
+        )
+        for position, (title, description) in enumerate(spec["values"], start=1):
+            CompanyValue.objects.update_or_create(
+                organization=org, position=position, defaults={"title": title, "description": description}
+            )
+        people = spec["people"]
+        hr = _member(
+            org, _user(f"hr@{slug}.example", people["hr"][0]),
+            role=Role.HR, status=MembershipStatus.ACTIVE, job_title=people["hr"][1], joined=date(2019, 4, 1),
+        )
+        manager = _member(
+            org, _user(f"manager@{slug}.example", people["manager"][0]),
+            role=Role.MANAGER, status=MembershipStatus.ACTIVE, job_title=people["manager"][1],
+            manager=hr, joined=date(2020, 4, 1),
+        )
+        _member(
+            org, _user(f"employee@{slug}.example", people["employee"][0]),
+            role=Role.EMPLOYEE, status=MembershipStatus.ACTIVE, job_title=people["employee"][1],
+            manager=manager, joined=date(2023, 4, 1),
+        )
+        _member(
+            org, _user(f"alumni@{slug}.example", people["alumni"][0]),
+            role=Role.EMPLOYEE, status=MembershipStatus.ALUMNI, job_title=people["alumni"][1],
+            manager=manager, joined=date(2018, 4, 1), left=date(2025, 3, 31),
+        )
+        for index, (name, role, status, job_title) in enumerate(spec["extra"], start=1):
+            left = date(2024, 9, 30) if status == MembershipStatus.ALUMNI else None
+            _member(
+                org, _user(f"member{index:02d}@{slug}.example", name),
+                role=role, status=status, job_title=job_title,
+                manager=None if role == Role.HR else manager,
+                joined=None if status == MembershipStatus.INVITED else date(2021, 4, 1), left=left,
+            )
+            if status == MembershipStatus.INVITED:
+                _pending_invitation(org, f"member{index:02d}@{slug}.example", role, job_title, manager, hr)
+        organizations.append(org)
+        if stdout:
+            stdout.write(f"  {org.name} (/{slug}/): {org.memberships.count()} members")
+    return organizations

@@ -1,0 +1,25 @@
+"""One function per message kind; subject, text and HTML bodies live in templates/emails/<kind>-*.{txt,html}."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def send(kind: str, *, to: str, context: dict, language: str | None = None) -> None:
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
+        text = render_to_string(f"emails/{kind}-body.txt", context)
+        html = render_to_string(f"emails/{kind}-body.html", context)
+    message = EmailMultiAlternatives(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, text, to=[to])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def invitation(*, invitation, accept_url: str, language: str | None = None) -> None:
+    send(
+        "invitation",
+        to=invitation.email,
+        context={"invitation": invitation, "organization": invitation.organization, "accept_url": accept_url},
+        language=language,
+    )

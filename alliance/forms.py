@@ -1,0 +1,78 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from alliance.models import Membership, Role, User
+from alliance.selectors import manager_choices
+
+
+class SignupNameForm(forms.Form):
+    """Extra field of allauth's sign-up form: the name colleagues see."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+
+    def signup(self, request, user):
+        user.name = self.cleaned_data["name"]
+        user.save(update_fields=["name"])
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "language"]
+        help_texts = {"language": _("Pages and e-mails use this language.")}
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError(_("Enter your name."))
+        return name
+
+
+class ManagerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.user.display_name} ({obj.get_role_display()})"
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.EMPLOYEE)
+    manager = ManagerChoiceField(
+        label=_("Manager"), queryset=Membership.objects.none(), required=False, empty_label=_("(none)")
+    )
+    job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = manager_choices(organization=organization)
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    manager = ManagerChoiceField(
+        label=_("Manager"), queryset=Membership.objects.none(), required=False, empty_label=_("(none)")
+    )
+    job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
+
+    def __init__(self, *args, organization, exclude_pk=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = manager_choices(organization=organization)
+        if exclude_pk:
+            qs = qs.exclude(pk=exclude_pk)
+        self.fields["manager"].queryset = qs
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices])
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    manager = ManagerChoiceField(
+        label=_("Manager"), queryset=Membership.objects.none(), required=False, empty_label=_("All managers")
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        from alliance.models import MembershipStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses")), *MembershipStatus.choices]
+        self.fields["manager"].queryset = manager_choices(organization=organization)

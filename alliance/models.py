@@ -1,0 +1,311 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """One login for one person, across every organization they belong to."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="ja"
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    def get_full_name(self):
+        return self.display_name
+
+    def get_short_name(self):
+        return self.display_name
+
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
+    _("Use 1 to 50 lowercase letters, digits and hyphens, starting and ending with a letter or digit."),
+)
+
+# Slugs that would shadow the project's own top-level URLs (alliance.urls).
+RESERVED_SLUGS = frozenset(
+    {"accounts", "admin", "static", "media", "healthz", "verify", "i18n", "orgs", "profile", "api"}
+)
+
+
+class Organization(models.Model):
+    """A tenant: one company practising the alliance model."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("URL name"), max_length=50, unique=True, validators=[slug_validator])
+    mission = models.TextField(_("mission"), blank=True)
+    vision = models.TextField(_("vision"), blank=True)
+    checkpoint_interval_months = models.PositiveSmallIntegerField(
+        _("checkpoint interval (months)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    hr_countersign = models.BooleanField(
+        _("HR countersigns agreements"),
+        default=False,
+        help_text=_("When on, an agreement is signed only after HR signs it too."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError({"slug": _("This URL name is reserved. Choose another.")})
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_organization(self, organization):
+        return self.filter(organization=organization)
+
+
+class TenantModel(models.Model):
+    """Base of every tenant-owned row: `organization` is the isolation key and the first index column."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class CompanyValue(TenantModel):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="values", verbose_name=_("organization")
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["organization", "position", "id"]
+        verbose_name = _("company value")
+        verbose_name_plural = _("company values")
+
+    def __str__(self):
+        return self.title
+
+
+class Role(models.TextChoices):
+    EMPLOYEE = "employee", _("Employee")
+    MANAGER = "manager", _("Manager")
+    HR = "hr", _("HR")
+
+
+class MembershipStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ACTIVE = "active", _("Active")
+    ALUMNI = "alumni", _("Alumni")
+
+
+class Membership(TenantModel):
+    """A person's role and status in one organization."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("organization")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.EMPLOYEE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE
+    )
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    manager = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("manager"),
+    )
+    joined_on = models.DateField(_("joined"), null=True, blank=True)
+    left_on = models.DateField(_("left"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "user__name", "user__email"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="membership_one_per_user_and_org"),
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True)
+                | models.Q(joined_on__isnull=True)
+                | models.Q(left_on__gte=models.F("joined_on")),
+                name="membership_left_after_joined",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "status", "role"], name="membership_org_status_role")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organization}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MembershipStatus.ACTIVE
+
+    @property
+    def is_alumni(self) -> bool:
+        return self.status == MembershipStatus.ALUMNI
+
+    def has_capability(self, capability: str) -> bool:
+        from alliance.permissions import membership_has
+
+        return membership_has(self, capability)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(TenantQuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(TenantModel):
+    """An e-mailed link that turns its holder into an active member; only the token's hash is stored."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("organization")
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.EMPLOYEE)
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    manager = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("manager"),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True, editable=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    # Set by alliance.tasks.send_invitation_email under a row lock, so a retried task never mails twice.
+    email_sent_at = models.DateTimeField(_("e-mail sent"), null=True, blank=True, editable=False)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [models.Index(fields=["organization", "email"], name="invitation_org_email")]
+
+    def __str__(self):
+        return f"{self.email} → {self.organization}"
+
+    @staticmethod
+    def new_token() -> tuple[str, str]:
+        token = secrets.token_urlsafe(32)
+        return token, _hash_token(token)
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return _hash_token(token)
+
+    @staticmethod
+    def default_expiry():
+        return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.is_expired:
+            return "expired"
+        return "pending"
+
+    def get_state_display(self) -> str:
+        return {
+            "accepted": _("Accepted"),
+            "revoked": _("Revoked"),
+            "expired": _("Expired"),
+            "pending": _("Pending"),
+        }[self.state]

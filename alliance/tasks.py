@@ -1,0 +1,35 @@
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from alliance import emails
+from alliance.models import Invitation, User
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=60)
+def send_invitation_email(self, invitation_id: int, token: str) -> bool:
+    """Mail the invitation link once; a retry or a duplicate delivery finds `email_sent_at` set and stops."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("organization")
+            .filter(pk=invitation_id, email_sent_at__isnull=True, revoked_at__isnull=True)
+            .first()
+        )
+        if invitation is None:
+            return False
+        existing = User.objects.filter(email__iexact=invitation.email).only("language").first()
+        accept_url = settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[token])
+        try:
+            emails.invitation(
+                invitation=invitation,
+                accept_url=accept_url,
+                language=existing.language if existing else None,
+            )
+        except OSError as exc:  # SMTP down: the row stays unsent and the task tries again later.
+            raise self.retry(exc=exc) from exc
+        invitation.email_sent_at = timezone.now()
+        invitation.save(update_fields=["email_sent_at"])
+    return True

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from alliance import views
+
+# Top-level names here are reserved as organization slugs (alliance.models.RESERVED_SLUGS).
+org_patterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("members/", views.MemberListView.as_view(), name="members"),
+    path("members/invite/", views.InviteView.as_view(), name="member_invite"),
+    path("members/<int:pk>/", views.MemberEditView.as_view(), name="member_edit"),
+    path("invitations/<int:pk>/revoke/", views.InvitationRevokeView.as_view(), name="invitation_revoke"),
+]
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("orgs/", views.OrganizationChooserView.as_view(), name="organization_chooser"),
+    path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
+    path("<slug:org_slug>/", include(org_patterns)),
+]

@@ -1,0 +1,275 @@
+import json
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_GET
+from django.views.generic import FormView, TemplateView
+
+from alliance import selectors, services
+from alliance.forms import InvitationForm, MemberFilterForm, MembershipForm, ProfileForm
+from alliance.models import Invitation
+from alliance.permissions import (
+    MANAGE_MEMBERS,
+    VIEW_DASHBOARD,
+    VIEW_MEMBERS,
+    VIEW_ORG_STATISTICS,
+    VIEW_REPORTS,
+    access_membership,
+    membership_has,
+    require,
+)
+
+MEMBERS_PER_PAGE = 25
+
+
+class TenantView(View):
+    """Base of every `/<org_slug>/` view: TenantMiddleware has resolved the tenant; this checks the capability."""
+
+    required_capability: str = VIEW_DASHBOARD
+
+    def dispatch(self, request, *args, **kwargs):
+        require(request.membership, self.required_capability)
+        self.organization = request.organization
+        self.membership = request.membership
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _apply_form_errors(form, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@require_GET
+def landing(request):
+    """`/`: a signed-in member goes to their organization (or chooses one); everyone else sees the product."""
+    if request.user.is_authenticated:
+        memberships = list(selectors.memberships_of_user(user=request.user))
+        if len(memberships) == 1:
+            return redirect("dashboard", org_slug=memberships[0].organization.slug)
+        return redirect("organization_chooser")
+    return render(request, "alliance/landing.html")
+
+
+class OrganizationChooserView(LoginRequiredMixin, TemplateView):
+    template_name = "alliance/chooser.html"
+
+
+class ProfileView(LoginRequiredMixin, FormView):
+    template_name = "alliance/profile.html"
+    form_class = ProfileForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.request.user}
+
+    def form_valid(self, form):
+        user = form.save()
+        messages.success(self.request, _("Your profile was saved."))
+        response = HttpResponseRedirect(reverse("profile"))
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        return response
+
+
+def set_language(request):
+    """Switch the page language; a signed-in user's choice also becomes their preference (and e-mail language)."""
+    if request.method != "POST":
+        return redirect("landing")
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", max_age=365 * 24 * 3600)
+        if request.user.is_authenticated and request.user.language != language:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+    return response
+
+
+@require_GET
+def healthz(request):
+    checks, failed = {}, []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        checks["database"] = "error"
+        failed.append("database")
+    if settings.CELERY_BROKER_URL:
+        from alliance.celery import app
+
+        try:
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            checks["broker"] = "ok"
+        except Exception:
+            checks["broker"] = "error"
+            failed.append("broker")
+    body = {"status": "error" if failed else "ok", "checks": checks}
+    if failed:
+        body["failed"] = failed
+    return HttpResponse(json.dumps(body), status=503 if failed else 200, content_type="application/json")
+
+
+class InvitationAcceptView(View):
+    """The link from the invitation e-mail; it lives outside `/<org_slug>/` since its holder is no member yet."""
+
+    template_name = "alliance/invitation_accept.html"
+
+    def get(self, request, token):
+        try:
+            invitation = services.invitation_by_token(token)
+        except services.InvitationError as error:
+            return render(request, self.template_name, {"error": str(error)}, status=410)
+        if not request.user.is_authenticated:
+            # The address the link was mailed to is proven: signing up with it needs no second verification.
+            get_adapter(request).stash_verified_email(request, invitation.email)
+        return render(request, self.template_name, {"invitation": invitation, "token": token})
+
+    def post(self, request, token):
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except services.InvitationError as error:
+            return render(request, self.template_name, {"error": str(error)}, status=410)
+        messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organization.name})
+        return redirect("dashboard", org_slug=membership.organization.slug)
+
+
+class DashboardView(TenantView, TemplateView):
+    template_name = "alliance/dashboard.html"
+    required_capability = "view_alumni_pages"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["values"] = list(self.organization.values.all())
+        if membership_has(self.membership, VIEW_REPORTS):
+            ctx["reports"] = list(selectors.reports_of(membership=self.membership))
+        if membership_has(self.membership, VIEW_ORG_STATISTICS):
+            ctx["counts"] = selectors.organization_counts(organization=self.organization)
+        ctx["cards"] = dashboard_cards(self.request, self.membership)
+        return ctx
+
+
+def dashboard_cards(request, membership):
+    """Cards that the lifecycle apps add to the dashboard; each app registers a function in DASHBOARD_CARDS."""
+    from alliance.dashboard import collect_cards
+
+    return collect_cards(request=request, membership=membership)
+
+
+class MemberListView(TenantView, TemplateView):
+    template_name = "alliance/members.html"
+    required_capability = VIEW_MEMBERS
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        form = MemberFilterForm(self.request.GET or None, organization=self.organization)
+        filters = form.cleaned_data if form.is_valid() else {}
+        qs = selectors.member_list(
+            organization=self.organization,
+            query=filters.get("q", ""),
+            role=filters.get("role", ""),
+            status=filters.get("status", ""),
+            manager_id=filters["manager"].pk if filters.get("manager") else None,
+        )
+        page = Paginator(qs, MEMBERS_PER_PAGE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        ctx.update(
+            filter_form=form,
+            page=page,
+            filtered=any(filters.values()),
+            querystring=query.urlencode(),
+            invitations=selectors.pending_invitations(organization=self.organization)[:50],
+        )
+        return ctx
+
+
+class InviteView(TenantView, FormView):
+    template_name = "alliance/invite.html"
+    form_class = InvitationForm
+    required_capability = MANAGE_MEMBERS
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "organization": self.organization}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(invitation_days=settings.INVITATION_VALID_DAYS, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            invitation, _token = services.invitation_create(
+                organization=self.organization, invited_by=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("An invitation was sent to %(email)s.") % {"email": invitation.email})
+        return redirect("members", org_slug=self.organization.slug)
+
+
+class MemberEditView(TenantView, FormView):
+    template_name = "alliance/member_edit.html"
+    form_class = MembershipForm
+    required_capability = MANAGE_MEMBERS
+
+    def dispatch(self, request, *args, **kwargs):
+        require(request.membership, self.required_capability)
+        self.target = access_membership(membership=request.membership, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"role": self.target.role, "manager": self.target.manager, "job_title": self.target.job_title}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "organization": self.organization, "exclude_pk": self.target.pk}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(target=self.target, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.membership_update(membership=self.target, actor=self.membership, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(name)s was updated.") % {"name": self.target.user.display_name})
+        return redirect("members", org_slug=self.organization.slug)
+
+
+class InvitationRevokeView(TenantView, TemplateView):
+    """GET asks for confirmation; POST withdraws the invitation (the row is kept, its link stops working)."""
+
+    template_name = "alliance/invitation_revoke.html"
+    required_capability = MANAGE_MEMBERS
+
+    def get_invitation(self):
+        invitation = (
+            Invitation.objects.for_organization(self.organization).pending().filter(pk=self.kwargs["pk"]).first()
+        )
+        if invitation is None:
+            raise Http404
+        return invitation
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(invitation=self.get_invitation(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        invitation = self.get_invitation()
+        services.invitation_revoke(invitation=invitation)
+        messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
+        return redirect("members", org_slug=self.organization.slug)

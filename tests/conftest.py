@@ -1,0 +1,91 @@
+"""Shared personas: the demo data of two organizations, seeded once per test session.
+
+In acme: `hr`, `manager`, `employee` (reports to manager), `alumni`, `other_manager`; in globex: `outsider`.
+Each test runs in a transaction over that data; browser tests (transactional) seed their own copy.
+"""
+
+import pytest
+from django.test import Client
+
+from alliance import demo
+from alliance.models import Membership, Role
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_runs_tasks_in_process():
+    """Tasks run eagerly in tests even where CI configures the real Redis broker (no worker runs there)."""
+    from alliance.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        demo.seed()
+
+
+def _membership(email: str, slug: str = "acme") -> Membership:
+    return Membership.objects.select_related("user", "organization").get(
+        user__email=email, organization__slug=slug
+    )
+
+
+@pytest.fixture
+def acme(db):
+    from alliance.models import Organization
+
+    return Organization.objects.get(slug="acme")
+
+
+@pytest.fixture
+def globex(db):
+    from alliance.models import Organization
+
+    return Organization.objects.get(slug="globex")
+
+
+@pytest.fixture
+def hr(db):
+    return _membership("hr@acme.example")
+
+
+@pytest.fixture
+def manager(db):
+    return _membership("manager@acme.example")
+
+
+@pytest.fixture
+def employee(db):
+    return _membership("employee@acme.example")
+
+
+@pytest.fixture
+def alumni(db):
+    return _membership("alumni@acme.example")
+
+
+@pytest.fixture
+def other_manager(db):
+    return Membership.objects.select_related("user").filter(
+        organization__slug="acme", role=Role.MANAGER, status="active"
+    ).exclude(user__email="manager@acme.example").first()
+
+
+@pytest.fixture
+def outsider(db):
+    return _membership("employee@globex.example", "globex")
+
+
+@pytest.fixture
+def login():
+    """A client signed in as the given membership's user (or anonymous for None)."""
+
+    def make(membership=None) -> Client:
+        client = Client()
+        if membership is not None:
+            client.force_login(membership.user)
+        return client
+
+    return make
