@@ -68,9 +68,27 @@ class TenantScopedAdmin(admin.ModelAdmin):
 
 
 class CompanyValueInline(admin.TabularInline):
+    """The organization's values, edited on its page; the parent's scoping already decided who gets here."""
+
     model = CompanyValue
     extra = 0
     fields = ["position", "title", "description"]
+
+    def _allowed(self, request, obj):
+        if request.user.is_superuser:
+            return True
+        org_ids = hr_organization_ids(request.user)
+        # Django asks without an object when it builds the inline's queryset, which the parent already scoped.
+        return bool(org_ids) if obj is None else obj.pk in org_ids
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff and self._allowed(request, obj)
+
+    has_change_permission = has_view_permission
+    has_add_permission = has_view_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(Organization)

@@ -92,9 +92,7 @@ def _user(email: str, name: str) -> User:
     if created or not user.has_usable_password():
         user.set_password(DEMO_PASSWORD)
         user.save()
-    EmailAddress.objects.update_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
 
 
@@ -119,8 +117,14 @@ def _pending_invitation(org, email, role, job_title, manager, hr) -> None:
         return
     _token, token_hash = Invitation.new_token()
     Invitation.objects.create(
-        organization=org, email=email, role=role, job_title=job_title, manager=manager,
-        token_hash=token_hash, invited_by=hr.user, expires_at=Invitation.default_expiry(),
+        organization=org,
+        email=email,
+        role=role,
+        job_title=job_title,
+        manager=manager,
+        token_hash=token_hash,
+        invited_by=hr.user,
+        expires_at=Invitation.default_expiry(),
     )
 
 
@@ -146,31 +150,52 @@ def seed(*, stdout=None) -> list[Organization]:
             )
         people = spec["people"]
         hr = _member(
-            org, _user(f"hr@{slug}.example", people["hr"][0]),
-            role=Role.HR, status=MembershipStatus.ACTIVE, job_title=people["hr"][1], joined=date(2019, 4, 1),
+            org,
+            _user(f"hr@{slug}.example", people["hr"][0]),
+            role=Role.HR,
+            status=MembershipStatus.ACTIVE,
+            job_title=people["hr"][1],
+            joined=date(2019, 4, 1),
         )
         manager = _member(
-            org, _user(f"manager@{slug}.example", people["manager"][0]),
-            role=Role.MANAGER, status=MembershipStatus.ACTIVE, job_title=people["manager"][1],
-            manager=hr, joined=date(2020, 4, 1),
+            org,
+            _user(f"manager@{slug}.example", people["manager"][0]),
+            role=Role.MANAGER,
+            status=MembershipStatus.ACTIVE,
+            job_title=people["manager"][1],
+            manager=hr,
+            joined=date(2020, 4, 1),
         )
         _member(
-            org, _user(f"employee@{slug}.example", people["employee"][0]),
-            role=Role.EMPLOYEE, status=MembershipStatus.ACTIVE, job_title=people["employee"][1],
-            manager=manager, joined=date(2023, 4, 1),
+            org,
+            _user(f"employee@{slug}.example", people["employee"][0]),
+            role=Role.EMPLOYEE,
+            status=MembershipStatus.ACTIVE,
+            job_title=people["employee"][1],
+            manager=manager,
+            joined=date(2023, 4, 1),
         )
         _member(
-            org, _user(f"alumni@{slug}.example", people["alumni"][0]),
-            role=Role.EMPLOYEE, status=MembershipStatus.ALUMNI, job_title=people["alumni"][1],
-            manager=manager, joined=date(2018, 4, 1), left=date(2025, 3, 31),
+            org,
+            _user(f"alumni@{slug}.example", people["alumni"][0]),
+            role=Role.EMPLOYEE,
+            status=MembershipStatus.ALUMNI,
+            job_title=people["alumni"][1],
+            manager=manager,
+            joined=date(2018, 4, 1),
+            left=date(2025, 3, 31),
         )
         for index, (name, role, status, job_title) in enumerate(spec["extra"], start=1):
             left = date(2024, 9, 30) if status == MembershipStatus.ALUMNI else None
             _member(
-                org, _user(f"member{index:02d}@{slug}.example", name),
-                role=role, status=status, job_title=job_title,
+                org,
+                _user(f"member{index:02d}@{slug}.example", name),
+                role=role,
+                status=status,
+                job_title=job_title,
                 manager=None if role == Role.HR else manager,
-                joined=None if status == MembershipStatus.INVITED else date(2021, 4, 1), left=left,
+                joined=None if status == MembershipStatus.INVITED else date(2021, 4, 1),
+                left=left,
             )
             if status == MembershipStatus.INVITED:
                 _pending_invitation(org, f"member{index:02d}@{slug}.example", role, job_title, manager, hr)

@@ -40,9 +40,7 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField(_("e-mail address"), unique=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
-    language = models.CharField(
-        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="ja"
-    )
+    language = models.CharField(_("preferred language"), max_length=10, choices=settings.LANGUAGES, default="ja")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -82,9 +82,7 @@ def revoke_object_access(*, user, obj: models.Model, perm: str) -> None:
 
 def users_with_object_access(*, obj: models.Model, perm_model: type[models.Model], codename: str):
     """Users holding `codename` on `obj`, read from a direct-foreign-key guardian model in one query."""
-    return perm_model.objects.filter(content_object=obj, permission__codename=codename).values_list(
-        "user", flat=True
-    )
+    return perm_model.objects.filter(content_object=obj, permission__codename=codename).values_list("user", flat=True)
 
 
 def objects_with_access(*, user, objects: Iterable[models.Model], perm_model: type[models.Model], codename: str):
@@ -93,7 +91,7 @@ def objects_with_access(*, user, objects: Iterable[models.Model], perm_model: ty
     if not ids:
         return set()
     return set(
-        perm_model.objects.filter(
-            user=user, permission__codename=codename, content_object_id__in=ids
-        ).values_list("content_object_id", flat=True)
+        perm_model.objects.filter(user=user, permission__codename=codename, content_object_id__in=ids).values_list(
+            "content_object_id", flat=True
+        )
     )

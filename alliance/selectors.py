@@ -22,9 +22,7 @@ def member_list(
 ) -> QuerySet[Membership]:
     qs = Membership.objects.for_organization(organization).select_related("user", "manager__user")
     if query:
-        qs = qs.filter(
-            Q(user__name__icontains=query) | Q(user__email__icontains=query) | Q(job_title__icontains=query)
-        )
+        qs = qs.filter(Q(user__name__icontains=query) | Q(user__email__icontains=query) | Q(job_title__icontains=query))
     if role:
         qs = qs.filter(role=role)
     if status:
@@ -71,9 +69,7 @@ def organization_counts(*, organization: Organization) -> dict[str, int]:
         employees=Count("id", filter=Q(status=MembershipStatus.ACTIVE, role=Role.EMPLOYEE)),
         managers=Count("id", filter=Q(status=MembershipStatus.ACTIVE, role=Role.MANAGER)),
         hr=Count("id", filter=Q(status=MembershipStatus.ACTIVE, role=Role.HR)),
-        without_manager=Count(
-            "id", filter=Q(status=MembershipStatus.ACTIVE, role=Role.EMPLOYEE, manager__isnull=True)
-        ),
+        without_manager=Count("id", filter=Q(status=MembershipStatus.ACTIVE, role=Role.EMPLOYEE, manager__isnull=True)),
     )
     agg["pending_invitations"] = Invitation.objects.for_organization(organization).pending().count()
     return agg

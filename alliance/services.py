@@ -34,9 +34,11 @@ def invitation_create(
     """Invite `email`; returns the invitation and its one-time token (only its hash is stored)."""
     email = email.strip().lower()
     _check_manager(organization=organization, manager=manager)
-    if Membership.objects.for_organization(organization).filter(
-        user__email__iexact=email, status=MembershipStatus.ACTIVE
-    ).exists():
+    if (
+        Membership.objects.for_organization(organization)
+        .filter(user__email__iexact=email, status=MembershipStatus.ACTIVE)
+        .exists()
+    ):
         raise ValidationError({"email": _("This person is already an active member of this organization.")})
     # A new invitation replaces any pending one for the same address, so only the newest link works.
     Invitation.objects.for_organization(organization).pending().filter(email__iexact=email).update(

@@ -5,10 +5,18 @@ Each test runs in a transaction over that data; browser tests (transactional) se
 """
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from alliance import demo
 from alliance.models import Membership, Role
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing dozens of demo and factory passwords with PBKDF2 would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -27,9 +35,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 def _membership(email: str, slug: str = "acme") -> Membership:
-    return Membership.objects.select_related("user", "organization").get(
-        user__email=email, organization__slug=slug
-    )
+    return Membership.objects.select_related("user", "organization").get(user__email=email, organization__slug=slug)
 
 
 @pytest.fixture
@@ -68,9 +74,12 @@ def alumni(db):
 
 @pytest.fixture
 def other_manager(db):
-    return Membership.objects.select_related("user").filter(
-        organization__slug="acme", role=Role.MANAGER, status="active"
-    ).exclude(user__email="manager@acme.example").first()
+    return (
+        Membership.objects.select_related("user")
+        .filter(organization__slug="acme", role=Role.MANAGER, status="active")
+        .exclude(user__email="manager@acme.example")
+        .first()
+    )
 
 
 @pytest.fixture
@@ -82,8 +91,11 @@ def outsider(db):
 def login():
     """A client signed in as the given membership's user (or anonymous for None)."""
 
-    def make(membership=None) -> Client:
+    def make(membership=None, *, language=None) -> Client:
         client = Client()
+        if language:
+            # The language cookie is what the header's switch sets; it beats the user's saved preference.
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         if membership is not None:
             client.force_login(membership.user)
         return client

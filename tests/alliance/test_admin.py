@@ -1,0 +1,68 @@
+import pytest
+from django.urls import reverse
+
+from alliance.models import Membership
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def staff_hr(hr):
+    hr.user.is_staff = True
+    hr.user.save()
+    return hr
+
+
+def test_staff_hr_lists_only_their_organizations_members(staff_hr, login):
+    response = login(staff_hr).get(reverse("admin:alliance_membership_changelist"))
+    assert response.status_code == 200
+    orgs = {m.organization.slug for m in response.context["cl"].result_list}
+    assert orgs == {"acme"}
+
+
+def test_staff_hr_cannot_open_a_row_of_another_organization(staff_hr, login, outsider):
+    client = login(staff_hr)
+    url = reverse("admin:alliance_membership_change", args=[outsider.pk])
+    response = client.get(url)
+    # Django's admin answers a row outside the queryset by redirecting to the index ("does not exist").
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    response = client.post(url, {"role": "hr"})
+    outsider.refresh_from_db()
+    assert outsider.role == "employee"
+
+
+def test_staff_hr_sees_their_own_organization_only(staff_hr, login, globex):
+    client = login(staff_hr)
+    result = client.get(reverse("admin:alliance_organization_changelist")).context["cl"].result_list
+    assert [o.slug for o in result] == ["acme"]
+    assert client.get(reverse("admin:alliance_organization_change", args=[globex.pk])).status_code == 302
+
+
+def test_staff_hr_can_edit_their_organizations_values(staff_hr, login, acme):
+    response = login(staff_hr).get(reverse("admin:alliance_organization_change", args=[acme.pk]))
+    assert response.status_code == 200
+    assert "当事者であれ" in response.content.decode()
+
+
+def test_manager_choices_in_the_admin_stay_inside_the_organization(staff_hr, login, employee):
+    response = login(staff_hr).get(reverse("admin:alliance_membership_change", args=[employee.pk]))
+    choices = response.context["adminform"].form.fields["manager"].queryset
+    assert set(choices.values_list("organization__slug", flat=True)) == {"acme"}
+
+
+def test_staff_without_an_hr_membership_sees_nothing(login, employee):
+    employee.user.is_staff = True
+    employee.user.save()
+    assert login(employee).get(reverse("admin:alliance_membership_changelist")).status_code == 403
+
+
+def test_hr_cannot_hard_delete_members(staff_hr, login, employee):
+    url = reverse("admin:alliance_membership_delete", args=[employee.pk])
+    assert login(staff_hr).post(url, {"post": "yes"}).status_code == 403
+    assert Membership.objects.filter(pk=employee.pk).exists()
+
+
+def test_superusers_see_everything(login, db):
+    client = login(None)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    result = client.get(reverse("admin:alliance_membership_changelist")).context["cl"]
+    assert {m.organization.slug for m in result.queryset} == {"acme", "globex"}

@@ -1,0 +1,108 @@
+import pytest
+from django.urls import reverse
+
+from alliance.models import MembershipStatus, Role
+from tests.factories import MembershipFactory
+
+
+def test_hr_sees_members_of_their_organization_only(hr, login):
+    response = login(hr).get(reverse("members", args=["acme"]))
+    body = response.content.decode()
+    assert "employee@acme.example" in body
+    assert "globex.example" not in body
+
+
+def test_search_finds_by_name_email_or_title(hr, login):
+    response = login(hr).get(reverse("members", args=["acme"]), {"q": "社員"})
+    emails = [m.user.email for m in response.context["page"].object_list]
+    assert emails == ["employee@acme.example"]
+
+
+@pytest.mark.parametrize(
+    "params, check",
+    [
+        ({"role": "manager"}, lambda m: m.role == Role.MANAGER),
+        ({"status": "alumni"}, lambda m: m.status == MembershipStatus.ALUMNI),
+        ({"status": "invited"}, lambda m: m.status == MembershipStatus.INVITED),
+    ],
+)
+def test_filters_narrow_the_list(hr, login, params, check):
+    page = login(hr).get(reverse("members", args=["acme"]), params).context["page"]
+    assert page.object_list and all(check(m) for m in page.object_list)
+
+
+def test_filter_by_manager(hr, manager, login):
+    page = login(hr).get(reverse("members", args=["acme"]), {"manager": manager.pk}).context["page"]
+    assert page.object_list and all(m.manager_id == manager.pk for m in page.object_list)
+
+
+def test_no_match_says_so_and_offers_to_clear(hr, login):
+    response = login(hr).get(reverse("members", args=["acme"]), {"q": "nobody-has-this-name"})
+    assert response.context["filtered"] and not response.context["page"].object_list
+    assert reverse("members", args=["acme"]) + '"' in response.content.decode()
+
+
+def test_the_list_is_paginated_and_its_query_count_does_not_grow(
+    hr, manager, acme, login, django_assert_max_num_queries
+):
+    client = login(hr)
+    url = reverse("members", args=["acme"])
+    with django_assert_max_num_queries(12) as small:
+        client.get(url)
+    MembershipFactory.create_batch(60, organization=acme, manager=manager)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    page = response.context["page"]
+    assert page.paginator.num_pages == 4 and len(page.object_list) == 25
+    second = client.get(url, {"page": 2, "role": "employee"}).content.decode()
+    assert "page=3" in second and "role=employee" in second
+
+
+def test_hr_changes_a_role_and_manager(hr, employee, other_manager, login):
+    response = login(hr).post(
+        reverse("member_edit", args=["acme", employee.pk]),
+        {"role": "manager", "manager": other_manager.pk, "job_title": "リードエンジニア"},
+    )
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert employee.role == Role.MANAGER and employee.manager == other_manager
+
+
+def test_a_reporting_loop_is_refused_with_a_message(hr, manager, employee, login):
+    employee.role = Role.MANAGER
+    employee.save()
+    response = login(hr).post(
+        reverse("member_edit", args=["acme", manager.pk]),
+        {"role": "manager", "manager": employee.pk, "job_title": "x"},
+    )
+    assert response.status_code == 200
+    assert "manager" in response.context["form"].errors
+    manager.refresh_from_db()
+    assert manager.manager != employee
+
+
+def test_hr_cannot_remove_their_own_hr_role(hr, login):
+    response = login(hr).post(reverse("member_edit", args=["acme", hr.pk]), {"role": "employee", "job_title": ""})
+    assert response.status_code == 200
+    assert "role" in response.context["form"].errors
+
+
+def test_dashboard_shows_each_role_its_own_cards(hr, manager, employee, alumni, login):
+    url = reverse("dashboard", args=["acme"])
+    assert "counts" in login(hr).get(url).context
+    manager_ctx = login(manager).get(url).context
+    assert "counts" not in manager_ctx and employee.pk in [r.pk for r in manager_ctx["reports"]]
+    employee_ctx = login(employee).get(url).context
+    assert "reports" not in employee_ctx and "counts" not in employee_ctx
+    assert len(employee_ctx["values"]) == 9
+    assert login(alumni).get(url).context["current_membership"].is_alumni
+
+
+def test_dashboard_query_count_does_not_grow_with_reports(manager, acme, login, django_assert_max_num_queries):
+    client = login(manager)
+    url = reverse("dashboard", args=["acme"])
+    with django_assert_max_num_queries(15) as before:
+        client.get(url)
+    MembershipFactory.create_batch(30, organization=acme, manager=manager)
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        client.get(url)
