@@ -1,5 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AgreementsConfig(AppConfig):
     name = "agreements"
+    verbose_name = _("Alliance agreements")
+
+    def ready(self):
+        from agreements import dashboard, demo
+        from alliance.dashboard import DASHBOARD_CARDS
+        from alliance.demo import DEMO_EXTENSIONS
+
+        DASHBOARD_CARDS.append(dashboard.alliance_card)
+        DEMO_EXTENSIONS.append(demo.seed)

@@ -1,7 +1,6 @@
 """STEP 1 to 3: career alignments, tours of duty, agreements with their versions, KPIs and signatures."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -81,17 +80,6 @@ class CareerAlignment(TenantModel):
 
     def __str__(self):
         return f"{self.employee.user.display_name} {self.held_on}"
-
-    def clean(self):
-        if self.uses_career_drift:
-            if not any((d.get("direction") or "").strip() for d in self.drift_directions):
-                raise ValidationError(
-                    {"drift_directions": _("Career drift needs at least one direction with short-term goals.")}
-                )
-        elif not self.ideal_self.strip():
-            raise ValidationError(
-                {"ideal_self": _("Describe the ideal self, or choose career drift if no far goal exists yet.")}
-            )
 
 
 class CareerAlignmentUserPermission(UserObjectPermissionBase):

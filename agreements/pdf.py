@@ -231,9 +231,7 @@ def build_context(doc: PdfDocument) -> dict:
         }
         for kpi in doc.kpis
     ]
-    numeric_weights = [
-        Decimal(str(kpi.weight)) for kpi in doc.kpis if isinstance(kpi.weight, int | float | Decimal)
-    ]
+    numeric_weights = [Decimal(str(kpi.weight)) for kpi in doc.kpis if isinstance(kpi.weight, int | float | Decimal)]
     return {
         "doc": doc,
         "language": doc.language,
@@ -279,4 +277,115 @@ def render_agreement_pdf(doc: PdfDocument) -> bytes:
     font_config = FontConfiguration()
     return HTML(string=html, base_url=ASSET_BASE_URL, url_fetcher=asset_url_fetcher()).write_pdf(
         font_config=font_config
+    )
+
+
+def example_document(language: str = "ja", *, kpi_count: int = 4, value_count: int = 3) -> PdfDocument:
+    """A realistic Japanese sample, for previews, tests and the benchmark (no database needed)."""
+    jst = ZoneInfo("Asia/Tokyo")
+    value_pool = [
+        ("顧客の成功から逆算する", "機能の数ではなく、顧客が得た成果で仕事を評価します。"),
+        ("率直に、敬意をもって", "意見の違いは早く、具体的に、相手への敬意とともに伝えます。"),
+        ("小さく出して早く学ぶ", "完璧さより学習の速さを優先し、毎週なにかを届けます。"),
+        ("全員がオーナー", "役割の境界で止まらず、結果に責任を持ちます。"),
+        ("データで語る", "判断の根拠を数字と事実で示し、仮説を検証します。"),
+        ("多様性は強さ", "異なる背景と視点を歓迎し、チームの力に変えます。"),
+        ("誠実であること", "約束を守り、守れないときは早く正直に伝えます。"),
+        ("学び続ける", "業務時間の一部を学習と共有に充てることを奨励します。"),
+        ("長く付き合う", "在籍中も卒業後も、互いに価値を生む関係を目指します。"),
+    ]
+    kpi_pool = [
+        PdfKpi(
+            "月次解約率",
+            "当月に解約した契約数 ÷ 月初の有効契約数",
+            "%",
+            Decimal("2.40"),
+            Decimal("1.50"),
+            "decrease",
+            date(2026, 3, 31),
+            20,
+        ),
+        PdfKpi(
+            "オンボーディング完了率",
+            "登録後14日以内に初期設定を完了した組織の割合",
+            "%",
+            58,
+            75,
+            "increase",
+            date(2026, 3, 31),
+            15,
+        ),
+        PdfKpi("p95 応答時間", "主要APIの95パーセンタイル応答時間", "ms", 820, 400, "decrease", date(2025, 12, 31), 10),
+        PdfKpi(
+            "年間経常収益",
+            "期末時点の年間経常収益 (ARR)",
+            "円",
+            120000000,
+            180000000,
+            "increase",
+            date(2026, 3, 31),
+            15,
+        ),
+        PdfKpi("障害件数", "重大度1・2のインシデント件数 (四半期)", "件", 6, 2, "decrease", date(2026, 3, 31), 10),
+        PdfKpi("NPS", "四半期ごとの顧客推奨度調査", "pt", 12, 30, "increase", date(2026, 3, 31), 10),
+        PdfKpi("デプロイ頻度", "本番環境への週あたりデプロイ回数", "回/週", 3, 10, "increase", date(2025, 12, 31), 5),
+        PdfKpi(
+            "テストカバレッジ",
+            "主要サービスの行カバレッジ",
+            "%",
+            Decimal("61.5"),
+            80,
+            "increase",
+            date(2025, 12, 31),
+            5,
+        ),
+        PdfKpi("採用面接の参加", "エンジニア採用面接への参加回数", "回", 0, 24, "increase", date(2026, 3, 31), 5),
+        PdfKpi("社外発表", "カンファレンス・技術ブログでの発表本数", "本", 1, 4, "maintain", date(2026, 3, 31), 5),
+    ]
+    chrome = (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Safari/537.36"
+    )
+    safari = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.5 Mobile/15E148 Safari/604.1"
+    )
+    return PdfDocument(
+        language=language,
+        version=3,
+        organization_name="株式会社サンプル・テクノロジーズ",
+        employee_name="山田 花子",
+        manager_name="佐藤 健一",
+        title="決済基盤刷新ツアー",
+        goal=(
+            "2026年3月末までに旧決済基盤から新基盤への移行を完了し、決済失敗率を半減させる。\n"
+            "移行の知見を社内に共有し、次の基盤刷新を担えるメンバーを2名育成する。"
+        ),
+        period_start=date(2025, 4, 1),
+        period_end=date(2026, 3, 31),
+        values=value_pool[:value_count],
+        company_offers=(
+            "決済領域のテックリードとしての裁量と、月20時間の学習時間。\n海外カンファレンス1件への参加費用の負担。"
+        ),
+        company_asks="移行計画の策定と実行の主導、ならびに四半期ごとの進捗報告。",
+        employee_offers="大規模移行の経験と、決済ドメインの知識の社内への共有。",
+        employee_asks="週1回の1on1と、移行完了後のキャリアの相談の場。",
+        alumni_clause=("ツアー終了後に退職する場合も、会社は推薦状の提供とアルムナイ・ネットワークへの招待を行う。"),
+        kpis=(kpi_pool * 2)[:kpi_count],
+        signatures=[
+            PdfSignature("佐藤 健一", "manager", datetime(2025, 3, 24, 10, 2, 11, tzinfo=jst)),
+            PdfSignature("山田 花子", "employee", datetime(2025, 3, 25, 9, 41, 53, tzinfo=jst)),
+        ],
+        events=[
+            PdfEvent("request", datetime(2025, 3, 21, 17, 30, 0, tzinfo=jst), "佐藤 健一", "203.0.113.24", chrome),
+            PdfEvent("withdrawal", datetime(2025, 3, 21, 17, 45, 12, tzinfo=jst), "佐藤 健一", "203.0.113.24", chrome),
+            PdfEvent("request", datetime(2025, 3, 21, 18, 5, 40, tzinfo=jst), "佐藤 健一", "203.0.113.24", chrome),
+            PdfEvent("decline", datetime(2025, 3, 22, 11, 12, 3, tzinfo=jst), "山田 花子", "2001:db8::7", safari),
+            PdfEvent("signature", datetime(2025, 3, 24, 10, 2, 11, tzinfo=jst), "佐藤 健一", "203.0.113.24", chrome),
+            PdfEvent("signature", datetime(2025, 3, 25, 9, 41, 53, tzinfo=jst), "山田 花子", "2001:db8::7", safari),
+        ],
+        content_hash="9f2c4e1b7a5d3c8e0f6a2b4d9c1e7f3a5b8d0c2e4f6a8b1d3c5e7f9a0b2c4d6e",
+        verify_url="https://alliance.example/verify/3f9c2a7e-1b4d-4c8e-9a6f-2d5b7e1c0a93/",
+        issued_at=datetime(2025, 3, 25, 9, 42, 0, tzinfo=jst),
+        time_zone="Asia/Tokyo",
     )

@@ -1,13 +1,18 @@
 """Demo data for the embedded default and the browser tests: two organizations, each role, varied members."""
 
+import functools
 from datetime import date
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from alliance.models import CompanyValue, Invitation, Membership, MembershipStatus, Organization, Role, User
 
 DEMO_PASSWORD = "alliance-demo"
+
+# Apps append functions here from AppConfig.ready(); each brings one organization's data for its step.
+DEMO_EXTENSIONS: list = []
 
 ORGANIZATIONS = [
     {
@@ -87,10 +92,16 @@ ORGANIZATIONS = [
 ]
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    # One hash for every demo account: PBKDF2 costs ~0.4 s a call, which would dominate the seeding.
+    return make_password(DEMO_PASSWORD)
+
+
 def _user(email: str, name: str) -> User:
     user, created = User.objects.get_or_create(email=email, defaults={"name": name, "language": "ja"})
     if created or not user.has_usable_password():
-        user.set_password(DEMO_PASSWORD)
+        user.password = _demo_password_hash()
         user.save()
     EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
@@ -199,6 +210,8 @@ def seed(*, stdout=None) -> list[Organization]:
             )
             if status == MembershipStatus.INVITED:
                 _pending_invitation(org, f"member{index:02d}@{slug}.example", role, job_title, manager, hr)
+        for extend in DEMO_EXTENSIONS:
+            extend(org)
         organizations.append(org)
         if stdout:
             stdout.write(f"  {org.name} (/{slug}/): {org.memberships.count()} members")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from agreements import views as agreement_views
 from alliance import views
 
 # Top-level names here are reserved as organization slugs (alliance.models.RESERVED_SLUGS).
@@ -10,6 +11,7 @@ org_patterns = [
     path("members/invite/", views.InviteView.as_view(), name="member_invite"),
     path("members/<int:pk>/", views.MemberEditView.as_view(), name="member_edit"),
     path("invitations/<int:pk>/revoke/", views.InvitationRevokeView.as_view(), name="invitation_revoke"),
+    path("", include("agreements.urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +22,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("orgs/", views.OrganizationChooserView.as_view(), name="organization_chooser"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("verify/", agreement_views.verify, name="verify"),
     path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("<slug:org_slug>/", include(org_patterns)),
 ]

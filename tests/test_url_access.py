@@ -5,11 +5,12 @@ route is covered the day it is added: declare it in ORG_ROUTES (or SITE_ROUTES) 
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from agreements.models import CareerAlignment, Tour
 from alliance.models import Invitation, Membership
 
 ROLES = ("hr", "manager", "employee", "alumni")
@@ -23,17 +24,51 @@ class Route:
     foreign: Callable | None = None
     # What a same-organization role that is not allowed gets: 403, or 404 where even existence is private.
     denied: int = 403
+    # Per-role answers that differ from `denied` (e.g. 404 for a record the role may not know exists).
+    expect: dict = field(default_factory=dict)
+    ok: int = 200
+
+    def expected(self, role: str) -> int:
+        if role in self.expect:
+            return self.expect[role]
+        return self.ok if role in self.allowed else self.denied
+
+
+def _member(email):
+    return Membership.objects.get(user__email=email)
 
 
 class Context:
-    """Arguments resolved from the demo data (tests/conftest.py seeds it)."""
+    """Arguments resolved from the demo data (tests/conftest.py seeds it; agreements/demo.py for STEP 1-3)."""
 
     def __init__(self):
-        self.employee = Membership.objects.get(user__email="employee@acme.example", organization__slug="acme")
-        self.outsider = Membership.objects.get(user__email="employee@globex.example", organization__slug="globex")
+        self.employee = _member("employee@acme.example")
+        self.outsider = _member("employee@globex.example")
 
     def pending_invitation(self, slug):
         return Invitation.objects.filter(organization__slug=slug).pending().first()
+
+    def alignment(self, email):
+        return CareerAlignment.objects.filter(employee__user__email=email).first()
+
+    def tour(self, email):
+        return Tour.objects.filter(employee__user__email=email).first()
+
+    def version(self, email):
+        tour = self.tour(email)
+        return {"pk": tour.agreement.pk, "number": tour.agreement.versions.order_by("-number").first().number}
+
+
+# Demo people in each organization: employee@ has a signed agreement (with its PDF), member01@ an alignment
+# waiting for confirmation, member02@ a draft agreement, member03@ one waiting for signatures; all report to
+# manager@. acme asks HR to countersign.
+OWN = {"employee"}
+PARTIES = {"employee", "manager"}
+PEOPLE = {"employee", "manager", "hr"}
+
+
+def _v(email):
+    return lambda ctx: ctx.version(email)
 
 
 ORG_ROUTES: dict[str, Route] = {
@@ -50,6 +85,103 @@ ORG_ROUTES: dict[str, Route] = {
         kwargs=lambda ctx: {"pk": ctx.pending_invitation("acme").pk},
         foreign=lambda ctx: {"pk": ctx.pending_invitation("globex").pk},
     ),
+    "agreements:mine": Route(allowed=PEOPLE),
+    "agreements:team": Route(allowed={"manager", "hr"}),
+    "agreements:person": Route(
+        allowed=PEOPLE,
+        kwargs=lambda ctx: {"member_pk": ctx.employee.pk},
+        foreign=lambda ctx: {"member_pk": ctx.outsider.pk},
+    ),
+    "agreements:alignment_new": Route(allowed=PEOPLE),
+    # A career aspiration is private: HR does not even learn that it exists unless it is shared.
+    "agreements:alignment": Route(
+        allowed=PARTIES,
+        kwargs=lambda ctx: {"pk": ctx.alignment("employee@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.alignment("employee@globex.example").pk},
+        expect={"hr": 404},
+    ),
+    "agreements:alignment_edit": Route(
+        allowed={"manager"},
+        kwargs=lambda ctx: {"pk": ctx.alignment("member01@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.alignment("member01@globex.example").pk},
+        expect={"hr": 404, "employee": 404},
+    ),
+    "agreements:alignment_confirm": Route(
+        allowed=set(),
+        kwargs=lambda ctx: {"pk": ctx.alignment("member01@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.alignment("member01@globex.example").pk},
+        expect={"hr": 404, "employee": 404},
+    ),
+    "agreements:alignment_sharing": Route(
+        allowed=OWN,
+        kwargs=lambda ctx: {"pk": ctx.alignment("employee@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.alignment("employee@globex.example").pk},
+        expect={"hr": 404},
+    ),
+    "agreements:tour_new": Route(
+        allowed=PARTIES,
+        kwargs=lambda ctx: {"alignment_pk": ctx.alignment("employee@acme.example").pk},
+        foreign=lambda ctx: {"alignment_pk": ctx.alignment("employee@globex.example").pk},
+        expect={"hr": 404},
+    ),
+    "agreements:tour": Route(
+        allowed=PEOPLE,
+        kwargs=lambda ctx: {"pk": ctx.tour("employee@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.tour("employee@globex.example").pk},
+    ),
+    "agreements:tour_edit": Route(
+        allowed={"manager"},
+        kwargs=lambda ctx: {"pk": ctx.tour("member02@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.tour("member02@globex.example").pk},
+        expect={"employee": 404},
+    ),
+    "agreements:agreement": Route(
+        allowed=PEOPLE,
+        ok=302,
+        kwargs=lambda ctx: {"pk": ctx.version("employee@acme.example")["pk"]},
+        foreign=lambda ctx: {"pk": ctx.version("employee@globex.example")["pk"]},
+    ),
+    "agreements:amend": Route(
+        allowed=PARTIES,
+        kwargs=lambda ctx: {"pk": ctx.version("employee@acme.example")["pk"]},
+        foreign=lambda ctx: {"pk": ctx.version("employee@globex.example")["pk"]},
+    ),
+    "agreements:version": Route(
+        allowed=PEOPLE, kwargs=_v("employee@acme.example"), foreign=_v("employee@globex.example")
+    ),
+    "agreements:pdf": Route(allowed=PEOPLE, kwargs=_v("employee@acme.example"), foreign=_v("employee@globex.example")),
+    "agreements:version_edit": Route(
+        allowed={"manager"},
+        kwargs=_v("member02@acme.example"),
+        foreign=_v("member02@globex.example"),
+        expect={"employee": 404},
+    ),
+    "agreements:request": Route(
+        allowed={"manager"},
+        kwargs=_v("member02@acme.example"),
+        foreign=_v("member02@globex.example"),
+        expect={"employee": 404},
+    ),
+    "agreements:withdraw": Route(
+        allowed={"manager"},
+        kwargs=_v("member03@acme.example"),
+        foreign=_v("member03@globex.example"),
+        expect={"employee": 404},
+    ),
+    # acme asks HR to countersign, so HR is a signer of member03's pending agreement as well as the manager.
+    "agreements:sign": Route(
+        allowed={"manager", "hr"},
+        kwargs=_v("member03@acme.example"),
+        foreign=_v("member03@globex.example"),
+        expect={"employee": 404},
+    ),
+    "agreements:decline": Route(
+        allowed={"manager", "hr"},
+        kwargs=_v("member03@acme.example"),
+        foreign=_v("member03@globex.example"),
+        expect={"employee": 404},
+    ),
+    "agreements:template": Route(allowed={"hr"}),
 }
 
 # Routes outside /<org_slug>/: "public" answer anyone; "login" send anonymous visitors to sign in.
@@ -58,6 +190,7 @@ SITE_ROUTES: dict[str, str] = {
     "healthz": "public",
     "set_language": "public",
     "invitation_accept": "public",
+    "verify": "public",
     "organization_chooser": "login",
     "profile": "login",
 }
@@ -127,7 +260,8 @@ def test_an_unknown_organization_is_404_like_a_foreign_one(db, login, hr, name):
 def test_ids_of_another_organization_are_404_even_for_hr(db, login, hr, name):
     url = _url(name, "acme", ORG_ROUTES[name].foreign(Context()))
     assert login(hr).get(url).status_code == 404
-    assert login(hr).post(url, {}).status_code == 404
+    # A GET-only view answers any POST with 405 before it looks anything up, so 405 reveals nothing either.
+    assert login(hr).post(url, {}).status_code in (404, 405)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -136,8 +270,7 @@ def test_each_role_gets_exactly_what_the_matrix_allows(db, login, request, role,
     spec = ORG_ROUTES[name]
     membership = request.getfixturevalue(role)
     response = login(membership).get(_url(name, "acme", spec.kwargs(Context())))
-    expected = 200 if role in spec.allowed else spec.denied
-    assert response.status_code == expected, f"{role} on {name}"
+    assert response.status_code == spec.expected(role), f"{role} on {name}"
 
 
 def test_invited_members_who_have_not_accepted_get_404(db, login):

@@ -7,6 +7,10 @@ class Command(BaseCommand):
     help = "Create or refresh the demo organizations acme and globex (safe to run again: never duplicates)."
 
     def handle(self, *args, **options):
+        from django.test.utils import override_settings
+
         self.stdout.write("Seeding demo data...")
-        demo.seed(stdout=self.stdout)
+        # The demo's own signature requests would otherwise print a dozen e-mails to the console.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            demo.seed(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

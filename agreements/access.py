@@ -1,0 +1,125 @@
+"""Who may see and do what with STEP 1-3 records. Views reach records only through these helpers.
+
+Career alignments are private to the employee and their manager; the employee may share one with HR or
+with named colleagues (guardian grants). Tours and agreements are visible to the employee, their manager
+and HR. Anything not visible is a 404, so a URL never confirms that another person's record exists.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from agreements.models import Agreement, AgreementVersion, CareerAlignment, CareerAlignmentUserPermission, Tour
+from alliance.models import Membership, MembershipStatus, Role
+
+READ_ALIGNMENT = "read_careeralignment"
+
+
+def is_hr(membership: Membership) -> bool:
+    return membership.role == Role.HR and membership.status == MembershipStatus.ACTIVE
+
+
+def is_manager_of(membership: Membership, employee: Membership) -> bool:
+    return employee.manager_id == membership.pk and membership.status == MembershipStatus.ACTIVE
+
+
+def can_see_person(membership: Membership, employee: Membership) -> bool:
+    """Tours and agreements of `employee`: themselves, their manager, HR."""
+    if membership.status != MembershipStatus.ACTIVE:
+        return False
+    return employee.pk == membership.pk or is_manager_of(membership, employee) or is_hr(membership)
+
+
+def visible_alignments(*, membership: Membership) -> QuerySet[CareerAlignment]:
+    """The alignments `membership` may read, as one queryset (no per-row permission checks)."""
+    if membership.status != MembershipStatus.ACTIVE:
+        return CareerAlignment.objects.none()
+    granted = CareerAlignmentUserPermission.objects.filter(
+        user_id=membership.user_id, permission__codename=READ_ALIGNMENT
+    ).values("content_object_id")
+    rule = Q(employee=membership) | Q(employee__manager=membership) | Q(pk__in=granted)
+    if is_hr(membership):
+        rule |= Q(shared_with_hr=True)
+    return CareerAlignment.objects.for_organization(membership.organization_id).filter(rule)
+
+
+def access_alignment(*, membership: Membership, pk: int) -> CareerAlignment:
+    alignment = (
+        visible_alignments(membership=membership)
+        .select_related("employee__user", "employee__manager__user", "manager__user")
+        .filter(pk=pk)
+        .first()
+    )
+    if alignment is None:
+        raise Http404
+    return alignment
+
+
+def can_edit_alignment(membership: Membership, alignment: CareerAlignment) -> bool:
+    """Either side drafts; once the employee confirmed it, the record is kept as it was."""
+    if alignment.status != "draft":
+        return False
+    return alignment.employee_id == membership.pk or is_manager_of(membership, alignment.employee)
+
+
+def is_alignment_owner(membership: Membership, alignment: CareerAlignment) -> bool:
+    return alignment.employee_id == membership.pk
+
+
+def visible_tours(*, membership: Membership) -> QuerySet[Tour]:
+    if membership.status != MembershipStatus.ACTIVE:
+        return Tour.objects.none()
+    qs = Tour.objects.for_organization(membership.organization_id)
+    if is_hr(membership):
+        return qs
+    return qs.filter(Q(employee=membership) | Q(employee__manager=membership))
+
+
+def access_tour(*, membership: Membership, pk: int) -> Tour:
+    tour = (
+        visible_tours(membership=membership)
+        .select_related("employee__user", "employee__manager__user", "alignment", "previous")
+        .filter(pk=pk)
+        .first()
+    )
+    if tour is None:
+        raise Http404
+    return tour
+
+
+def can_edit_tour(membership: Membership, tour: Tour) -> bool:
+    if tour.status != "draft":
+        return False
+    return tour.employee_id == membership.pk or is_manager_of(membership, tour.employee)
+
+
+def access_agreement(*, membership: Membership, pk: int) -> Agreement:
+    agreement = (
+        Agreement.objects.for_organization(membership.organization_id)
+        .filter(tour__in=visible_tours(membership=membership))
+        .select_related("tour__employee__user", "tour__employee__manager__user")
+        .filter(pk=pk)
+        .first()
+    )
+    if agreement is None:
+        raise Http404
+    return agreement
+
+
+def access_version(*, membership: Membership, agreement_pk: int, number: int) -> AgreementVersion:
+    agreement = access_agreement(membership=membership, pk=agreement_pk)
+    version = (
+        AgreementVersion.objects.for_organization(membership.organization_id)
+        .filter(agreement=agreement, number=number)
+        .select_related("agreement__tour__employee__user", "manager_signer__user")
+        .first()
+    )
+    if version is None:
+        raise Http404
+    return version
+
+
+def can_edit_agreement(membership: Membership, agreement: Agreement) -> bool:
+    employee = agreement.tour.employee
+    return employee.pk == membership.pk or is_manager_of(membership, employee)

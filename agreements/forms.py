@@ -1,0 +1,258 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import (
+    TOUR_KIND_HELP,
+    TOUR_LENGTHS_MONTHS,
+    AgreementTemplate,
+    CareerAlignment,
+    KpiDirection,
+    TimeHorizon,
+    TourKind,
+)
+from alliance.models import CompanyValue, Membership
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CoreValueForm(forms.Form):
+    value = forms.CharField(label=_("Core value"), max_length=200, required=False)
+    why = forms.CharField(label=_("Why it matters to you"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DriftForm(forms.Form):
+    direction = forms.CharField(label=_("Direction"), max_length=200, required=False)
+    goals = forms.CharField(label=_("Short-term goals"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+CoreValueFormSet = forms.formset_factory(CoreValueForm, extra=0, min_num=3, max_num=10)
+DriftFormSet = forms.formset_factory(DriftForm, extra=0, min_num=2, max_num=6)
+
+
+class AlignmentForm(forms.ModelForm):
+    resonant_values = forms.ModelMultipleChoiceField(
+        label=_("Company values that resonate with you"),
+        queryset=CompanyValue.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = CareerAlignment
+        fields = [
+            "held_on",
+            "ideal_self",
+            "time_horizon",
+            "outside_company",
+            "uses_career_drift",
+            "resonant_values",
+            "resonance_notes",
+            "manager_notes",
+        ]
+        widgets = {
+            "held_on": DATE_WIDGET,
+            "ideal_self": forms.Textarea(attrs={"rows": 5}),
+            "resonance_notes": forms.Textarea(attrs={"rows": 3}),
+            "manager_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "ideal_self": _(
+                "In your own words: who you want to be and what you want to have done. It may lie outside this "
+                "company: a move, a start-up, another field. Nothing here counts against you."
+            ),
+            "uses_career_drift": _(
+                "No far goal yet? That is common. Name a direction and short-term goals instead, and decide "
+                "the next step at each milestone."
+            ),
+            "manager_notes": _("Only the manager writes here."),
+        }
+
+    def __init__(self, *args, organization, can_write_notes: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resonant_values"].queryset = CompanyValue.objects.for_organization(organization)
+        self.fields["time_horizon"].choices = TimeHorizon.choices
+        if not can_write_notes:
+            del self.fields["manager_notes"]
+
+    def clean(self):
+        # The model's clean() needs the formsets' rows; the view checks drift/ideal-self together with them.
+        return super().clean()
+
+
+class ShareForm(forms.Form):
+    colleague = forms.ModelChoiceField(label=_("Colleague"), queryset=Membership.objects.none())
+
+    def __init__(self, *args, organization, exclude_pks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["colleague"].queryset = (
+            Membership.objects.for_organization(organization)
+            .filter(status="active")
+            .exclude(pk__in=exclude_pks)
+            .select_related("user")
+            .order_by("user__name")
+        )
+        self.fields["colleague"].label_from_instance = lambda m: f"{m.user.display_name} ({m.get_role_display()})"
+
+
+class TourForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=TourKind.choices, widget=forms.RadioSelect)
+    goal = forms.CharField(label=_("Commitment goal"), widget=forms.Textarea(attrs={"rows": 3}))
+    toward_ideal_self = forms.CharField(
+        label=_("How it moves you toward your ideal self"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    value_to_company = forms.CharField(
+        label=_("How it creates value for the company"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    start_date = forms.DateField(label=_("Start"), widget=DATE_WIDGET)
+    length = forms.TypedChoiceField(
+        label=_("Commitment period"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", _("Choose the end date myself"))]
+        + [(m, _("%(n)s months") % {"n": m}) for m in TOUR_LENGTHS_MONTHS],
+        help_text=_("Typical periods are 6, 12, 18 or 24 months."),
+    )
+    end_date = forms.DateField(label=_("End"), required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            (value, f"{label}: {TOUR_KIND_HELP[value]}") for value, label in TourKind.choices
+        ]
+
+    def clean(self):
+        data = super().clean()
+        start, length, end = data.get("start_date"), data.get("length"), data.get("end_date")
+        if start and length and not end:
+            from dateutil.relativedelta import relativedelta
+
+            data["end_date"] = start + relativedelta(months=length)
+        elif start and not end and not length:
+            self.add_error("end_date", _("Choose a period length or an end date."))
+        return data
+
+
+class ClausesForm(forms.Form):
+    company_offers = forms.CharField(
+        label=_("What the company offers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The work, the investment, learning, network and support."),
+    )
+    company_asks = forms.CharField(
+        label=_("What the company asks"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    employee_offers = forms.CharField(
+        label=_("What the person offers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Effort, results, and what they will bring."),
+    )
+    employee_asks = forms.CharField(
+        label=_("What the person asks"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    alumni_clause = forms.CharField(
+        label=_("If the person leaves (alumni clause)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How the relationship continues: the alumni community, referrals, a way back."),
+    )
+
+
+class KpiForm(forms.Form):
+    name = forms.CharField(label=_("KPI"), max_length=200)
+    definition = forms.CharField(label=_("Definition"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    unit = forms.CharField(label=_("Unit"), max_length=40, required=False)
+    baseline = forms.DecimalField(label=_("Baseline"), max_digits=14, decimal_places=2, required=False)
+    target = forms.DecimalField(label=_("Target"), max_digits=14, decimal_places=2)
+    direction = forms.ChoiceField(label=_("Direction"), choices=KpiDirection.choices)
+    due_date = forms.DateField(label=_("Due"), widget=DATE_WIDGET)
+    weight = forms.IntegerField(label=_("Weight (%)"), min_value=0, max_value=100, initial=100)
+
+    def clean(self):
+        data = super().clean()
+        baseline, target, direction = data.get("baseline"), data.get("target"), data.get("direction")
+        if baseline is not None and target is not None and direction:
+            if direction == KpiDirection.HIGHER and target <= baseline:
+                self.add_error("target", _("Higher is better: the target must be above the baseline."))
+            if direction == KpiDirection.LOWER and target >= baseline:
+                self.add_error("target", _("Lower is better: the target must be below the baseline."))
+        return data
+
+
+class BaseKpiFormSet(forms.BaseFormSet):
+    def __init__(self, *args, tour=None, **kwargs):
+        self.tour = tour
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        if any(self.errors):
+            return
+        rows = [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        total = sum(row.get("weight") or 0 for row in rows)
+        if rows and total != 100:
+            raise ValidationError(
+                _("The KPI weights add up to %(total)s%%; make them add up to 100%%.") % {"total": total}
+            )
+        if self.tour:
+            for form in self.forms:
+                due = form.cleaned_data.get("due_date") if form.cleaned_data else None
+                if due and not (self.tour.start_date <= due <= self.tour.end_date):
+                    form.add_error("due_date", _("Choose a date within the commitment period."))
+
+
+KpiFormSet = forms.formset_factory(KpiForm, formset=BaseKpiFormSet, extra=1, can_delete=True, max_num=20)
+
+
+class SignForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Signing is confirmed with your password."),
+    )
+    content_hash = forms.CharField(widget=forms.HiddenInput)
+    agree = forms.BooleanField(label=_("I have read this version and agree to it."))
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why you decline"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The version returns to draft and both sides see your reason."),
+    )
+
+
+class AgreementTemplateForm(forms.ModelForm):
+    class Meta:
+        model = AgreementTemplate
+        fields = ["company_offers", "company_asks", "employee_offers", "employee_asks", "alumni_clause"]
+        widgets = {f: forms.Textarea(attrs={"rows": 4}) for f in fields}
+
+
+class VerifyForm(forms.Form):
+    hash = forms.CharField(
+        label=_("SHA-256 printed on the PDF"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    file = forms.FileField(label=_("Or the PDF file itself"), required=False)
+
+    def clean_hash(self):
+        value = "".join(self.cleaned_data["hash"].split()).lower()
+        if value and (len(value) != 64 or any(c not in "0123456789abcdef" for c in value)):
+            raise ValidationError(_("A SHA-256 is 64 characters of 0-9 and a-f."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("hash") and not data.get("file") and not self.errors:
+            raise ValidationError(_("Enter the hash printed on the PDF, or choose the PDF file."))
+        upload = data.get("file")
+        if upload and upload.size > 20 * 1024 * 1024:
+            self.add_error("file", _("The file is larger than 20 MB: it is not one of our agreements."))
+        return data

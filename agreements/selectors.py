@@ -1,0 +1,135 @@
+"""Reads for the STEP 1-3 pages: each takes the organization (through a membership) and prefetches what it shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+
+from agreements import access
+from agreements.models import (
+    AgreementVersion,
+    AlignmentStatus,
+    CareerAlignment,
+    Tour,
+    TourStatus,
+    VersionStatus,
+)
+from alliance.models import Membership, MembershipStatus, Organization
+
+
+@dataclass
+class PersonAlliance:
+    """One person's state at a glance: their latest alignment, current tour, its agreement's latest version."""
+
+    member: Membership
+    alignment: CareerAlignment | None
+    tour: Tour | None
+    version: AgreementVersion | None
+
+    @property
+    def stage(self) -> str:
+        if self.version is not None and self.version.status == VersionStatus.SIGNED:
+            return "signed"
+        if self.version is not None and self.version.status == VersionStatus.PENDING:
+            return "pending"
+        if self.tour is not None:
+            return "agreement_draft"
+        if self.alignment is not None:
+            return "aligned"
+        return "start"
+
+
+_TOUR_ORDER = ["-start_date", "-id"]
+
+
+def _latest_versions():
+    return Prefetch(
+        "agreement__versions", queryset=AgreementVersion.objects.order_by("-number"), to_attr="ordered_versions"
+    )
+
+
+def people_alliance(*, viewer: Membership, members) -> list[PersonAlliance]:
+    """The alliance state of each of `members`, in a fixed number of queries whatever their count."""
+    members = list(members)
+    ids = [m.pk for m in members]
+    alignments = {}
+    for alignment in (
+        access.visible_alignments(membership=viewer).filter(employee_id__in=ids).order_by("-held_on", "-id")
+    ):
+        alignments.setdefault(alignment.employee_id, alignment)
+    tours = {}
+    tour_qs = (
+        Tour.objects.for_organization(viewer.organization)
+        .filter(employee_id__in=ids)
+        .exclude(status__in=[TourStatus.COMPLETED, TourStatus.ENDED_EARLY])
+        .select_related("agreement")
+        .prefetch_related(_latest_versions())
+        .order_by(*_TOUR_ORDER)
+    )
+    for tour in tour_qs:
+        tours.setdefault(tour.employee_id, tour)
+    result = []
+    for member in members:
+        tour = tours.get(member.pk)
+        version = None
+        if tour is not None and hasattr(tour, "agreement"):
+            versions = tour.agreement.ordered_versions
+            version = versions[0] if versions else None
+        result.append(PersonAlliance(member=member, alignment=alignments.get(member.pk), tour=tour, version=version))
+    return result
+
+
+def person_alliance(*, viewer: Membership, member: Membership) -> PersonAlliance:
+    return people_alliance(viewer=viewer, members=[member])[0]
+
+
+def alignment_history(*, viewer: Membership, member: Membership):
+    return (
+        access.visible_alignments(membership=viewer)
+        .filter(employee=member)
+        .select_related("manager__user")
+        .order_by("-held_on", "-id")
+    )
+
+
+def tour_history(*, member: Membership):
+    return (
+        Tour.objects.for_organization(member.organization)
+        .filter(employee=member)
+        .select_related("agreement", "previous")
+        .prefetch_related(_latest_versions())
+        .order_by(*_TOUR_ORDER)
+    )
+
+
+def hr_stage_counts(*, organization: Organization) -> dict[str, int]:
+    """Aggregates for HR: how many people are at each step. Counts only: no aspiration is read."""
+    active = Membership.objects.for_organization(organization).filter(status=MembershipStatus.ACTIVE)
+    aligned = CareerAlignment.objects.for_organization(organization).values("employee").distinct().count()
+    confirmed = (
+        CareerAlignment.objects.for_organization(organization)
+        .filter(status=AlignmentStatus.CONFIRMED)
+        .values("employee")
+        .distinct()
+        .count()
+    )
+    tours = Tour.objects.for_organization(organization).aggregate(
+        draft=Count("id", filter=Q(status=TourStatus.DRAFT)),
+        active=Count("id", filter=Q(status=TourStatus.ACTIVE)),
+        completed=Count("id", filter=Q(status=TourStatus.COMPLETED)),
+    )
+    versions = AgreementVersion.objects.for_organization(organization).aggregate(
+        pending=Count("id", filter=Q(status=VersionStatus.PENDING)),
+        signed=Count("id", filter=Q(status=VersionStatus.SIGNED)),
+    )
+    return {
+        "members": active.count(),
+        "aligned": aligned,
+        "confirmed": confirmed,
+        "tours_draft": tours["draft"],
+        "tours_active": tours["active"],
+        "tours_completed": tours["completed"],
+        "versions_pending": versions["pending"],
+        "versions_signed": versions["signed"],
+    }

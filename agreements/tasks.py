@@ -1,0 +1,48 @@
+"""Thin Celery wrappers: take ids, re-fetch, call one domain function; safe to retry and to run twice."""
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from agreements import emails
+from agreements.models import SignatureNotice
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=120)
+def send_signature_notice(self, notice_id: int) -> bool:
+    """Send one notice at most once: the row is locked and stamped in the transaction that sends it."""
+    with transaction.atomic():
+        notice = (
+            SignatureNotice.objects.select_for_update(of=("self",))
+            .select_related("recipient__user", "version__agreement__tour__employee__user", "organization")
+            .filter(pk=notice_id, sent_at__isnull=True)
+            .first()
+        )
+        if notice is None:
+            return False
+        if not emails.still_relevant(notice):
+            notice.sent_at = timezone.now()  # nothing to say any more (signed or withdrawn meanwhile)
+            notice.save(update_fields=["sent_at"])
+            return False
+        try:
+            emails.signature_notice(notice)
+        except OSError as exc:
+            raise self.retry(exc=exc) from exc
+        notice.sent_at = timezone.now()
+        notice.save(update_fields=["sent_at"])
+    return True
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=60)
+def render_signed_pdf(self, version_id: int) -> bool:
+    from agreements.documents import store_signed_pdf
+
+    return store_signed_pdf(version_id=version_id) is not None
+
+
+@shared_task
+def scan_signature_reminders() -> int:
+    """Run by beat every hour: create the reminder notices due now; each enqueues its own send task."""
+    from agreements.services import schedule_reminders
+
+    return schedule_reminders()
