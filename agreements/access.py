@@ -89,7 +89,10 @@ def access_tour(*, membership: Membership, pk: int) -> Tour:
 
 
 def can_edit_tour(membership: Membership, tour: Tour) -> bool:
+    """A draft tour, while no version of its agreement is frozen for signatures (that freezes its goal and period)."""
     if tour.status != "draft":
+        return False
+    if AgreementVersion.objects.filter(agreement__tour=tour, status__in=["pending", "signed"]).exists():
         return False
     return tour.employee_id == membership.pk or is_manager_of(membership, tour.employee)
 

@@ -168,7 +168,8 @@ class KpiForm(forms.Form):
     unit = forms.CharField(label=_("Unit"), max_length=40, required=False)
     baseline = forms.DecimalField(label=_("Baseline"), max_digits=14, decimal_places=2, required=False)
     target = forms.DecimalField(label=_("Target"), max_digits=14, decimal_places=2)
-    direction = forms.ChoiceField(label=_("Direction"), choices=KpiDirection.choices)
+    # An initial value, so that the blank extra row the browser submits unchanged counts as unchanged.
+    direction = forms.ChoiceField(label=_("Direction"), choices=KpiDirection.choices, initial=KpiDirection.HIGHER)
     due_date = forms.DateField(label=_("Due"), widget=DATE_WIDGET)
     weight = forms.IntegerField(label=_("Weight (%)"), min_value=0, max_value=100, initial=100)
 

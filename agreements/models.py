@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import UserObjectPermissionBase
 
 from alliance.models import CompanyValue, Membership, TenantModel
@@ -106,7 +107,7 @@ TOUR_KIND_HELP = {
 
 class TourStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("tour status", "Active")
     COMPLETED = "completed", _("Completed")
     ENDED_EARLY = "ended_early", _("Ended early")
 

@@ -128,17 +128,14 @@ def resolve_asset(url: str) -> Path:
     return _static_dir() / relative
 
 
-def _make_fetcher():
+def asset_url_fetcher():
+    """A WeasyPrint URL fetcher that serves ALLOWED_ASSETS and raises PdfAssetRefused for anything else."""
     # Imported here so that importing this module (e.g. from models or views) stays cheap.
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticAssetFetcher(URLFetcher):
-        """Serves only ALLOWED_ASSETS; everything else raises.
-
-        fail_on_errors makes a refusal or a missing font abort the rendering: a PDF silently rendered
-        without its font would show tofu, and an unexpected URL in the template is a bug to surface.
-        """
-
+        # fail_on_errors makes a refusal or a missing font abort the rendering: a PDF silently rendered
+        # without its font would show tofu, and an unexpected URL in the template is a bug to surface.
         def __init__(self):
             super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=True)
 
@@ -148,11 +145,6 @@ def _make_fetcher():
             return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
 
     return StaticAssetFetcher()
-
-
-def asset_url_fetcher():
-    """A WeasyPrint URL fetcher restricted to the allow-listed static files."""
-    return _make_fetcher()
 
 
 # ---------------------------------------------------------------------------------------------------

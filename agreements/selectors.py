@@ -26,18 +26,26 @@ class PersonAlliance:
     alignment: CareerAlignment | None
     tour: Tour | None
     version: AgreementVersion | None
+    # The latest signed version of the current tour's agreement (an amendment may be drafted on top of it).
+    signed_version: AgreementVersion | None = None
+    # Whether any alignment exists, visible to the viewer or not: HR learns the step, never the content.
+    has_alignment: bool = False
 
     @property
     def stage(self) -> str:
-        if self.version is not None and self.version.status == VersionStatus.SIGNED:
-            return "signed"
         if self.version is not None and self.version.status == VersionStatus.PENDING:
             return "pending"
+        if self.signed_version is not None:
+            return "signed"
         if self.tour is not None:
             return "agreement_draft"
-        if self.alignment is not None:
+        if self.alignment is not None or self.has_alignment:
             return "aligned"
         return "start"
+
+    @property
+    def amending(self) -> bool:
+        return self.signed_version is not None and self.version is not None and self.version != self.signed_version
 
 
 _TOUR_ORDER = ["-start_date", "-id"]
@@ -58,6 +66,12 @@ def people_alliance(*, viewer: Membership, members) -> list[PersonAlliance]:
         access.visible_alignments(membership=viewer).filter(employee_id__in=ids).order_by("-held_on", "-id")
     ):
         alignments.setdefault(alignment.employee_id, alignment)
+    aligned_ids = set(
+        CareerAlignment.objects.for_organization(viewer.organization_id)
+        .filter(employee_id__in=ids)
+        .values_list("employee_id", flat=True)
+        .distinct()
+    )
     tours = {}
     tour_qs = (
         Tour.objects.for_organization(viewer.organization)
@@ -72,11 +86,21 @@ def people_alliance(*, viewer: Membership, members) -> list[PersonAlliance]:
     result = []
     for member in members:
         tour = tours.get(member.pk)
-        version = None
+        version = signed = None
         if tour is not None and hasattr(tour, "agreement"):
             versions = tour.agreement.ordered_versions
             version = versions[0] if versions else None
-        result.append(PersonAlliance(member=member, alignment=alignments.get(member.pk), tour=tour, version=version))
+            signed = next((v for v in versions if v.status == VersionStatus.SIGNED), None)
+        result.append(
+            PersonAlliance(
+                member=member,
+                alignment=alignments.get(member.pk),
+                tour=tour,
+                version=version,
+                signed_version=signed,
+                has_alignment=member.pk in aligned_ids,
+            )
+        )
     return result
 
 

@@ -71,9 +71,16 @@ class MyAllianceView(TenantView, TemplateView):
 
     def get_context_data(self, **kwargs):
         member = self.get_member()
+        state = selectors.person_alliance(viewer=self.membership, member=member)
+        signer_role = already_signed = None
+        if state.stage == "pending":
+            signer_role = services.signer_role_for(state.version, self.membership)
+            already_signed = services.live_signatures(state.version).filter(role=signer_role).exists()
         return super().get_context_data(
             member=member,
-            state=selectors.person_alliance(viewer=self.membership, member=member),
+            state=state,
+            signer_role=signer_role,
+            already_signed=already_signed,
             alignments=selectors.alignment_history(viewer=self.membership, member=member)[:20],
             tours=selectors.tour_history(member=member)[:20],
             is_self=member.pk == self.membership.pk,
@@ -239,6 +246,15 @@ class AlignmentDetailView(TenantView, TemplateView):
             is_owner=access.is_alignment_owner(self.membership, alignment),
             is_manager=access.is_manager_of(self.membership, alignment.employee),
             tours=alignment.tours.all(),
+            shared=list(
+                Membership.objects.for_organization(self.organization)
+                .filter(
+                    user_id__in=CareerAlignmentUserPermission.objects.filter(
+                        content_object=alignment, permission__codename=access.READ_ALIGNMENT
+                    ).values("user_id")
+                )
+                .select_related("user")
+            ),
             **kwargs,
         )
 

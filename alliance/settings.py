@@ -172,7 +172,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Hourly: creates the signature reminders due now; each one is sent by its own idempotent task.
+    "agreements-signature-reminders": {"task": "agreements.tasks.scan_signature_reminders", "schedule": 3600.0},
+}
+
+# The service's certificate for sealing agreement PDFs (PEM files). Unset, the embedded default makes a
+# self-signed one under MEDIA_ROOT/sealing on first use.
+PDF_SEAL_KEY_FILE = env("PDF_SEAL_KEY_FILE") or None
+PDF_SEAL_CERT_FILE = env("PDF_SEAL_CERT_FILE") or None
+PDF_SEAL_KEY_PASSPHRASE = env("PDF_SEAL_KEY_PASSPHRASE") or None
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

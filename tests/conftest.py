@@ -4,6 +4,9 @@ In acme: `hr`, `manager`, `employee` (reports to manager), `alumni`, `other_mana
 Each test runs in a transaction over that data; browser tests (transactional) seed their own copy.
 """
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -17,6 +20,8 @@ def pytest_configure(config):
 
     # Hashing dozens of demo and factory passwords with PBKDF2 would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Signed PDFs and the embedded seal certificate go to a scratch folder, never into the work tree.
+    settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="alliance-test-media-"))
 
 
 @pytest.fixture(autouse=True, scope="session")
