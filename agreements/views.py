@@ -259,15 +259,19 @@ class AlignmentDetailView(TenantView, TemplateView):
         )
 
 
-class AlignmentConfirmView(TenantView, TemplateView):
-    template_name = "agreements/alignment_confirm.html"
-    required_capability = VIEW_OWN_RECORDS
+class OwnAlignmentMixin:
+    """Views that only the alignment's employee may use (confirming it, deciding who else reads it)."""
 
     def get_alignment(self):
         alignment = access.access_alignment(membership=self.membership, pk=self.kwargs["pk"])
         if not access.is_alignment_owner(self.membership, alignment):
             raise PermissionDenied
         return alignment
+
+
+class AlignmentConfirmView(OwnAlignmentMixin, TenantView, TemplateView):
+    template_name = "agreements/alignment_confirm.html"
+    required_capability = VIEW_OWN_RECORDS
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(alignment=self.get_alignment(), **kwargs)
@@ -284,17 +288,11 @@ class AlignmentConfirmView(TenantView, TemplateView):
         return redirect("agreements:alignment", self.organization.slug, alignment.pk)
 
 
-class AlignmentSharingView(TenantView, TemplateView):
+class AlignmentSharingView(OwnAlignmentMixin, TenantView, TemplateView):
     """The employee decides who beyond their manager may read this alignment, and takes it back."""
 
     template_name = "agreements/alignment_sharing.html"
     required_capability = VIEW_OWN_RECORDS
-
-    def get_alignment(self):
-        alignment = access.access_alignment(membership=self.membership, pk=self.kwargs["pk"])
-        if not access.is_alignment_owner(self.membership, alignment):
-            raise PermissionDenied
-        return alignment
 
     def context(self, alignment, form=None):
         granted_users = CareerAlignmentUserPermission.objects.filter(

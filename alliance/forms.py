@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from alliance.models import Membership, Role, User
+from alliance.models import CompanyValue, Membership, Organization, Role, User
 from alliance.selectors import manager_choices
 
 
@@ -76,3 +76,22 @@ class MemberFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All statuses")), *MembershipStatus.choices]
         self.fields["manager"].queryset = manager_choices(organization=organization)
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name", "mission", "vision", "checkpoint_interval_months", "hr_countersign"]
+        widgets = {"mission": forms.Textarea(attrs={"rows": 3}), "vision": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"checkpoint_interval_months": _("Checkpoint 1on1s are held this often during a tour (1 to 12).")}
+
+
+class CompanyValueForm(forms.ModelForm):
+    class Meta:
+        model = CompanyValue
+        fields = ["position", "title", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+# Values are edited and added here, never deleted: alignments and signed agreements refer to them.
+CompanyValueFormSet = forms.modelformset_factory(CompanyValue, form=CompanyValueForm, extra=2, can_delete=False)

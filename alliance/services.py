@@ -158,3 +158,13 @@ def membership_update(
     membership.job_title = job_title
     membership.save(update_fields=["role", "manager", "job_title"])
     return membership
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, form, values_formset) -> Organization:
+    """Save the organization's profile and its values (new rows get this organization)."""
+    organization = form.save()
+    for value in values_formset.save(commit=False):
+        value.organization = organization
+        value.save()
+    return organization

@@ -7,6 +7,7 @@ from alliance import views
 # Top-level names here are reserved as organization slugs (alliance.models.RESERVED_SLUGS).
 org_patterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("settings/", views.OrganizationSettingsView.as_view(), name="organization_settings"),
     path("members/", views.MemberListView.as_view(), name="members"),
     path("members/invite/", views.InviteView.as_view(), name="member_invite"),
     path("members/<int:pk>/", views.MemberEditView.as_view(), name="member_edit"),

@@ -17,10 +17,18 @@ from django.views.decorators.http import require_GET
 from django.views.generic import FormView, TemplateView
 
 from alliance import selectors, services
-from alliance.forms import InvitationForm, MemberFilterForm, MembershipForm, ProfileForm
-from alliance.models import Invitation
+from alliance.forms import (
+    CompanyValueFormSet,
+    InvitationForm,
+    MemberFilterForm,
+    MembershipForm,
+    OrganizationForm,
+    ProfileForm,
+)
+from alliance.models import CompanyValue, Invitation
 from alliance.permissions import (
     MANAGE_MEMBERS,
+    MANAGE_ORGANIZATION,
     VIEW_DASHBOARD,
     VIEW_MEMBERS,
     VIEW_ORG_STATISTICS,
@@ -273,3 +281,29 @@ class InvitationRevokeView(TenantView, TemplateView):
         services.invitation_revoke(invitation=invitation)
         messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
         return redirect("members", org_slug=self.organization.slug)
+
+
+class OrganizationSettingsView(TenantView, TemplateView):
+    """HR edits the company's name, mission, vision, values, checkpoint interval and countersigning."""
+
+    template_name = "alliance/settings.html"
+    required_capability = MANAGE_ORGANIZATION
+
+    def forms(self, data=None):
+        values = CompanyValue.objects.for_organization(self.organization).order_by("position", "id")
+        return (
+            OrganizationForm(data, instance=self.organization),
+            CompanyValueFormSet(data, queryset=values, prefix="values"),
+        )
+
+    def get(self, request, *args, **kwargs):
+        form, values = self.forms()
+        return self.render_to_response(self.get_context_data(form=form, values_formset=values))
+
+    def post(self, request, *args, **kwargs):
+        form, values = self.forms(request.POST)
+        if form.is_valid() and values.is_valid():
+            services.organization_update(organization=self.organization, form=form, values_formset=values)
+            messages.success(request, _("The organization's settings were saved."))
+            return redirect("organization_settings", org_slug=self.organization.slug)
+        return self.render_to_response(self.get_context_data(form=form, values_formset=values))

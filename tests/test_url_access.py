@@ -74,6 +74,7 @@ def _v(email):
 ORG_ROUTES: dict[str, Route] = {
     "dashboard": Route(allowed={"hr", "manager", "employee", "alumni"}),
     "members": Route(allowed={"hr"}),
+    "organization_settings": Route(allowed={"hr"}),
     "member_invite": Route(allowed={"hr"}),
     "member_edit": Route(
         allowed={"hr"},

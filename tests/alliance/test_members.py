@@ -106,3 +106,51 @@ def test_dashboard_query_count_does_not_grow_with_reports(manager, acme, login, 
     MembershipFactory.create_batch(30, organization=acme, manager=manager)
     with django_assert_max_num_queries(len(before.captured_queries)):
         client.get(url)
+
+
+def _settings_post(acme, **overrides):
+    values = list(acme.values.order_by("position", "id"))
+    data = {
+        "name": acme.name,
+        "mission": acme.mission,
+        "vision": acme.vision,
+        "checkpoint_interval_months": "3",
+        "hr_countersign": "on",
+        "values-TOTAL_FORMS": str(len(values) + 2),
+        "values-INITIAL_FORMS": str(len(values)),
+        "values-MIN_NUM_FORMS": "0",
+        "values-MAX_NUM_FORMS": "1000",
+    }
+    for i, value in enumerate(values):
+        data.update(
+            {
+                f"values-{i}-id": value.pk,
+                f"values-{i}-position": value.position,
+                f"values-{i}-title": value.title,
+                f"values-{i}-description": value.description,
+            }
+        )
+    for i in (len(values), len(values) + 1):
+        data.update({f"values-{i}-position": "0", f"values-{i}-title": "", f"values-{i}-description": ""})
+    data.update(overrides)
+    return data, len(values)
+
+
+def test_hr_edits_the_mission_and_adds_a_value(hr, acme, login):
+    data, n = _settings_post(acme, mission="新しいミッション")
+    data.update({f"values-{n}-position": "10", f"values-{n}-title": "遊び心を忘れない"})
+    response = login(hr).post(reverse("organization_settings", args=["acme"]), data)
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert acme.mission == "新しいミッション"
+    assert acme.values.order_by("position").last().title == "遊び心を忘れない"
+
+
+def test_settings_refuse_a_bad_interval_and_keep_what_was_typed(hr, acme, login):
+    data, _n = _settings_post(acme, checkpoint_interval_months="0", mission="入力したミッション")
+    response = login(hr).post(reverse("organization_settings", args=["acme"]), data)
+    assert response.status_code == 200
+    assert "checkpoint_interval_months" in response.context["form"].errors
+    assert "入力したミッション" in response.content.decode()
+    acme.refresh_from_db()
+    assert acme.mission != "入力したミッション"
