@@ -10,6 +10,15 @@ from agreements import services
 PASSWORD = "alliance-demo"
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service errors are translated into the active language; these tests read them in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def make_alignment(employee, manager):
     def make(actor=None, member=None, **data):
