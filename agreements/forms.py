@@ -129,7 +129,8 @@ class TourForm(forms.Form):
         if start and length and not end:
             from dateutil.relativedelta import relativedelta
 
-            data["end_date"] = start + relativedelta(months=length)
+            # The end date is the period's last day: a 12-month tour from 1 April ends on 31 March.
+            data["end_date"] = start + relativedelta(months=length) - relativedelta(days=1)
         elif start and not end and not length:
             self.add_error("end_date", _("Choose a period length or an end date."))
         return data

@@ -99,7 +99,7 @@ def test_a_tour_is_created_from_an_alignment_with_a_typical_length(login, manage
     response = login(manager).post(reverse("agreements:tour_new", args=["acme", alignment.pk]), _tour_post())
     assert response.status_code == 302
     tour = Tour.objects.get(alignment=alignment)
-    assert (tour.start_date, tour.end_date, tour.status) == (date(2031, 1, 1), date(2032, 1, 1), "draft")
+    assert (tour.start_date, tour.end_date, tour.status) == (date(2031, 1, 1), date(2031, 12, 31), "draft")
     assert tour.agreement.versions.get().number == 1
     # The organization's template gives the first draft its clauses.
     assert tour.agreement.versions.get().alumni_clause

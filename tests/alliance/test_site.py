@@ -112,3 +112,11 @@ def test_healthz_reaches_the_real_broker(client, db, settings):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert json.loads(response.content)["checks"] == {"database": "ok", "broker": "ok"}
+
+
+def test_the_404_page_is_part_of_the_site_in_the_users_language(login, outsider):
+    response = login(outsider).get("/acme/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert '<html lang="ja">' in body and '<main id="main"' in body
+    assert "ページが見つかりません" in body
