@@ -617,6 +617,9 @@ class SignView(VersionActionView):
         return services.signer_role_for(version, self.membership) is not None
 
     def act(self, version, data):
+        # The password check must not become a guessing oracle: a handful of tries an hour per person.
+        if is_ratelimited(self.request, group="agreements.sign", key="user", rate="10/h", method=ALL, increment=True):
+            raise ValidationError(_("Too many signing attempts. Wait an hour, then try again."))
         services.agreement_sign(
             version=version,
             actor=self.membership,

@@ -6,8 +6,6 @@ roles (an employee sharing a record with a mentor) live in django-guardian and a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
@@ -78,20 +76,3 @@ def grant_object_access(*, user, obj: models.Model, perm: str) -> None:
 
 def revoke_object_access(*, user, obj: models.Model, perm: str) -> None:
     remove_perm(perm, user, obj)
-
-
-def users_with_object_access(*, obj: models.Model, perm_model: type[models.Model], codename: str):
-    """Users holding `codename` on `obj`, read from a direct-foreign-key guardian model in one query."""
-    return perm_model.objects.filter(content_object=obj, permission__codename=codename).values_list("user", flat=True)
-
-
-def objects_with_access(*, user, objects: Iterable[models.Model], perm_model: type[models.Model], codename: str):
-    """The ids among `objects` that `user` holds `codename` on, in one query (lists never check row by row)."""
-    ids = [obj.pk for obj in objects]
-    if not ids:
-        return set()
-    return set(
-        perm_model.objects.filter(user=user, permission__codename=codename, content_object_id__in=ids).values_list(
-            "content_object_id", flat=True
-        )
-    )

@@ -29,6 +29,7 @@ from alliance.models import CompanyValue, Invitation
 from alliance.permissions import (
     MANAGE_MEMBERS,
     MANAGE_ORGANIZATION,
+    VIEW_ALUMNI_PAGES,
     VIEW_DASHBOARD,
     VIEW_MEMBERS,
     VIEW_ORG_STATISTICS,
@@ -159,7 +160,8 @@ class InvitationAcceptView(View):
 
 class DashboardView(TenantView, TemplateView):
     template_name = "alliance/dashboard.html"
-    required_capability = "view_alumni_pages"
+    # Alumni keep a home page in the organization they left (the alumni pages hang off it).
+    required_capability = VIEW_ALUMNI_PAGES
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -286,3 +286,17 @@ def test_team_page_query_count_does_not_grow_with_reports(
 def test_my_alliance_shows_the_next_action(login, employee, member=None):
     response = login(employee).get(reverse("agreements:mine", args=["acme"]))
     assert response.context["state"].stage == "signed"
+
+
+def test_password_guessing_on_the_sign_page_is_limited(login, manager, employee, draft_version, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sign"}}
+    version = services.agreement_request_signatures(version=draft_version(), actor=manager)
+    client = login(employee, language="en")
+    url = reverse("agreements:sign", args=["acme", version.agreement.pk, version.number])
+    data = {"password": "guess", "content_hash": version.content_hash, "agree": "on"}
+    for _ in range(10):
+        assert "password" in client.post(url, data).context["form"].errors
+    data["password"] = PASSWORD
+    response = client.post(url, data)
+    assert response.status_code == 200 and "Too many signing attempts" in response.content.decode()
+    assert not version.signatures.exists()

@@ -170,7 +170,11 @@ def test_first_one_on_one_to_signed_agreement_pdf_and_verification(open_ui, tmp_
     tour = Tour.objects.select_related("agreement").get(employee=report)
     assert path_of(page.url) == f"/{slug}/tours/{tour.pk}/"
     boss.check("tour")
-    assert (tour.start_date, tour.end_date, tour.kind) == (start, start + relativedelta(months=12, days=-1), "transformational")
+    assert (tour.start_date, tour.end_date, tour.kind) == (
+        start,
+        start + relativedelta(months=12, days=-1),
+        "transformational",
+    )
     assert tour.alignment_id == alignment.pk
     expect(page.locator("main h1")).to_contain_text("テスト自動化基盤の立ち上げ")
     expect(page.locator("main h1 .badge-draft")).to_be_visible()
