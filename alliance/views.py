@@ -40,6 +40,7 @@ from alliance.permissions import (
 )
 
 MEMBERS_PER_PAGE = 25
+DASHBOARD_REPORTS = 8
 
 
 class TenantView(View):
@@ -167,7 +168,10 @@ class DashboardView(TenantView, TemplateView):
         ctx = super().get_context_data(**kwargs)
         ctx["values"] = list(self.organization.values.all())
         if membership_has(self.membership, VIEW_REPORTS):
-            ctx["reports"] = list(selectors.reports_of(membership=self.membership))
+            reports = selectors.reports_of(membership=self.membership)
+            # The card shows a few names; the team page lists everyone, paginated.
+            ctx["reports"] = list(reports[:DASHBOARD_REPORTS])
+            ctx["reports_total"] = reports.count() if len(ctx["reports"]) == DASHBOARD_REPORTS else len(ctx["reports"])
         if membership_has(self.membership, VIEW_ORG_STATISTICS):
             ctx["counts"] = selectors.organization_counts(organization=self.organization)
         ctx["cards"] = dashboard_cards(self.request, self.membership)
