@@ -66,3 +66,23 @@ def test_superusers_see_everything(login, db):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     result = client.get(reverse("admin:alliance_membership_changelist")).context["cl"]
     assert {m.organization.slug for m in result.queryset} == {"acme", "globex"}
+
+
+def test_staff_hr_reads_agreements_of_their_organization_only_and_cannot_change_them(staff_hr, login):
+    from agreements.models import AgreementVersion
+
+    client = login(staff_hr)
+    result = client.get(reverse("admin:agreements_agreementversion_changelist")).context["cl"].result_list
+    assert result and {v.organization.slug for v in result} == {"acme"}
+    signed = AgreementVersion.objects.filter(organization__slug="acme", status="signed").first()
+    page = client.get(reverse("admin:agreements_agreementversion_change", args=[signed.pk]))
+    assert page.status_code == 200 and page.context["has_change_permission"] is False
+    foreign = AgreementVersion.objects.filter(organization__slug="globex").first()
+    assert client.get(reverse("admin:agreements_agreementversion_change", args=[foreign.pk])).status_code == 302
+
+
+def test_career_alignments_are_not_in_the_admin(staff_hr, login):
+    from django.urls import NoReverseMatch
+
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:agreements_careeralignment_changelist")
