@@ -300,3 +300,13 @@ def test_password_guessing_on_the_sign_page_is_limited(login, manager, employee,
     response = client.post(url, data)
     assert response.status_code == 200 and "Too many signing attempts" in response.content.decode()
     assert not version.signatures.exists()
+
+
+def test_the_link_printed_on_the_pdf_opens_the_verification_result(client, signed_version):
+    from agreements.documents import verify_url
+
+    version = signed_version()
+    url = verify_url(version.content_hash)
+    path = url[url.index("/verify/") :]
+    response = client.get(path)
+    assert response.status_code == 200 and response.context["result"]["version"] == version
