@@ -120,3 +120,31 @@ def test_the_404_page_is_part_of_the_site_in_the_users_language(login, outsider)
     assert response.status_code == 404
     assert '<html lang="ja">' in body and '<main id="main"' in body
     assert "ページが見つかりません" in body
+
+
+def test_password_reset_mails_a_link(client, employee):
+    from django.core import mail
+
+    response = client.post(reverse("account_reset_password"), {"email": employee.user.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [employee.user.email]
+
+
+def test_production_settings_require_verified_e_mail_and_secure_cookies():
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='alliance.settings'; django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.DEBUG, s.ACCOUNT_EMAIL_VERIFICATION, s.SESSION_COOKIE_SECURE, s.CELERY_TASK_ALWAYS_EAGER)"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SECRET_KEY": "a-production-secret-" + "x" * 40,
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",
+    }
+    env.pop("DJANGO_DEBUG", None)
+    env.pop("ACCOUNT_EMAIL_VERIFICATION", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "mandatory", "True", "False"]
