@@ -158,3 +158,13 @@ def test_an_existing_account_is_listed_as_invited_until_it_accepts(acme, hr, out
     membership = Membership.objects.get(organization=acme, user=outsider.user)
     assert membership.status == MembershipStatus.INVITED
     assert login(outsider).get(reverse("dashboard", args=["acme"])).status_code == 404
+
+
+def test_send_again_opens_the_invite_form_filled_from_the_pending_invitation(invite, hr, login):
+    invitation, _token = invite(email="again@example.com", job_title="デザイナー")
+    client = login(hr)
+    members = client.get(reverse("members", args=["acme"])).content.decode()
+    assert "email=again%40example.com" in members
+    form = client.get(reverse("member_invite", args=["acme"]), {"email": invitation.email, "job_title": "デザイナー"})
+    assert form.context["form"]["email"].value() == "again@example.com"
+    assert form.context["form"]["job_title"].value() == "デザイナー"
