@@ -40,7 +40,7 @@ from agreements.models import (
 )
 from alliance.models import Membership, MembershipStatus
 from alliance.permissions import MANAGE_ORGANIZATION, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership, membership_has
-from alliance.views import TenantView, _apply_form_errors
+from alliance.views import TenantView, _apply_form_errors, querystring_without_page
 
 PEOPLE_PER_PAGE = 25
 
@@ -118,7 +118,9 @@ class TeamView(TenantView, TemplateView):
         page = Paginator(members, PEOPLE_PER_PAGE).get_page(self.request.GET.get("page"))
         rows = selectors.people_alliance(viewer=self.membership, members=page.object_list)
         counts = selectors.hr_stage_counts(organization=self.organization) if access.is_hr(self.membership) else None
-        return super().get_context_data(page=page, rows=rows, query=query, counts=counts, **kwargs)
+        return super().get_context_data(
+            page=page, rows=rows, query=query, counts=counts, querystring=querystring_without_page(self.request), **kwargs
+        )
 
 
 # --- STEP 1 --------------------------------------------------------------------------------------------------

@@ -55,6 +55,13 @@ class TenantView(View):
         return super().dispatch(request, *args, **kwargs)
 
 
+def querystring_without_page(request) -> str:
+    """The list's filters as a query string, for pagination links (templates/_pagination.html)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def _apply_form_errors(form, error: ValidationError) -> None:
     for field, errors in error.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
@@ -201,13 +208,11 @@ class MemberListView(TenantView, TemplateView):
             manager_id=filters["manager"].pk if filters.get("manager") else None,
         )
         page = Paginator(qs, MEMBERS_PER_PAGE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
         ctx.update(
             filter_form=form,
             page=page,
             filtered=any(filters.values()),
-            querystring=query.urlencode(),
+            querystring=querystring_without_page(self.request),
             invitations=selectors.pending_invitations(organization=self.organization)[:50],
         )
         return ctx

@@ -286,3 +286,18 @@ def test_signed_in_pages_outside_organizations_need_a_sign_in(db, login, name):
     response = login(None).get(reverse(name))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+# Upper bound of queries for any page of the matrix, opened by a role that may see it. Pages whose content
+# grows with rows (lists, histories, KPI tables) also have growth tests beside their features.
+MAX_QUERIES_PER_PAGE = 30
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in ORG_ROUTES.items() if r.allowed))
+def test_every_page_stays_within_a_query_budget(db, login, request, django_assert_max_num_queries, name):
+    spec = ORG_ROUTES[name]
+    role = next(r for r in ("hr", "manager", "employee", "alumni") if r in spec.allowed)
+    client = login(request.getfixturevalue(role))
+    url = _url(name, "acme", spec.kwargs(Context()))
+    with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
+        assert client.get(url).status_code == spec.ok

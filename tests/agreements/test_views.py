@@ -310,3 +310,47 @@ def test_the_link_printed_on_the_pdf_opens_the_verification_result(client, signe
     path = url[url.index("/verify/") :]
     response = client.get(path)
     assert response.status_code == 200 and response.context["result"]["version"] == version
+
+
+def _kpis(n):
+    from tests.agreements.conftest import KPI
+
+    return [{**KPI, "name": f"KPI {i}", "weight": 100 // n + (100 % n if i == 0 else 0)} for i in range(n)]
+
+
+def test_the_version_page_query_count_does_not_grow_with_kpis_or_events(
+    login, manager, employee, draft_version, make_tour, django_assert_max_num_queries
+):
+    small = draft_version(kpis=_kpis(1))
+    big = draft_version(tour=make_tour(title="大きな計画"), kpis=_kpis(15))
+    for version in (small, big):
+        services.agreement_request_signatures(version=version, actor=manager)
+        services.agreement_withdraw(version=version, actor=manager)
+    for _ in range(5):
+        services.agreement_request_signatures(version=big, actor=manager)
+        services.agreement_withdraw(version=big, actor=manager)
+    client = login(manager)
+    with django_assert_max_num_queries(30) as few:
+        client.get(reverse("agreements:version", args=["acme", small.agreement.pk, 1]))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("agreements:version", args=["acme", big.agreement.pk, 1]))
+    assert len(response.context["kpis"]) == 15 and len(response.context["events"]) == 12
+
+
+def test_my_alliance_query_count_does_not_grow_with_history(
+    login, employee, make_alignment, make_tour, django_assert_max_num_queries
+):
+    from datetime import date
+
+    client = login(employee)
+    url = reverse("agreements:mine", args=["acme"])
+    with django_assert_max_num_queries(30) as before:
+        client.get(url)
+    for year in range(2033, 2043):
+        alignment = make_alignment(held_on=date(year, 1, 1))
+        make_tour(
+            alignment=alignment, start_date=date(year, 2, 1), end_date=date(year, 12, 31), title=f"{year}年の任務"
+        )
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["tours"]) >= 10
