@@ -119,7 +119,12 @@ class TeamView(TenantView, TemplateView):
         rows = selectors.people_alliance(viewer=self.membership, members=page.object_list)
         counts = selectors.hr_stage_counts(organization=self.organization) if access.is_hr(self.membership) else None
         return super().get_context_data(
-            page=page, rows=rows, query=query, counts=counts, querystring=querystring_without_page(self.request), **kwargs
+            page=page,
+            rows=rows,
+            query=query,
+            counts=counts,
+            querystring=querystring_without_page(self.request),
+            **kwargs,
         )
 
 

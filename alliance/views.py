@@ -228,7 +228,9 @@ class InviteView(TenantView, FormView):
 
     def get_initial(self):
         # "Send again" on the members page opens this form filled from the pending invitation.
-        return {key: self.request.GET[key] for key in ("email", "role", "manager", "job_title") if key in self.request.GET}
+        return {
+            key: self.request.GET[key] for key in ("email", "role", "manager", "job_title") if key in self.request.GET
+        }
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(invitation_days=settings.INVITATION_VALID_DAYS, **kwargs)
