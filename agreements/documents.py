@@ -124,3 +124,12 @@ def store_signed_pdf(*, version_id: int) -> AgreementPdf | None:
         # Two workers raced; the first one's file is the record.
         return AgreementPdf.objects.get(version=version)
     return pdf
+
+
+def versions_missing_a_pdf(*, limit: int = 100) -> list[int]:
+    """Signed versions whose PDF task never ran to the end (a worker died): the scan renders them."""
+    return list(
+        AgreementVersion.objects.filter(status=VersionStatus.SIGNED, pdf__isnull=True)
+        .order_by("signed_at")
+        .values_list("pk", flat=True)[:limit]
+    )

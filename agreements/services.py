@@ -36,6 +36,7 @@ from agreements.models import (
 )
 from alliance.models import CompanyValue, Membership, MembershipStatus, Role
 from alliance.permissions import grant_object_access, revoke_object_access
+from alliance.tasks import enqueue
 
 ALIGNMENT_FIELDS = (
     "held_on",
@@ -446,7 +447,25 @@ def _notify(version: AgreementVersion, kind: str, recipients, *, sequence: int =
             round=round_,
         )
         if created:
-            transaction.on_commit(lambda pk=notice.pk: send_signature_notice.delay(pk))
+            transaction.on_commit(lambda pk=notice.pk: enqueue(send_signature_notice, pk))
+
+
+UNSENT_GRACE = timedelta(minutes=10)
+
+
+def requeue_unsent_notices(*, now=None) -> int:
+    """Enqueue again the notices still unsent a while after they were created (a broker or worker outage)."""
+    from agreements.tasks import send_signature_notice
+
+    now = now or timezone.now()
+    ids = list(
+        SignatureNotice.objects.filter(sent_at__isnull=True, created_at__lte=now - UNSENT_GRACE).values_list(
+            "pk", flat=True
+        )[:1000]
+    )
+    for pk in ids:
+        enqueue(send_signature_notice, pk)
+    return len(ids)
 
 
 @transaction.atomic
@@ -572,7 +591,7 @@ def _complete(version: AgreementVersion) -> None:
         tour.save(update_fields=["status"])
     signers = [s.signer for s in live_signatures(version)]
     _notify(version, NoticeKind.COMPLETED, signers)
-    transaction.on_commit(lambda: render_signed_pdf.delay(version.pk))
+    transaction.on_commit(lambda: enqueue(render_signed_pdf, version.pk))
 
 
 @transaction.atomic

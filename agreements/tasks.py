@@ -42,7 +42,13 @@ def render_signed_pdf(self, version_id: int) -> bool:
 
 @shared_task
 def scan_signature_reminders() -> int:
-    """Run by beat every hour: create the reminder notices due now; each enqueues its own send task."""
-    from agreements.services import schedule_reminders
+    """Run by beat every hour: create the reminder notices due now (each enqueues its own send task), send
+    again what an outage left unsent, and render any signed version's PDF that is still missing."""
+    from agreements.documents import versions_missing_a_pdf
+    from agreements.services import enqueue, requeue_unsent_notices, schedule_reminders
 
-    return schedule_reminders()
+    created = schedule_reminders()
+    requeue_unsent_notices()
+    for version_id in versions_missing_a_pdf():
+        enqueue(render_signed_pdf, version_id)
+    return created

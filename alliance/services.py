@@ -62,9 +62,9 @@ def invitation_create(
             user=existing,
             defaults={"role": role, "status": MembershipStatus.INVITED, "manager": manager, "job_title": job_title},
         )
-    from alliance.tasks import send_invitation_email
+    from alliance.tasks import enqueue, send_invitation_email
 
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, token))
+    transaction.on_commit(lambda: enqueue(send_invitation_email, invitation.pk, token))
     return invitation, token
 
 

@@ -1,3 +1,5 @@
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
@@ -6,6 +8,20 @@ from django.utils import timezone
 
 from alliance import emails
 from alliance.models import Invitation, User
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task, *args) -> None:
+    """Hand a task to the broker after commit; when the broker is down the user's action still succeeds,
+    and the row that records the message stays unsent for a later retry (the agreements' hourly scan,
+    or HR's "Send again" for an invitation, whose link cannot be rebuilt from its stored hash)."""
+    try:
+        task.delay(*args)
+    except Exception:  # kombu/redis raise a variety of connection errors
+        if getattr(task.app.conf, "task_always_eager", False):
+            raise
+        logger.warning("could not enqueue %s%r; it stays unsent for a later retry", task.name, args, exc_info=True)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=60)

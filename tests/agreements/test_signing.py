@@ -242,3 +242,56 @@ def test_a_notice_for_a_withdrawn_request_is_not_sent(draft_version, manager, dj
     for notice in SignatureNotice.objects.filter(version=version):
         send_signature_notice.apply(args=[notice.pk])
     assert mail.outbox == [] and callbacks
+
+
+def test_a_broker_outage_does_not_fail_the_request_and_the_scan_sends_later(
+    draft_version, manager, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from agreements.models import SignatureNotice
+    from agreements.tasks import send_signature_notice
+    from alliance.celery import app
+
+    version = draft_version()
+    app.conf.task_always_eager = False
+    try:
+        with (
+            mock.patch.object(send_signature_notice, "delay", side_effect=ConnectionError("broker down")),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            services.agreement_request_signatures(version=version, actor=manager)
+    finally:
+        app.conf.task_always_eager = True
+    notices = SignatureNotice.objects.filter(version=version)
+    assert notices.exists() and not notices.filter(sent_at__isnull=False).exists()
+    assert mail.outbox == []
+    assert services.requeue_unsent_notices(now=timezone.now() + timedelta(minutes=11)) >= notices.count()
+    assert not notices.filter(sent_at__isnull=True).exists()
+    sent_to = sorted(m.to[0] for m in mail.outbox)
+    assert sent_to == sorted(n.recipient.user.email for n in notices)
+    # Once sent, a second pass sends nothing.
+    mail.outbox.clear()
+    services.requeue_unsent_notices(now=timezone.now() + timedelta(minutes=30))
+    assert mail.outbox == []
+
+
+def test_the_scan_renders_a_pdf_that_a_dead_worker_left_missing(signed_version):
+    from agreements.documents import versions_missing_a_pdf
+    from agreements.tasks import render_signed_pdf, scan_signature_reminders
+
+    with mock_pdf_task_failure(render_signed_pdf):
+        version = signed_version()
+    assert version.pk in versions_missing_a_pdf()
+    result = scan_signature_reminders.apply()
+    assert result.successful(), result.traceback
+    assert AgreementPdf.objects.filter(version=version).exists()
+    assert version.pk not in versions_missing_a_pdf()
+
+
+def mock_pdf_task_failure(task):
+    from unittest import mock
+
+    return mock.patch.object(task, "delay", return_value=None)

@@ -168,3 +168,28 @@ def test_send_again_opens_the_invite_form_filled_from_the_pending_invitation(inv
     form = client.get(reverse("member_invite", args=["acme"]), {"email": invitation.email, "job_title": "デザイナー"})
     assert form.context["form"]["email"].value() == "again@example.com"
     assert form.context["form"]["job_title"].value() == "デザイナー"
+
+
+def test_a_broker_outage_keeps_the_invitation_and_shows_it_unsent(
+    acme, hr, manager, login, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from alliance.celery import app
+    from alliance.tasks import send_invitation_email
+
+    app.conf.task_always_eager = False
+    try:
+        with (
+            mock.patch.object(send_invitation_email, "delay", side_effect=ConnectionError("broker down")),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = login(hr).post(
+                reverse("member_invite", args=["acme"]), {"email": "later@example.com", "role": "employee"}
+            )
+    finally:
+        app.conf.task_always_eager = True
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(organization=acme, email="later@example.com")
+    assert invitation.email_sent_at is None
+    assert "メール未送信" in login(hr).get(reverse("members", args=["acme"])).content.decode()
