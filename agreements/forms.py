@@ -75,10 +75,6 @@ class AlignmentForm(forms.ModelForm):
         if not can_write_notes:
             del self.fields["manager_notes"]
 
-    def clean(self):
-        # The model's clean() needs the formsets' rows; the view checks drift/ideal-self together with them.
-        return super().clean()
-
 
 class ShareForm(forms.Form):
     colleague = forms.ModelChoiceField(label=_("Colleague"), queryset=Membership.objects.none())

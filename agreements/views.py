@@ -39,7 +39,7 @@ from agreements.models import (
     VersionStatus,
 )
 from alliance.models import Membership, MembershipStatus
-from alliance.permissions import MANAGE_ORGANIZATION, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership, membership_has
+from alliance.permissions import MANAGE_ORGANIZATION, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership
 from alliance.views import TenantView, _apply_form_errors, querystring_without_page
 
 PEOPLE_PER_PAGE = 25
@@ -140,7 +140,7 @@ class AlignmentFormView(TenantView, TemplateView):
     required_capability = VIEW_OWN_RECORDS
     alignment = None
 
-    def setup_objects(self):
+    def resolve(self):
         if "pk" in self.kwargs:
             self.alignment = access.access_alignment(membership=self.membership, pk=self.kwargs["pk"])
             if not access.can_edit_alignment(self.membership, self.alignment):
@@ -158,11 +158,6 @@ class AlignmentFormView(TenantView, TemplateView):
             else:
                 self.employee = self.membership
 
-    def dispatch(self, request, *args, **kwargs):
-        self.membership = request.membership
-        if request.membership and membership_has(request.membership, self.required_capability):
-            self.setup_objects()
-        return super().dispatch(request, *args, **kwargs)
 
     def _initial(self):
         source = self.alignment

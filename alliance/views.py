@@ -52,7 +52,11 @@ class TenantView(View):
         require(request.membership, self.required_capability)
         self.organization = request.organization
         self.membership = request.membership
+        self.resolve()
         return super().dispatch(request, *args, **kwargs)
+
+    def resolve(self) -> None:
+        """Fetch the objects the URL names, through the access helpers (404/403 before any handler runs)."""
 
 
 def querystring_without_page(request) -> str:
@@ -252,10 +256,8 @@ class MemberEditView(TenantView, FormView):
     form_class = MembershipForm
     required_capability = MANAGE_MEMBERS
 
-    def dispatch(self, request, *args, **kwargs):
-        require(request.membership, self.required_capability)
-        self.target = access_membership(membership=request.membership, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    def resolve(self):
+        self.target = access_membership(membership=self.membership, pk=self.kwargs["pk"])
 
     def get_initial(self):
         return {"role": self.target.role, "manager": self.target.manager, "job_title": self.target.job_title}
