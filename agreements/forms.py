@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agreements.models import (
     TOUR_KIND_HELP,
@@ -22,7 +23,7 @@ class CoreValueForm(forms.Form):
 
 
 class DriftForm(forms.Form):
-    direction = forms.CharField(label=_("Direction"), max_length=200, required=False)
+    direction = forms.CharField(label=pgettext_lazy("career drift", "Direction"), max_length=200, required=False)
     goals = forms.CharField(label=_("Short-term goals"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 TEMPLATE_NAME = "agreements/pdf/agreement.html"
 
@@ -207,7 +208,7 @@ def build_context(doc: PdfDocument) -> dict:
     kinds = {
         "request": _("Signature request"),
         "signature": _("Signature"),
-        "decline": _("Decline"),
+        "decline": pgettext("signing event", "Decline"),
         "withdrawal": _("Withdrawal"),
     }
     kpis = [
