@@ -301,3 +301,45 @@ def test_every_page_stays_within_a_query_budget(db, login, request, django_asser
     url = _url(name, "acme", spec.kwargs(Context()))
     with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
         assert client.get(url).status_code == spec.ok
+
+
+def _argless(prefix):
+    from django.urls import NoReverseMatch
+
+    for route, name in all_routes():
+        if not route.startswith(prefix) or name is None:
+            continue
+        try:
+            yield name, reverse(name)
+        except NoReverseMatch:
+            continue  # needs arguments (an object id, a key): covered by the admin scoping tests
+
+
+# The admin's own sign-in page, and its logout (POST only), are the two pages open to everyone.
+ADMIN_OPEN = {"admin:login", "admin:logout"}
+
+
+@pytest.mark.parametrize("name, url", [(n, u) for n, u in _argless("admin/") if n not in ADMIN_OPEN])
+def test_every_admin_page_is_closed_to_anonymous_visitors_and_non_staff(db, login, employee, name, url):
+    for client in (login(None), login(employee)):
+        response = client.get(url)
+        assert response.status_code in (302, 404), name
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("admin:login")), name
+
+
+LOGIN_REQUIRED_ACCOUNT_PAGES = {
+    "account_change_password",
+    "account_email",
+    "account_set_password",
+    "account_logout",
+    "account_reauthenticate",
+}
+
+
+@pytest.mark.parametrize("name, url", list(_argless("accounts/")))
+def test_account_pages_answer_anonymous_visitors_without_errors(db, login, name, url):
+    response = login(None).get(url)
+    assert response.status_code in (200, 302, 404), name
+    if name in LOGIN_REQUIRED_ACCOUNT_PAGES:
+        assert response.status_code == 302, name
