@@ -479,6 +479,7 @@ class VersionDetailView(VersionMixin, TenantView, TemplateView):
         signer_role = services.signer_role_for(version, self.membership)
         signatures = list(version.signatures.select_related("signer__user").order_by("signed_at"))
         live = [s for s in signatures if s.voided_at is None]
+        versions = list(agreement.versions.order_by("-number").only("number", "status", "signed_at", "agreement_id"))
         return super().get_context_data(
             version=version,
             agreement=agreement,
@@ -486,8 +487,8 @@ class VersionDetailView(VersionMixin, TenantView, TemplateView):
             kpis=list(version.kpis.all()),
             signatures=live,
             events=list(version.events.select_related("actor__user")),
-            versions=list(agreement.versions.order_by("-number").only("number", "status", "signed_at", "agreement_id")),
-            latest_number=services.current_version(agreement).number,
+            versions=versions,
+            latest_number=versions[0].number,
             can_edit=access.can_edit_agreement(self.membership, agreement),
             signer_role=signer_role,
             already_signed=signer_role is not None and any(s.role == signer_role for s in live),
