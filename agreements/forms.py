@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from agreements.models import (
+    CLAUSE_FIELDS,
     TOUR_KIND_HELP,
     TOUR_LENGTHS_MONTHS,
     AgreementTemplate,
@@ -133,31 +134,18 @@ class TourForm(forms.Form):
         return data
 
 
-class ClausesForm(forms.Form):
-    company_offers = forms.CharField(
-        label=_("What the company offers"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("The work, the investment, learning, network and support."),
-    )
-    company_asks = forms.CharField(
-        label=_("What the company asks"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    employee_offers = forms.CharField(
-        label=_("What the person offers"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Effort, results, and what they will bring."),
-    )
-    employee_asks = forms.CharField(
-        label=_("What the person asks"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    alumni_clause = forms.CharField(
-        label=_("If the person leaves (alumni clause)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("How the relationship continues: the alumni community, referrals, a way back."),
-    )
+class ClausesForm(forms.ModelForm):
+    """The clauses, for the organization's template (bound to it) and a draft version (its initial values)."""
+
+    class Meta:
+        model = AgreementTemplate
+        fields = list(CLAUSE_FIELDS)
+        widgets = {field: forms.Textarea(attrs={"rows": 4}) for field in CLAUSE_FIELDS}
+        help_texts = {
+            "company_offers": _("The work, the investment, learning, network and support."),
+            "employee_offers": _("Effort, results, and what they will bring."),
+            "alumni_clause": _("How the relationship continues: the alumni community, referrals, a way back."),
+        }
 
 
 class KpiForm(forms.Form):
@@ -223,13 +211,6 @@ class DeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The version returns to draft and both sides see your reason."),
     )
-
-
-class AgreementTemplateForm(forms.ModelForm):
-    class Meta:
-        model = AgreementTemplate
-        fields = ["company_offers", "company_asks", "employee_offers", "employee_asks", "alumni_clause"]
-        widgets = {f: forms.Textarea(attrs={"rows": 4}) for f in fields}
 
 
 class VerifyForm(forms.Form):

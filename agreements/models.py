@@ -165,22 +165,36 @@ class Tour(TenantModel):
         return months + (1 if self.end_date.day > self.start_date.day else 0)
 
 
-class AgreementTemplate(TenantModel):
-    """The organization's default clauses, in its own words; new agreements start from them."""
+class AgreementClauses(models.Model):
+    """What each side offers and asks, and the alumni clause: a template's defaults and each version's text."""
 
-    organization = models.OneToOneField(
-        "alliance.Organization", on_delete=models.CASCADE, related_name="agreement_template"
-    )
     company_offers = models.TextField(_("what the company offers"), blank=True)
     company_asks = models.TextField(_("what the company asks"), blank=True)
     employee_offers = models.TextField(_("what the person offers"), blank=True)
     employee_asks = models.TextField(_("what the person asks"), blank=True)
     alumni_clause = models.TextField(_("if the person leaves (alumni clause)"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+CLAUSE_FIELDS = ("company_offers", "company_asks", "employee_offers", "employee_asks", "alumni_clause")
+
+
+class AgreementTemplate(TenantModel, AgreementClauses):
+    """The organization's default clauses, in its own words; new agreements start from them."""
+
+    organization = models.OneToOneField(
+        "alliance.Organization", on_delete=models.CASCADE, related_name="agreement_template"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("agreement template")
         verbose_name_plural = _("agreement templates")
+
+    def __str__(self):
+        return str(self.organization)
 
 
 class Agreement(TenantModel):
@@ -203,7 +217,7 @@ class VersionStatus(models.TextChoices):
     SIGNED = "signed", _("Signed")
 
 
-class AgreementVersion(TenantModel):
+class AgreementVersion(TenantModel, AgreementClauses):
     """One version of an agreement. Once `signed`, the row, its KPIs and signatures never change:
     a database trigger (migration 0002) refuses the UPDATE or DELETE, whatever code issues it."""
 
@@ -211,11 +225,6 @@ class AgreementVersion(TenantModel):
     number = models.PositiveIntegerField(_("version"))
     status = models.CharField(_("status"), max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
     is_amendment = models.BooleanField(_("amendment"), default=False)
-    company_offers = models.TextField(_("what the company offers"), blank=True)
-    company_asks = models.TextField(_("what the company asks"), blank=True)
-    employee_offers = models.TextField(_("what the person offers"), blank=True)
-    employee_asks = models.TextField(_("what the person asks"), blank=True)
-    alumni_clause = models.TextField(_("if the person leaves (alumni clause)"), blank=True)
     # Frozen by "request signatures": the canonical JSON of everything signed, and its SHA-256.
     snapshot = models.JSONField(null=True, blank=True, editable=False)
     content_hash = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True, editable=False)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from agreements import access
 from agreements.models import (
+    CLAUSE_FIELDS,
     TOUR_MAX_MONTHS,
     TOUR_MIN_MONTHS,
     Agreement,
@@ -48,7 +49,6 @@ ALIGNMENT_FIELDS = (
     "drift_directions",
     "resonance_notes",
 )
-CLAUSE_FIELDS = ("company_offers", "company_asks", "employee_offers", "employee_asks", "alumni_clause")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from django_ratelimit.core import is_ratelimited
 
 from agreements import access, selectors, services
 from agreements.forms import (
-    AgreementTemplateForm,
     AlignmentForm,
     ClausesForm,
     CoreValueFormSet,
@@ -30,6 +29,7 @@ from agreements.forms import (
     VerifyForm,
 )
 from agreements.models import (
+    CLAUSE_FIELDS,
     TOUR_KIND_HELP,
     AgreementPdf,
     AgreementTemplate,
@@ -157,7 +157,6 @@ class AlignmentFormView(TenantView, TemplateView):
                     raise PermissionDenied
             else:
                 self.employee = self.membership
-
 
     def _initial(self):
         source = self.alignment
@@ -521,7 +520,7 @@ class VersionEditView(VersionMixin, TenantView, TemplateView):
         if not version.is_editable:
             messages.warning(request, _("This version cannot be edited any more."))
             return redirect("agreements:version", self.organization.slug, version.agreement_id, version.number)
-        clauses = ClausesForm(initial={f: getattr(version, f) for f in services.CLAUSE_FIELDS})
+        clauses = ClausesForm(initial={f: getattr(version, f) for f in CLAUSE_FIELDS})
         initial = [
             {
                 f: getattr(k, f)
@@ -703,10 +702,10 @@ class AgreementTemplateView(TenantView, TemplateView):
         )
 
     def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=AgreementTemplateForm(instance=self.get_instance())))
+        return self.render_to_response(self.get_context_data(form=ClausesForm(instance=self.get_instance())))
 
     def post(self, request, *args, **kwargs):
-        form = AgreementTemplateForm(request.POST, instance=self.get_instance())
+        form = ClausesForm(request.POST, instance=self.get_instance())
         if form.is_valid():
             form.save()
             messages.success(request, _("The default clauses were saved. New agreements start from them."))
