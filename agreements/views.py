@@ -40,21 +40,13 @@ from agreements.models import (
 )
 from alliance.models import Membership, MembershipStatus
 from alliance.permissions import MANAGE_ORGANIZATION, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership
-from alliance.views import TenantView, _apply_form_errors, querystring_without_page
+from alliance.views import TenantView, apply_form_errors, querystring_without_page
 
 PEOPLE_PER_PAGE = 25
 
 
 def _info(request) -> services.RequestInfo:
     return services.RequestInfo.from_request(request)
-
-
-def _non_field(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        _apply_form_errors(form, error)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 # --- overview pages ------------------------------------------------------------------------------------------
@@ -223,11 +215,8 @@ class AlignmentFormView(TenantView, TemplateView):
                         manager_notes=notes,
                     )
             except ValidationError as error:
-                # The model validates the formsets' rows; their messages belong next to the switch that asks for them.
-                where = {"drift_directions": "uses_career_drift", "core_values": None}
-                for field, errors in getattr(error, "message_dict", {"__all__": error.messages}).items():
-                    target = where.get(field, field)
-                    form.add_error(target if target in form.fields else None, errors)
+                # The service validates the formsets' rows; their messages belong next to the switch that asks for them.
+                apply_form_errors(form, error, rename={"drift_directions": "uses_career_drift"})
             else:
                 messages.success(request, _("The career alignment was saved."))
                 return redirect("agreements:alignment", self.organization.slug, alignment.pk)
@@ -352,7 +341,7 @@ class AlignmentSharingView(OwnAlignmentMixin, TenantView, TemplateView):
                     alignment=alignment, actor=self.membership, colleague=form.cleaned_data["colleague"]
                 )
             except ValidationError as error:
-                _apply_form_errors(form, error)
+                apply_form_errors(form, error)
             else:
                 name = form.cleaned_data["colleague"].user.display_name
                 messages.success(request, _("%(name)s can now read this alignment.") % {"name": name})
@@ -418,7 +407,7 @@ class TourFormView(TenantView, TemplateView):
                 else:
                     tour = services.tour_update(tour=tour, actor=self.membership, data=data)
             except ValidationError as error:
-                _non_field(form, error)
+                apply_form_errors(form, error)
             else:
                 messages.success(request, _("The tour of duty was saved. Next, write the alliance agreement."))
                 return redirect("agreements:tour", self.organization.slug, tour.pk)
@@ -546,7 +535,7 @@ class VersionEditView(VersionMixin, TenantView, TemplateView):
                     version=version, actor=self.membership, clauses=clauses.cleaned_data, kpis=rows
                 )
             except ValidationError as error:
-                _non_field(clauses, error)
+                apply_form_errors(clauses, error)
             else:
                 messages.success(request, _("The draft was saved."))
                 if "request" in request.POST:
@@ -589,7 +578,7 @@ class VersionActionView(VersionMixin, TenantView, TemplateView):
                     for message in error.messages:
                         messages.error(request, message)
                     return self.back(version)
-                _non_field(form, error)
+                apply_form_errors(form, error)
             else:
                 return self.back(version)
         return self.render_to_response(self.get_context_data(version=version, tour=version.agreement.tour, form=form))

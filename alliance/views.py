@@ -66,9 +66,13 @@ def querystring_without_page(request) -> str:
     return query.urlencode()
 
 
-def _apply_form_errors(form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+def apply_form_errors(form, error: ValidationError, *, rename: dict | None = None) -> None:
+    """Show a service's ValidationError on the form: each field's messages beside that field (or beside the
+    field `rename` names for it), the rest, and errors that name no field, at the top of the form."""
+    messages_by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for field, errors in messages_by_field.items():
+        target = (rename or {}).get(field, field)
+        form.add_error(target if target in form.fields else None, errors)
 
 
 @require_GET
@@ -245,7 +249,7 @@ class InviteView(TenantView, FormView):
                 organization=self.organization, invited_by=self.request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("An invitation was sent to %(email)s.") % {"email": invitation.email})
         return redirect("members", org_slug=self.organization.slug)
@@ -272,7 +276,7 @@ class MemberEditView(TenantView, FormView):
         try:
             services.membership_update(membership=self.target, actor=self.membership, **form.cleaned_data)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("%(name)s was updated.") % {"name": self.target.user.display_name})
         return redirect("members", org_slug=self.organization.slug)
