@@ -9,6 +9,7 @@ from agreements import services
 from agreements.models import AgreementTemplate, CareerAlignment, Tour
 from alliance.demo import DEMO_PASSWORD
 from alliance.models import Membership, Organization
+from alliance.periods import period_end
 
 TEMPLATE = {
     "company_offers": (
@@ -77,7 +78,7 @@ def _tour_data(title, start):
         "toward_ideal_self": "事業責任者に必要な、構想から実行までの経験を積む",
         "value_to_company": "顧客の解約を減らし、売上の継続的な成長に貢献する",
         "start_date": start,
-        "end_date": start + relativedelta(months=12, days=-1),
+        "end_date": period_end(start, 12),
     }
 
 

@@ -14,6 +14,9 @@ from agreements.models import (
     TourKind,
 )
 from alliance.models import CompanyValue, Membership
+from alliance.periods import period_end
+from alliance.selectors import by_reading
+from alliance.text import parse_sha256
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -83,12 +86,11 @@ class ShareForm(forms.Form):
 
     def __init__(self, *args, organization, exclude_pks, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["colleague"].queryset = (
+        self.fields["colleague"].queryset = by_reading(
             Membership.objects.for_organization(organization)
             .filter(status="active")
             .exclude(pk__in=exclude_pks)
             .select_related("user")
-            .order_by("user__name")
         )
         self.fields["colleague"].label_from_instance = lambda m: f"{m.user.display_name} ({m.get_role_display()})"
 
@@ -125,10 +127,8 @@ class TourForm(forms.Form):
         data = super().clean()
         start, length, end = data.get("start_date"), data.get("length"), data.get("end_date")
         if start and length and not end:
-            from dateutil.relativedelta import relativedelta
-
-            # The end date is the period's last day: a 12-month tour from 1 April ends on 31 March.
-            data["end_date"] = start + relativedelta(months=length) - relativedelta(days=1)
+            # The end date is the period's last day, counted as the Civil Code says (alliance.periods).
+            data["end_date"] = period_end(start, length)
         elif start and not end and not length:
             self.add_error("end_date", _("Choose a period length or an end date."))
         return data
@@ -217,16 +217,15 @@ class VerifyForm(forms.Form):
     hash = forms.CharField(
         label=_("SHA-256 printed on the PDF"),
         required=False,
-        max_length=100,
+        # Room for a pasted hash broken over lines or spaced in pairs, with a "sha256:" prefix.
+        max_length=300,
+        help_text=_("Upper or lower case, full-width or with spaces and line breaks: all are accepted."),
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
     file = forms.FileField(label=_("Or the PDF file itself"), required=False)
 
     def clean_hash(self):
-        value = "".join(self.cleaned_data["hash"].split()).lower()
-        if value and (len(value) != 64 or any(c not in "0123456789abcdef" for c in value)):
-            raise ValidationError(_("A SHA-256 is 64 characters of 0-9 and a-f."))
-        return value
+        return parse_sha256(self.cleaned_data["hash"])
 
     def clean(self):
         data = super().clean()

@@ -161,8 +161,10 @@ class Tour(TenantModel):
 
     @property
     def months(self) -> int:
-        months = (self.end_date.year - self.start_date.year) * 12 + self.end_date.month - self.start_date.month
-        return months + (1 if self.end_date.day > self.start_date.day else 0)
+        """The period's length in months as the Civil Code counts it (rounded up for an end set by hand)."""
+        from alliance.periods import period_months
+
+        return period_months(self.start_date, self.end_date)
 
 
 class AgreementClauses(models.Model):

@@ -16,6 +16,7 @@ from agreements.models import (
     VersionStatus,
 )
 from alliance.models import Membership, MembershipStatus, Organization
+from alliance.selectors import by_reading, person_search
 
 
 @dataclass
@@ -55,6 +56,15 @@ def _latest_versions():
     return Prefetch(
         "agreement__versions", queryset=AgreementVersion.objects.order_by("-number"), to_attr="ordered_versions"
     )
+
+
+def team_members(*, viewer: Membership, query: str = ""):
+    """The active people on the team page: a manager's reports, or everyone for HR; in 五十音順, filtered by
+    `query` on name, reading or e-mail however they were typed (alliance.selectors.person_search)."""
+    members = Membership.objects.for_organization(viewer.organization).filter(status=MembershipStatus.ACTIVE)
+    if not access.is_hr(viewer):
+        members = members.filter(manager=viewer)
+    return by_reading(members.filter(person_search(query)).select_related("user", "manager__user"))
 
 
 def people_alliance(*, viewer: Membership, members) -> list[PersonAlliance]:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agreements import access
@@ -36,6 +37,7 @@ from agreements.models import (
     VersionStatus,
 )
 from alliance.models import CompanyValue, Membership, MembershipStatus, Role
+from alliance.periods import period_end
 from alliance.permissions import grant_object_access, revoke_object_access
 from alliance.tasks import enqueue
 
@@ -179,21 +181,22 @@ def alignment_unshare(*, alignment: CareerAlignment, actor: Membership, colleagu
 # --- STEP 2: tour of duty ------------------------------------------------------------------------------------
 
 
-def _months_between(start: date, end: date) -> float:
-    return (end - start).days / 30.4375
-
-
 def _validate_tour(tour: Tour) -> None:
+    """The period lasts TOUR_MIN_MONTHS to TOUR_MAX_MONTHS months, counted as the Civil Code says (art. 143)."""
     errors = {}
     if tour.start_date and tour.end_date:
         if tour.end_date <= tour.start_date:
             errors["end_date"] = _("The end must come after the start.")
-        else:
-            months = _months_between(tour.start_date, tour.end_date)
-            if months < TOUR_MIN_MONTHS - 0.5:
-                errors["end_date"] = _("A commitment period lasts at least %(n)s months.") % {"n": TOUR_MIN_MONTHS}
-            elif months > TOUR_MAX_MONTHS + 0.5:
-                errors["end_date"] = _("A commitment period lasts at most %(n)s months.") % {"n": TOUR_MAX_MONTHS}
+        elif tour.end_date < period_end(tour.start_date, TOUR_MIN_MONTHS):
+            errors["end_date"] = _("A commitment period lasts at least %(n)s months (until %(date)s or later).") % {
+                "n": TOUR_MIN_MONTHS,
+                "date": date_format(period_end(tour.start_date, TOUR_MIN_MONTHS), "DATE_FORMAT"),
+            }
+        elif tour.end_date > period_end(tour.start_date, TOUR_MAX_MONTHS):
+            errors["end_date"] = _("A commitment period lasts at most %(n)s months (until %(date)s at the latest).") % {
+                "n": TOUR_MAX_MONTHS,
+                "date": date_format(period_end(tour.start_date, TOUR_MAX_MONTHS), "DATE_FORMAT"),
+            }
     if errors:
         raise ValidationError(errors)
 

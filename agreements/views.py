@@ -7,7 +7,6 @@ import hashlib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -38,8 +37,9 @@ from agreements.models import (
     TourKind,
     VersionStatus,
 )
-from alliance.models import Membership, MembershipStatus
+from alliance.models import Membership
 from alliance.permissions import MANAGE_ORGANIZATION, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership
+from alliance.selectors import by_reading
 from alliance.views import TenantView, apply_form_errors, querystring_without_page
 
 PEOPLE_PER_PAGE = 25
@@ -100,13 +100,8 @@ class TeamView(TenantView, TemplateView):
     required_capability = VIEW_REPORTS
 
     def get_context_data(self, **kwargs):
-        members = Membership.objects.for_organization(self.organization).filter(status=MembershipStatus.ACTIVE)
-        if not access.is_hr(self.membership):
-            members = members.filter(manager=self.membership)
-        query = self.request.GET.get("q", "").strip()
-        if query:
-            members = members.filter(Q(user__name__icontains=query) | Q(user__email__icontains=query))
-        members = members.select_related("user", "manager__user").order_by("user__name", "user__email")
+        query = self.request.GET.get("q", "").strip()[:100]
+        members = selectors.team_members(viewer=self.membership, query=query)
         page = Paginator(members, PEOPLE_PER_PAGE).get_page(self.request.GET.get("page"))
         rows = selectors.people_alliance(viewer=self.membership, members=page.object_list)
         counts = selectors.hr_stage_counts(organization=self.organization) if access.is_hr(self.membership) else None
@@ -289,10 +284,11 @@ class AlignmentSharingView(OwnAlignmentMixin, TenantView, TemplateView):
             content_object=alignment, permission__codename=access.READ_ALIGNMENT
         ).values("user_id")
         shared = list(
-            Membership.objects.for_organization(self.organization)
-            .filter(user_id__in=granted_users)
-            .select_related("user")
-            .order_by("user__name")
+            by_reading(
+                Membership.objects.for_organization(self.organization)
+                .filter(user_id__in=granted_users)
+                .select_related("user")
+            )
         )
         exclude = [self.membership.pk, *(m.pk for m in shared)]
         if alignment.employee.manager_id:

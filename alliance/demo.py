@@ -42,10 +42,10 @@ ORGANIZATIONS = [
         "extra": [
             ("佐藤 健", "employee", "active", "エンジニア"),
             ("鈴木 彩", "employee", "active", "デザイナー"),
-            ("高橋 翔", "employee", "active", "セールス"),
+            ("髙橋 翔", "employee", "active", "セールス"),
             ("田中 結衣", "employee", "active", "マーケティング"),
             ("伊藤 大輔", "manager", "active", "営業部 マネージャー"),
-            ("渡辺 真央", "employee", "active", "カスタマーサクセス"),
+            ("渡邊 真央", "employee", "active", "カスタマーサクセス"),
             ("山本 蓮", "employee", "active", "データアナリスト"),
             ("中村 さくら", "employee", "invited", "エンジニア"),
             ("小林 陽斗", "employee", "invited", "セールス"),
@@ -79,17 +79,54 @@ ORGANIZATIONS = [
             ("木村 拓海", "employee", "active", "エンジニア"),
             ("林 美咲", "employee", "active", "デザイナー"),
             ("清水 颯", "manager", "active", "開発部 マネージャー"),
-            ("山崎 凛", "employee", "active", "QA エンジニア"),
+            ("山﨑 凛", "employee", "active", "QA エンジニア"),
             ("森 陸", "employee", "active", "セールス"),
             ("池田 杏", "employee", "active", "広報"),
             ("橋本 蒼", "employee", "invited", "エンジニア"),
             ("阿部 花", "employee", "invited", "データサイエンティスト"),
             ("石川 湊", "employee", "alumni", "元 セールス"),
             ("前田 紬", "employee", "alumni", "元 デザイナー"),
-            ("藤田 樹", "hr", "active", "労務"),
+            ("齋藤 樹", "hr", "active", "労務"),
         ],
     },
 ]
+
+
+# Each demo person's reading (フリガナ), mostly katakana, a few in hiragana as people type them. 阿部 花 has
+# none, to show that people without a reading come last in the lists.
+READINGS = {
+    "人事 花子": "ジンジ ハナコ",
+    "上司 太郎": "ジョウシ タロウ",
+    "社員 一郎": "シャイン イチロウ",
+    "卒業 美咲": "ソツギョウ ミサキ",
+    "佐藤 健": "サトウ ケン",
+    "鈴木 彩": "スズキ アヤ",
+    "髙橋 翔": "タカハシ ショウ",
+    "田中 結衣": "たなか ゆい",
+    "伊藤 大輔": "イトウ ダイスケ",
+    "渡邊 真央": "ワタナベ マオ",
+    "山本 蓮": "ヤマモト レン",
+    "中村 さくら": "ナカムラ サクラ",
+    "小林 陽斗": "コバヤシ ハルト",
+    "加藤 美月": "カトウ ミヅキ",
+    "吉田 悠真": "ヨシダ ユウマ",
+    "山田 葵": "ヤマダ アオイ",
+    "人事 次郎": "ジンジ ジロウ",
+    "部長 恵子": "ブチョウ ケイコ",
+    "社員 健太": "シャイン ケンタ",
+    "卒業 直樹": "ソツギョウ ナオキ",
+    "井上 愛": "イノウエ アイ",
+    "木村 拓海": "キムラ タクミ",
+    "林 美咲": "はやし みさき",
+    "清水 颯": "シミズ ハヤテ",
+    "山﨑 凛": "ヤマザキ リン",
+    "森 陸": "モリ リク",
+    "池田 杏": "イケダ アン",
+    "橋本 蒼": "ハシモト アオイ",
+    "石川 湊": "イシカワ ミナト",
+    "前田 紬": "マエダ ツムギ",
+    "齋藤 樹": "サイトウ イツキ",
+}
 
 
 @functools.cache
@@ -99,10 +136,17 @@ def _demo_password_hash() -> str:
 
 
 def _user(email: str, name: str) -> User:
-    user, created = User.objects.get_or_create(email=email, defaults={"name": name, "language": "ja"})
+    reading = READINGS.get(name, "")
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"name": name, "reading": reading, "language": "ja"}
+    )
     if created or not user.has_usable_password():
         user.password = _demo_password_hash()
         user.save()
+    elif reading and not user.reading:
+        # Demo data seeded before readings existed gets them on the next seed_demo.
+        user.reading = reading
+        user.save(update_fields=["reading"])
     EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
 

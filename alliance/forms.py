@@ -4,23 +4,49 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.models import CompanyValue, Membership, Organization, Role, User
 from alliance.selectors import manager_choices
+from alliance.text import normalize_reading
+
+READING_HELP = _("In katakana or hiragana, for example ヤマダ タロウ. Lists are sorted by it (五十音順).")
+
+
+READING_LABEL = _("Reading of your name (furigana)")
+
+
+def reading_field(*, label=READING_LABEL, required=False, help_text=READING_HELP):
+    """The フリガナ field of every form that asks for one; each form's clean_reading applies normalize_reading."""
+    return forms.CharField(
+        label=label,
+        max_length=150,
+        required=required,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "lang": "ja"}),
+    )
 
 
 class SignupNameForm(forms.Form):
-    """Extra field of allauth's sign-up form: the name colleagues see."""
+    """Extra fields of allauth's sign-up form: the name colleagues see and its reading."""
 
     name = forms.CharField(label=_("Your name"), max_length=150)
+    reading = reading_field(required=True)
+
+    def clean_reading(self):
+        return normalize_reading(self.cleaned_data["reading"])
 
     def signup(self, request, user):
         user.name = self.cleaned_data["name"]
-        user.save(update_fields=["name"])
+        user.reading = self.cleaned_data["reading"]
+        user.save(update_fields=["name", "reading"])
 
 
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["name", "language"]
-        help_texts = {"language": _("Pages and e-mails use this language.")}
+        fields = ["name", "reading", "language"]
+        help_texts = {"language": _("Pages and e-mails use this language."), "reading": READING_HELP}
+        labels = {"reading": READING_LABEL}
+
+    def clean_reading(self):
+        return normalize_reading(self.cleaned_data["reading"])
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -36,6 +62,10 @@ class ManagerChoiceField(forms.ModelChoiceField):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
+    reading = reading_field(
+        label=_("Reading of their name (furigana)"),
+        help_text=_("Optional. In katakana or hiragana; the invitee can correct it when they accept."),
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.EMPLOYEE)
     manager = ManagerChoiceField(
         label=_("Manager"), queryset=Membership.objects.none(), required=False, empty_label=_("(none)")
@@ -45,6 +75,18 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["manager"].queryset = manager_choices(organization=organization)
+
+    def clean_reading(self):
+        return normalize_reading(self.cleaned_data["reading"])
+
+
+class InvitationAcceptForm(forms.Form):
+    """What the invitee confirms when accepting: the reading HR entered (or their own), which they may correct."""
+
+    reading = reading_field()
+
+    def clean_reading(self):
+        return normalize_reading(self.cleaned_data["reading"])
 
 
 class MembershipForm(forms.Form):
@@ -63,7 +105,12 @@ class MembershipForm(forms.Form):
 
 
 class MemberFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_("Name, reading or e-mail address, in any width or kana; or a job title."),
+    )
     role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices])
     status = forms.ChoiceField(label=_("Status"), required=False)
     manager = ManagerChoiceField(

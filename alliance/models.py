@@ -10,6 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def validate_reading(value: str) -> None:
+    """Model-level check of a reading (the admin's forms); our own forms also normalise it (alliance.text)."""
+    from alliance.text import normalize_reading
+
+    normalize_reading(value)
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -40,6 +47,17 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField(_("e-mail address"), unique=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
+    reading = models.CharField(
+        _("reading (furigana)"),
+        max_length=150,
+        blank=True,
+        help_text=_("Your name in katakana or hiragana, for example ヤマダ タロウ. Lists are sorted by it."),
+        validators=[validate_reading],
+    )
+    # Kept by save() from name, reading and e-mail (alliance.text): the member and team searches compare
+    # against it, and the lists sort by reading_key (五十音順). Never edited by hand.
+    search_text = models.CharField(max_length=500, blank=True, default="", editable=False)
+    reading_key = models.CharField(max_length=150, blank=True, default="", editable=False, db_index=True)
     language = models.CharField(_("preferred language"), max_length=10, choices=settings.LANGUAGES, default="ja")
 
     USERNAME_FIELD = "email"
@@ -52,6 +70,20 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name
+
+    def refresh_search_fields(self) -> None:
+        """Recompute `search_text` and `reading_key` from name, reading and e-mail (see alliance.text)."""
+        from alliance.text import reading_sort_key, search_document
+
+        self.search_text = search_document(self.name or "", self.reading or "", self.email or "")
+        self.reading_key = reading_sort_key(self.reading)
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "reading", "email"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text", "reading_key"}
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:
@@ -235,6 +267,13 @@ class Invitation(TenantModel):
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.EMPLOYEE)
     job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    reading = models.CharField(
+        _("reading (furigana)"),
+        max_length=150,
+        blank=True,
+        help_text=_("The invitee's name in katakana or hiragana; they can correct it when they accept."),
+        validators=[validate_reading],
+    )
     manager = models.ForeignKey(
         Membership,
         on_delete=models.SET_NULL,

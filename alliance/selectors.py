@@ -1,6 +1,25 @@
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from alliance.models import Invitation, Membership, MembershipStatus, Organization, Role
+from alliance.text import normalize_search
+
+
+def person_search(query: str, *, user_path: str = "user") -> Q:
+    """A filter matching people whose name, reading or e-mail contains `query` however either was typed
+    (alliance.text.normalize_search on both sides; the stored side is `User.search_text`). Blank: everyone."""
+    form = normalize_search(query)
+    if not form:
+        return Q()
+    return Q(**{f"{user_path}__search_text__contains": form})
+
+
+def by_reading(qs: QuerySet, *, user_path: str = "user") -> QuerySet:
+    """`qs` in 五十音順 of the people's readings; people without a reading come after, by name, then e-mail."""
+    return qs.annotate(
+        _no_reading=Case(
+            When(**{f"{user_path}__reading_key": ""}, then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+    ).order_by("_no_reading", f"{user_path}__reading_key", f"{user_path}__name", f"{user_path}__email", "pk")
 
 
 def memberships_of_user(*, user) -> QuerySet[Membership]:
@@ -20,34 +39,34 @@ def member_list(
     status: str = "",
     manager_id: int | None = None,
 ) -> QuerySet[Membership]:
+    """Members for HR's members page, in 五十音順; `query` matches name, reading, e-mail (any way of typing them,
+    see `person_search`) or job title."""
     qs = Membership.objects.for_organization(organization).select_related("user", "manager__user")
-    if query:
-        qs = qs.filter(Q(user__name__icontains=query) | Q(user__email__icontains=query) | Q(job_title__icontains=query))
+    if query.strip():
+        qs = qs.filter(person_search(query) | Q(job_title__icontains=query.strip()))
     if role:
         qs = qs.filter(role=role)
     if status:
         qs = qs.filter(status=status)
     if manager_id:
         qs = qs.filter(manager_id=manager_id)
-    return qs.order_by("user__name", "user__email")
+    return by_reading(qs)
 
 
 def manager_choices(*, organization: Organization) -> QuerySet[Membership]:
     """Active members who can have reports: managers and HR."""
-    return (
+    return by_reading(
         Membership.objects.for_organization(organization)
         .filter(status=MembershipStatus.ACTIVE, role__in=[Role.MANAGER, Role.HR])
         .select_related("user")
-        .order_by("user__name", "user__email")
     )
 
 
 def reports_of(*, membership: Membership) -> QuerySet[Membership]:
-    return (
+    return by_reading(
         Membership.objects.for_organization(membership.organization)
         .filter(manager=membership, status=MembershipStatus.ACTIVE)
         .select_related("user")
-        .order_by("user__name", "user__email")
     )
 
 

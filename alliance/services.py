@@ -30,6 +30,7 @@ def invitation_create(
     role: str = Role.EMPLOYEE,
     manager: Membership | None = None,
     job_title: str = "",
+    reading: str = "",
 ) -> tuple[Invitation, str]:
     """Invite `email`; returns the invitation and its one-time token (only its hash is stored)."""
     email = email.strip().lower()
@@ -51,6 +52,7 @@ def invitation_create(
         role=role,
         manager=manager,
         job_title=job_title,
+        reading=reading,
         token_hash=token_hash,
         invited_by=invited_by,
         expires_at=Invitation.default_expiry(),
@@ -85,8 +87,9 @@ def invitation_by_token(token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, user: User) -> Membership:
-    """Make `user` an active member as the invitation says; the link works once and only for its address."""
+def invitation_accept(*, token: str, user: User, reading: str | None = None) -> Membership:
+    """Make `user` an active member as the invitation says; the link works once and only for its address.
+    `reading`, when given, is the name's reading as the invitee confirmed it (already normalised by the form)."""
     invitation = invitation_by_token(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
@@ -116,6 +119,9 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         membership.joined_on = membership.joined_on if membership.left_on is None else today
         membership.left_on = None
         membership.save()
+    if reading is not None and reading != user.reading:
+        user.reading = reading
+        user.save(update_fields=["reading"])
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -19,6 +19,7 @@ from django.views.generic import FormView, TemplateView
 from alliance import selectors, services
 from alliance.forms import (
     CompanyValueFormSet,
+    InvitationAcceptForm,
     InvitationForm,
     MemberFilterForm,
     MembershipForm,
@@ -161,13 +162,26 @@ class InvitationAcceptView(View):
         if not request.user.is_authenticated:
             # The address the link was mailed to is proven: signing up with it needs no second verification.
             get_adapter(request).stash_verified_email(request, invitation.email)
-        return render(request, self.template_name, {"invitation": invitation, "token": token})
+            form = None
+        else:
+            # The reading the person gave themselves wins over the one HR typed; either can be corrected here.
+            form = InvitationAcceptForm(initial={"reading": request.user.reading or invitation.reading})
+        return render(request, self.template_name, {"invitation": invitation, "token": token, "form": form})
 
     def post(self, request, token):
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
+        form = InvitationAcceptForm(request.POST)
         try:
-            membership = services.invitation_accept(token=token, user=request.user)
+            if not form.is_valid():
+                invitation = services.invitation_by_token(token)
+                context = {"invitation": invitation, "token": token, "form": form}
+                return render(request, self.template_name, context, status=200)
+            membership = services.invitation_accept(
+                token=token,
+                user=request.user,
+                reading=form.cleaned_data["reading"] if "reading" in request.POST else None,
+            )
         except services.InvitationError as error:
             return render(request, self.template_name, {"error": str(error)}, status=410)
         messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organization.name})
@@ -237,7 +251,9 @@ class InviteView(TenantView, FormView):
     def get_initial(self):
         # "Send again" on the members page opens this form filled from the pending invitation.
         return {
-            key: self.request.GET[key] for key in ("email", "role", "manager", "job_title") if key in self.request.GET
+            key: self.request.GET[key]
+            for key in ("email", "reading", "role", "manager", "job_title")
+            if key in self.request.GET
         }
 
     def get_context_data(self, **kwargs):
