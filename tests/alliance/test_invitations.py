@@ -74,6 +74,7 @@ def test_a_new_user_signs_up_through_the_link_and_becomes_an_active_member(invit
         reverse("account_signup") + f"?next={url}",
         {
             "name": "新人 さん",
+            "reading": "シンジン サン",
             "email": invitation.email,
             "password1": "a-Long-pass-123",
             "password2": "a-Long-pass-123",

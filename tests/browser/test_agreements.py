@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from agreements.models import AgreementPdf, AgreementVersion, CareerAlignment, Tour
 from alliance.demo import DEMO_PASSWORD
 from alliance.models import CompanyValue, Membership
+from alliance.periods import period_end
 from tests.browser.conftest import DESKTOP, UI, _finish, _forget_old_screenshots, _test_name
 
 pytestmark = pytest.mark.browser
@@ -172,7 +173,7 @@ def test_first_one_on_one_to_signed_agreement_pdf_and_verification(open_ui, tmp_
     boss.check("tour")
     assert (tour.start_date, tour.end_date, tour.kind) == (
         start,
-        start + relativedelta(months=12, days=-1),
+        period_end(start, 12),
         "transformational",
     )
     assert tour.alignment_id == alignment.pk
