@@ -149,10 +149,10 @@ class InvitationAdmin(TenantScopedAdmin):
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "name", "language", "is_staff", "is_active"]
-    search_fields = ["email", "name"]
+    search_fields = ["email", "name", "reading"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("name", "language")}),
+        (_("Personal info"), {"fields": ("name", "reading", "language")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )

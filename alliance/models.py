@@ -72,8 +72,11 @@ class User(AbstractUser):
         return self.display_name
 
     def refresh_search_fields(self) -> None:
-        """Recompute `search_text` and `reading_key` from name, reading and e-mail (see alliance.text)."""
-        from alliance.text import reading_sort_key, search_document
+        """Recompute `search_text` and `reading_key` from name, reading and e-mail (see alliance.text); the
+        reading itself is stored in full width with single spaces, whichever form (ours or the admin's) set it."""
+        from alliance.text import reading_sort_key, search_document, tidy_reading
+
+        self.reading = tidy_reading(self.reading)
 
         self.search_text = search_document(self.name or "", self.reading or "", self.email or "")
         self.reading_key = reading_sort_key(self.reading)

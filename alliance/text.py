@@ -106,13 +106,18 @@ def search_document(*parts: str) -> str:
 _READING = re.compile(r"^[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fb-\u30fe ]+$")
 
 
+def tidy_reading(value: str) -> str:
+    """`value` in NFKC (half-width katakana to full width, full-width spaces to ASCII), spaces collapsed to one
+    and trimmed; no check of what it contains (that is `normalize_reading`)."""
+    return " ".join(unicodedata.normalize("NFKC", value or "").split())
+
+
 def normalize_reading(value: str) -> str:
     """A reading (フリガナ) as stored: NFKC (half-width katakana to full-width, full-width spaces to ASCII), runs
     of spaces collapsed to one, trimmed. Raises `ValidationError` (code `reading`) if anything but hiragana,
     katakana and spaces remains; returns "" for an empty value.
     """
-    value = unicodedata.normalize("NFKC", value or "")
-    value = " ".join(value.split())
+    value = tidy_reading(value)
     if value and not _READING.match(value):
         raise ValidationError(
             _(
