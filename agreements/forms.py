@@ -115,7 +115,15 @@ class TourForm(forms.Form):
         + [(m, _("%(n)s months") % {"n": m}) for m in TOUR_LENGTHS_MONTHS],
         help_text=_("Typical periods are 6, 12, 18 or 24 months."),
     )
-    end_date = forms.DateField(label=_("End"), required=False, widget=DATE_WIDGET)
+    end_date = forms.DateField(
+        label=_("End"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_(
+            "The period's last day, included. A length ends the day before the same date that many months later "
+            "(or on that month's last day), as the Civil Code counts."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -57,7 +57,7 @@ class User(AbstractUser):
     # Kept by save() from name, reading and e-mail (alliance.text): the member and team searches compare
     # against it, and the lists sort by reading_key (五十音順). Never edited by hand.
     search_text = models.CharField(max_length=500, blank=True, default="", editable=False)
-    reading_key = models.CharField(max_length=150, blank=True, default="", editable=False, db_index=True)
+    reading_key = models.CharField(max_length=150, blank=True, default="", editable=False)
     language = models.CharField(_("preferred language"), max_length=10, choices=settings.LANGUAGES, default="ja")
 
     USERNAME_FIELD = "email"

@@ -20,6 +20,29 @@ def fill_search_fields(apps, schema_editor):
     User.objects.bulk_update(batch, ["search_text", "reading_key"])
 
 
+def add_trigram_index(apps, schema_editor):
+    """On PostgreSQL, a trigram index lets the selectors' `search_text LIKE '%…%'` (alliance.selectors.
+    person_search) use an index instead of reading every user; SQLite has no such index and needs none."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    from django.db import DatabaseError, transaction
+
+    try:
+        # A savepoint: where the role may not create the extension, the migration goes on without the index.
+        with transaction.atomic(using=schema_editor.connection.alias):
+            schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            schema_editor.execute(
+                "CREATE INDEX IF NOT EXISTS user_search_text_trgm ON alliance_user USING gin (search_text gin_trgm_ops)"
+            )
+    except DatabaseError:
+        pass
+
+
+def drop_trigram_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS user_search_text_trgm")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("alliance", "0001_initial"),
@@ -51,7 +74,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="user",
             name="reading_key",
-            field=models.CharField(blank=True, db_index=True, default="", editable=False, max_length=150),
+            field=models.CharField(blank=True, default="", editable=False, max_length=150),
         ),
         migrations.AddField(
             model_name="user",
@@ -59,4 +82,5 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, default="", editable=False, max_length=500),
         ),
         migrations.RunPython(fill_search_fields, migrations.RunPython.noop),
+        migrations.RunPython(add_trigram_index, drop_trigram_index),
     ]
