@@ -150,6 +150,15 @@ def parse_sha256(text: str) -> str:
     if not value:
         return ""
     if not _HEX64.match(value):
+        if value.endswith("...") and _HEX64.match(value.rstrip(".").ljust(64, "0")):
+            # NFKC turns "…" into "...": this is the shortened hash of the PDF's page header.
+            raise ValidationError(
+                _(
+                    "This is the shortened hash from the top of a page. Copy the full 64 characters printed under "
+                    "“Content hash (SHA-256)”."
+                ),
+                code="sha256",
+            )
         bad = sorted({c for c in value if c not in "0123456789abcdef"})
         if bad:
             raise ValidationError(

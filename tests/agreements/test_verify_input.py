@@ -53,6 +53,8 @@ def test_a_pasted_hash_is_read_as_people_paste_it(client, signed_hash, how, past
         ("0123456789abcdefghij" * 3 + "abcd", "“g”"),
         ("ａ" * 63 + "ｚ", "“z”"),  # full-width, with a letter beyond f
         ("これはハッシュではありません", "“こ”"),
+        ("SHA-256 0123456789ab…", "shortened"),  # the short form in the PDF's page header
+        ("0123456789ab...", "shortened"),
     ],
 )
 def test_anything_that_is_still_no_hash_gets_a_clear_message(client, pasted, words):
