@@ -95,12 +95,20 @@ def test_the_members_and_team_pages_search_the_demo_people(hr, login, query, exp
     assert [row.member.user.email for row in team] == expected
 
 
-def test_the_search_form_follows_a_change_of_name_saved_with_update_fields(org):
-    person = _person(org, "旧姓 花子", "キュウセイ ハナコ")
-    person.user.name = "新姓 花子"
-    person.user.save(update_fields=["name"])
-    assert list(selectors.member_list(organization=org, query="新姓")) == [person]
-    assert list(selectors.member_list(organization=org, query="旧姓")) == []
+@pytest.mark.parametrize(
+    "field, old, new, query_old, query_new",
+    [
+        ("name", "旧姓 花子", "新姓 花子", "旧姓", "新姓"),
+        ("reading", "キュウセイ", "しんせい", "キュウセイ", "ｼﾝｾｲ"),
+        ("email", "old.name@example.com", "new.name@example.com", "old.name", "NEW.NAME"),
+    ],
+)
+def test_the_search_form_follows_a_change_saved_with_update_fields(org, field, old, new, query_old, query_new):
+    person = _person(org, "花子", **{field: old}) if field != "name" else _person(org, old)
+    setattr(person.user, field, new)
+    person.user.save(update_fields=[field])
+    assert list(selectors.member_list(organization=org, query=query_new)) == [person]
+    assert list(selectors.member_list(organization=org, query=query_old)) == []
 
 
 def test_the_data_migration_fills_the_search_form_of_existing_people(org):
