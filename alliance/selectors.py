@@ -19,10 +19,17 @@ def member_list(
     role: str = "",
     status: str = "",
     manager_id: int | None = None,
+    without_manager: bool = False,
 ) -> QuerySet[Membership]:
+    """The members page's rows. `without_manager`: active members other than HR who report to nobody (left so
+    by a manager's role change, until HR assigns one). An invited person's account name is not searched: the
+    organization learns it only once they accept (Membership.shown_name)."""
     qs = Membership.objects.for_organization(organization).select_related("user", "manager__user")
     if query:
-        qs = qs.filter(Q(user__name__icontains=query) | Q(user__email__icontains=query) | Q(job_title__icontains=query))
+        by_name = Q(user__name__icontains=query) & ~Q(status=MembershipStatus.INVITED)
+        qs = qs.filter(by_name | Q(user__email__icontains=query) | Q(job_title__icontains=query))
+    if without_manager:
+        qs = qs.filter(status=MembershipStatus.ACTIVE, manager__isnull=True).exclude(role=Role.HR)
     if role:
         qs = qs.filter(role=role)
     if status:
@@ -73,3 +80,15 @@ def organization_counts(*, organization: Organization) -> dict[str, int]:
     )
     agg["pending_invitations"] = Invitation.objects.for_organization(organization).pending().count()
     return agg
+
+
+def manager_changes(*, membership: Membership) -> QuerySet:
+    """The record of `membership`'s manager changes, newest first, for HR (member edit page)."""
+    from alliance.models import ManagerChange
+
+    return (
+        ManagerChange.objects.for_organization(membership.organization_id)
+        .filter(membership=membership)
+        .select_related("previous_manager__user", "new_manager__user", "changed_by")
+        .order_by("-changed_at", "-id")
+    )
