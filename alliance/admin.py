@@ -287,6 +287,12 @@ class InvitationAdmin(TenantScopedAdmin):
     search_fields = ["email"]
     readonly_fields = ["token_hash", "invited_by", "accepted_at", "accepted_by", "revoked_at", "email_sent_at"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "manager":
+            field.queryset = field.queryset.filter(status=MembershipStatus.ACTIVE, role__in=services.MANAGING_ROLES)
+        return field
+
     def has_add_permission(self, request, obj=None):
         # Invitations are sent from the members page, which mails the link; a row made here would have none.
         return False
