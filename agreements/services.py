@@ -429,7 +429,9 @@ def signer_role_for(version: AgreementVersion, membership: Membership) -> str | 
     if membership.pk == version.agreement.tour.employee_id:
         return SignerRole.EMPLOYEE
     if membership.pk == version.manager_signer_id:
-        return SignerRole.MANAGER
+        # Signing as the manager is a manager power: it ends when they stop managing the employee (a move or
+        # a role change); the request is then withdrawn and asked again of the current manager.
+        return SignerRole.MANAGER if access.is_manager_of(membership, version.agreement.tour.employee) else None
     if version.requires_hr and access.is_hr(membership):
         return SignerRole.HR
     return None
@@ -484,7 +486,7 @@ def agreement_request_signatures(
     errors = []
     if not version.kpis.exists():
         errors.append(_("Add at least one KPI to the commitment plan before requesting signatures."))
-    if tour.employee.manager is None:
+    if tour.employee.manager is None or not access.is_manager_of(tour.employee.manager, tour.employee):
         errors.append(
             _("%(name)s has no manager. Ask HR to assign one first.") % {"name": tour.employee.user.display_name}
         )

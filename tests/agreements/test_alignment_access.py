@@ -280,3 +280,22 @@ def test_no_offer_when_the_new_manager_already_reads_everything(ctx, login):
     services.alignment_share_with(alignment=ctx["alignment"], actor=employee, colleague=other_manager)
     _move(employee, ctx["hr"], other_manager)
     assert _mine(login(employee)).context["share_offer"] is None
+
+
+@pytest.mark.parametrize("change", ["move", "role change"])
+def test_a_manager_who_no_longer_manages_cannot_sign_as_manager(ctx, make_tour, draft_version, change):
+    from django.core.exceptions import PermissionDenied
+
+    from tests.agreements.conftest import PASSWORD
+
+    employee, manager, hr = ctx["employee"], ctx["manager"], ctx["hr"]
+    version = draft_version(make_tour(alignment=ctx["alignment"], actor=manager))
+    version = services.agreement_request_signatures(version=version, actor=manager)
+    assert services.signer_role_for(version, manager) == "manager"
+    if change == "move":
+        _move(employee, hr, ctx["other_manager"])
+    else:
+        _as_former_manager_after_a_role_change(ctx)
+    version.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.agreement_sign(version=version, actor=manager, password=PASSWORD, content_hash=version.content_hash)
