@@ -315,3 +315,11 @@ def test_the_invitation_email_tells_the_invited_person_nothing_about_their_accou
     with django_capture_on_commit_callbacks(execute=True):
         services.invitation_create(organization=acme, invited_by=hr.user, email=invited_account.email)
     assert len(mail.outbox) == 1 and HIDDEN_NAME not in mail.outbox[0].body
+
+
+def test_memberships_are_added_in_the_admin_only_by_a_superuser(staff_hr, superuser, login):
+    url = reverse("admin:alliance_membership_add")
+    assert login(staff_hr).get(url).status_code == 403
+    client = login(None)
+    client.force_login(superuser)
+    assert client.get(url).status_code == 200
