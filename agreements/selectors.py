@@ -161,8 +161,10 @@ def hr_stage_counts(*, organization: Organization) -> dict[str, int]:
 
 def alignments_hidden_from(*, employee: Membership, reader: Membership):
     """`employee`'s alignments that `reader` cannot read now (held with someone else, never shared with them)."""
-    return CareerAlignment.objects.for_organization(employee.organization_id).filter(employee=employee).exclude(
-        pk__in=access.visible_alignments(membership=reader).values("pk")
+    return (
+        CareerAlignment.objects.for_organization(employee.organization_id)
+        .filter(employee=employee)
+        .exclude(pk__in=access.visible_alignments(membership=reader).values("pk"))
     )
 
 
