@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
@@ -100,7 +101,11 @@ class ShareOfferView(TenantView):
             else:
                 messages.success(
                     request,
-                    _("Your manager can now read %(n)s earlier career alignments. You can take each one back.")
+                    ngettext(
+                        "Your manager can now read %(n)s earlier career alignment. You can take it back.",
+                        "Your manager can now read %(n)s earlier career alignments. You can take each one back.",
+                        count,
+                    )
                     % {"n": count},
                 )
         else:
