@@ -1,8 +1,10 @@
 """Who may see and do what with STEP 1-3 records. Views reach records only through these helpers.
 
-Career alignments are private to the employee and their manager; the employee may share one with HR or
-with named colleagues (guardian grants). Tours and agreements are visible to the employee, their manager
-and HR. Anything not visible is a 404, so a URL never confirms that another person's record exists.
+Career alignments are private to the employee and the manager who held that 1on1 (`CareerAlignment.manager`);
+the employee may share one with HR or with named colleagues (guardian grants). Changing the membership graph
+never opens an alignment: a new manager reads earlier ones only once the employee shares them. Tours and
+agreements are visible to the employee, their current manager and HR. Anything not visible is a 404, so a URL
+never confirms that another person's record exists.
 """
 
 from __future__ import annotations
@@ -20,8 +22,19 @@ def is_hr(membership: Membership) -> bool:
     return membership.role == Role.HR and membership.status == MembershipStatus.ACTIVE
 
 
+# Roles that may have reports (alliance.selectors.manager_choices offers the same ones).
+MANAGING_ROLES = (Role.MANAGER, Role.HR)
+
+
 def is_manager_of(membership: Membership, employee: Membership) -> bool:
-    return employee.manager_id == membership.pk and membership.status == MembershipStatus.ACTIVE
+    """Whether `membership` holds manager powers over `employee` now: named as their manager, active, and still
+    in a role that may have reports (a demoted manager loses these powers at once, even before the graph is
+    cleaned up by alliance.services)."""
+    return (
+        employee.manager_id == membership.pk
+        and membership.status == MembershipStatus.ACTIVE
+        and membership.role in MANAGING_ROLES
+    )
 
 
 def can_see_person(membership: Membership, employee: Membership) -> bool:
@@ -38,7 +51,9 @@ def visible_alignments(*, membership: Membership) -> QuerySet[CareerAlignment]:
     granted = CareerAlignmentUserPermission.objects.filter(
         user_id=membership.user_id, permission__codename=READ_ALIGNMENT
     ).values("content_object_id")
-    rule = Q(employee=membership) | Q(employee__manager=membership) | Q(pk__in=granted)
+    # `manager` is the manager who held the 1on1, fixed when the record was made; the current graph
+    # (`employee__manager`) never opens a record, so that reassigning a manager reveals nothing.
+    rule = Q(employee=membership) | Q(manager=membership) | Q(pk__in=granted)
     if is_hr(membership):
         rule |= Q(shared_with_hr=True)
     return CareerAlignment.objects.for_organization(membership.organization_id).filter(rule)
@@ -57,10 +72,13 @@ def access_alignment(*, membership: Membership, pk: int) -> CareerAlignment:
 
 
 def can_edit_alignment(membership: Membership, alignment: CareerAlignment) -> bool:
-    """Either side drafts; once the employee confirmed it, the record is kept as it was."""
-    if alignment.status != "draft":
+    """Either side of the 1on1 drafts: the employee, or the manager who held it while they still manage the
+    employee. Once the employee confirmed it, the record is kept as it was."""
+    if alignment.status != "draft" or membership.status != MembershipStatus.ACTIVE:
         return False
-    return alignment.employee_id == membership.pk or is_manager_of(membership, alignment.employee)
+    if alignment.employee_id == membership.pk:
+        return True
+    return alignment.manager_id == membership.pk and is_manager_of(membership, alignment.employee)
 
 
 def is_alignment_owner(membership: Membership, alignment: CareerAlignment) -> bool:
@@ -73,7 +91,10 @@ def visible_tours(*, membership: Membership) -> QuerySet[Tour]:
     qs = Tour.objects.for_organization(membership.organization_id)
     if is_hr(membership):
         return qs
-    return qs.filter(Q(employee=membership) | Q(employee__manager=membership))
+    rule = Q(employee=membership)
+    if membership.role in MANAGING_ROLES:
+        rule |= Q(employee__manager=membership)
+    return qs.filter(rule)
 
 
 def access_tour(*, membership: Membership, pk: int) -> Tour:

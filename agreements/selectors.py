@@ -167,3 +167,34 @@ def hr_stage_counts(*, organization: Organization) -> dict[str, int]:
         "versions_pending": versions["pending"],
         "versions_signed": versions["signed"],
     }
+
+
+def alignments_hidden_from(*, employee: Membership, reader: Membership):
+    """`employee`'s alignments that `reader` cannot read now (held with someone else, never shared with them)."""
+    return (
+        CareerAlignment.objects.for_organization(employee.organization_id)
+        .filter(employee=employee)
+        .exclude(pk__in=access.visible_alignments(membership=reader).values("pk"))
+    )
+
+
+def open_share_offer(*, membership: Membership):
+    """The manager change whose "share your earlier alignments with your new manager?" offer `membership`
+    has not answered yet, or None: only for their current manager, and only while some earlier alignment is
+    hidden from that manager."""
+    from alliance.models import ManagerChange
+
+    if membership.status != MembershipStatus.ACTIVE or membership.manager_id is None:
+        return None
+    change = (
+        ManagerChange.objects.for_organization(membership.organization_id)
+        .filter(membership=membership, new_manager_id=membership.manager_id, share_offer_closed_at__isnull=True)
+        .select_related("new_manager__user")
+        .order_by("-changed_at", "-id")
+        .first()
+    )
+    if change is None or not access.is_manager_of(change.new_manager, membership):
+        return None
+    if not alignments_hidden_from(employee=membership, reader=change.new_manager).exists():
+        return None
+    return change

@@ -113,10 +113,12 @@ def alignment_create(
         raise PermissionDenied
     if employee.status != MembershipStatus.ACTIVE:
         raise ValidationError(_("Only active members have career alignments."))
+    # The manager who holds this 1on1 is recorded on it: they, not whoever manages the employee later, read it.
+    holder = employee.manager if employee.manager and access.is_manager_of(employee.manager, employee) else None
     alignment = CareerAlignment(
         organization=employee.organization,
         employee=employee,
-        manager=employee.manager,
+        manager=holder,
         created_by=actor.user,
         manager_notes=manager_notes if actor.pk != employee.pk else "",
     )
@@ -131,7 +133,7 @@ def alignment_update(
     alignment = CareerAlignment.objects.select_for_update().get(pk=alignment.pk)
     if not access.can_edit_alignment(actor, alignment):
         raise ValidationError(_("This career alignment was confirmed and is kept as it was. Record a new 1on1."))
-    if manager_notes is not None and access.is_manager_of(actor, alignment.employee):
+    if manager_notes is not None and actor.pk == alignment.manager_id:
         alignment.manager_notes = manager_notes
     _apply_alignment(alignment, data, resonant_values)
     return alignment
@@ -430,7 +432,9 @@ def signer_role_for(version: AgreementVersion, membership: Membership) -> str | 
     if membership.pk == version.agreement.tour.employee_id:
         return SignerRole.EMPLOYEE
     if membership.pk == version.manager_signer_id:
-        return SignerRole.MANAGER
+        # Signing as the manager is a manager power: it ends when they stop managing the employee (a move or
+        # a role change); the request is then withdrawn and asked again of the current manager.
+        return SignerRole.MANAGER if access.is_manager_of(membership, version.agreement.tour.employee) else None
     if version.requires_hr and access.is_hr(membership):
         return SignerRole.HR
     return None
@@ -485,7 +489,7 @@ def agreement_request_signatures(
     errors = []
     if not version.kpis.exists():
         errors.append(_("Add at least one KPI to the commitment plan before requesting signatures."))
-    if tour.employee.manager is None:
+    if tour.employee.manager is None or not access.is_manager_of(tour.employee.manager, tour.employee):
         errors.append(
             _("%(name)s has no manager. Ask HR to assign one first.") % {"name": tour.employee.user.display_name}
         )
@@ -668,3 +672,39 @@ def schedule_reminders(*, now=None, batch_size: int = 500) -> int:
             _notify(version, NoticeKind.REMINDER, pending_signers(version), sequence=sequence)
             created += SignatureNotice.objects.filter(version=version, kind=NoticeKind.REMINDER).count() - before
     return created
+
+
+# --- a new manager: the employee decides whether they read earlier alignments ------------------------------
+
+
+@transaction.atomic
+def alignment_share_earlier_with_manager(*, actor: Membership) -> int:
+    """The employee's one-click answer to the offer after a manager change: grant their current manager read
+    access to every earlier alignment that manager cannot read yet (guardian grants, revocable one by one on
+    each alignment's sharing page). Closes the open offer. Returns how many alignments were shared; raises
+    ValidationError when there is no open offer."""
+    from agreements import selectors
+    from alliance.models import ManagerChange
+
+    change = selectors.open_share_offer(membership=actor)
+    if change is None:
+        raise ValidationError(_("There is nothing to share with your manager."))
+    hidden = list(selectors.alignments_hidden_from(employee=actor, reader=change.new_manager))
+    for alignment in hidden:
+        grant_object_access(user=change.new_manager.user, obj=alignment, perm=access.READ_ALIGNMENT)
+    ManagerChange.objects.filter(pk=change.pk).update(share_offer_closed_at=timezone.now(), share_offer_accepted=True)
+    # Offers about earlier managers are moot now: the employee answered for the manager they have.
+    ManagerChange.objects.for_organization(actor.organization_id).filter(
+        membership=actor, share_offer_closed_at__isnull=True
+    ).update(share_offer_closed_at=timezone.now())
+    return len(hidden)
+
+
+@transaction.atomic
+def alignment_dismiss_share_offer(*, actor: Membership) -> None:
+    """The employee keeps their earlier alignments to themselves: the offer is closed and not shown again."""
+    from alliance.models import ManagerChange
+
+    ManagerChange.objects.for_organization(actor.organization_id).filter(
+        membership=actor, share_offer_closed_at__isnull=True
+    ).update(share_offer_closed_at=timezone.now(), share_offer_accepted=False)

@@ -6,6 +6,7 @@ app_name = "agreements"
 
 urlpatterns = [
     path("alliance/", views.MyAllianceView.as_view(), name="mine"),
+    path("alliance/new-manager/", views.ShareOfferView.as_view(), name="share_offer"),
     path("alliance/team/", views.TeamView.as_view(), name="team"),
     path("people/<int:member_pk>/alliance/", views.PersonAllianceView.as_view(), name="person"),
     path("alignments/new/", views.AlignmentFormView.as_view(), name="alignment_new"),

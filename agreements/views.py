@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
@@ -76,9 +77,41 @@ class MyAllianceView(TenantView, TemplateView):
             alignments=selectors.alignment_history(viewer=self.membership, member=member)[:20],
             tours=selectors.tour_history(member=member)[:20],
             is_self=member.pk == self.membership.pk,
+            share_offer=selectors.open_share_offer(membership=member) if member.pk == self.membership.pk else None,
             can_draft=member.pk == self.membership.pk or access.is_manager_of(self.membership, member),
             **kwargs,
         )
+
+
+class ShareOfferView(TenantView):
+    """The employee's answer to "your manager is now X; share your earlier alignments with them?"."""
+
+    required_capability = VIEW_OWN_RECORDS
+
+    def get(self, request, *args, **kwargs):
+        return redirect("agreements:mine", self.organization.slug)
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "share":
+            try:
+                count = services.alignment_share_earlier_with_manager(actor=self.membership)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Your manager can now read %(n)s earlier career alignment. You can take it back.",
+                        "Your manager can now read %(n)s earlier career alignments. You can take each one back.",
+                        count,
+                    )
+                    % {"n": count},
+                )
+        else:
+            services.alignment_dismiss_share_offer(actor=self.membership)
+            messages.success(request, _("Your earlier career alignments stay private. You can share one at any time."))
+        return redirect("agreements:mine", self.organization.slug)
 
 
 class PersonAllianceView(MyAllianceView):
@@ -291,8 +324,9 @@ class AlignmentSharingView(OwnAlignmentMixin, TenantView, TemplateView):
             )
         )
         exclude = [self.membership.pk, *(m.pk for m in shared)]
-        if alignment.employee.manager_id:
-            exclude.append(alignment.employee.manager_id)
+        # The manager who held the 1on1 always reads it; a later manager is offered like any colleague.
+        if alignment.manager_id:
+            exclude.append(alignment.manager_id)
         form = form or ShareForm(organization=self.organization, exclude_pks=exclude)
         return self.get_context_data(alignment=alignment, shared=shared, form=form)
 

@@ -1,10 +1,22 @@
 """Django admin, scoped: a staff HR admin sees and changes only rows of organizations where they are HR."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from alliance.models import CompanyValue, Invitation, Membership, MembershipStatus, Organization, Role, User
+from alliance import services
+from alliance.models import (
+    CompanyValue,
+    Invitation,
+    ManagerChange,
+    Membership,
+    MembershipStatus,
+    Organization,
+    Role,
+    User,
+)
 
 
 def hr_organization_ids(user) -> list[int]:
@@ -13,6 +25,17 @@ def hr_organization_ids(user) -> list[int]:
             "organization_id", flat=True
         )
     )
+
+
+class OwnOrganizationFilter(admin.RelatedFieldListFilter):
+    """The sidebar's organization filter: a staff HR admin is offered only their own organizations."""
+
+    def field_choices(self, field, request, model_admin):
+        choices = super().field_choices(field, request, model_admin)
+        if request.user.is_superuser:
+            return choices
+        own = set(hr_organization_ids(request.user))
+        return [(pk, label) for pk, label in choices if pk in own]
 
 
 class TenantScopedAdmin(admin.ModelAdmin):
@@ -30,6 +53,12 @@ class TenantScopedAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return qs
         return qs.filter(**{f"{self.tenant_field}__in": self._org_ids(request)})
+
+    def get_list_filter(self, request):
+        return [
+            ("organization", OwnOrganizationFilter) if item == "organization" else item
+            for item in super().get_list_filter(request)
+        ]
 
     def _allowed(self, request, obj=None):
         if request.user.is_superuser:
@@ -63,7 +92,11 @@ class TenantScopedAdmin(admin.ModelAdmin):
         elif hasattr(model, "organization"):
             field.queryset = field.queryset.filter(organization__in=self._org_ids(request))
         elif model is User:
-            field.queryset = field.queryset.filter(memberships__organization__in=self._org_ids(request)).distinct()
+            # Only people who accepted: an invited account's name stays private until they accept.
+            field.queryset = field.queryset.filter(
+                memberships__organization__in=self._org_ids(request),
+                memberships__status__in=[MembershipStatus.ACTIVE, MembershipStatus.ALUMNI],
+            ).distinct()
         return field
 
 
@@ -123,14 +156,128 @@ class CompanyValueAdmin(TenantScopedAdmin):
     search_fields = ["title"]
 
 
+class MembershipAdminForm(forms.ModelForm):
+    """Checks a change with the same rules as the members page (alliance.services.membership_check_change)."""
+
+    class Meta:
+        model = Membership
+        fields = ["role", "status", "job_title", "manager", "joined_on", "left_on"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None or self.errors:
+            return cleaned
+        # Before _post_clean, self.instance still holds the stored values that the rules compare against.
+        try:
+            services.membership_check_change(
+                membership=self.instance,
+                actor=self.request_user,
+                role=cleaned.get("role", self.instance.role),
+                manager=cleaned.get("manager"),
+                status=cleaned.get("status", self.instance.status),
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(TenantScopedAdmin):
-    list_display = ["user", "organization", "role", "status", "job_title", "manager"]
+    """Memberships change through alliance.services here too: the graph's rules, the last-HR guard, the
+    manager-change record and the loss of reports all apply. New memberships come from accepted invitations
+    (a superuser may add one to start an organization)."""
+
+    form = MembershipAdminForm
+    list_display = ["person", "organization", "role", "status", "job_title", "manager"]
     list_filter = ["organization", "role", "status"]
     search_fields = ["user__email", "user__name", "job_title"]
     list_select_related = ["user", "organization", "manager__user"]
     autocomplete_fields: list[str] = []
     raw_id_fields: list[str] = []
+
+    @admin.display(description=_("member"), ordering="user__email")
+    def person(self, obj):
+        return obj.shown_name
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["organization", "user", "role", "status", "job_title", "manager", "joined_on", "left_on"]
+        return ["person", "organization", "role", "status", "job_title", "manager", "joined_on", "left_on"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["person", "organization"] if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = forms.ModelForm
+            kwargs["fields"] = [
+                "organization",
+                "user",
+                "role",
+                "status",
+                "job_title",
+                "manager",
+                "joined_on",
+                "left_on",
+            ]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request_user = request.user
+        return form
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "manager":
+            field.queryset = field.queryset.filter(
+                status=MembershipStatus.ACTIVE, role__in=services.MANAGING_ROLES
+            ).select_related("user", "organization")
+        return field
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            # An invited person's account name is not theirs to search yet: match them by address only.
+            results = results.exclude(status=MembershipStatus.INVITED) | queryset.filter(
+                status=MembershipStatus.INVITED, user__email__icontains=search_term
+            )
+        return results, may_have_duplicates
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        services.membership_update(
+            membership=Membership.objects.get(pk=obj.pk),
+            actor=request.user,
+            role=obj.role,
+            manager=obj.manager,
+            job_title=obj.job_title,
+            status=obj.status,
+            left_on=obj.left_on,
+        )
+        # Dates are plain facts HR may correct; the service already set left_on when the member left.
+        fields = {"joined_on": obj.joined_on}
+        if obj.left_on is not None:
+            fields["left_on"] = obj.left_on
+        Membership.objects.filter(pk=obj.pk).update(**fields)
+
+
+@admin.register(ManagerChange)
+class ManagerChangeAdmin(TenantScopedAdmin):
+    """The record of manager changes: read-only, as an audit record is."""
+
+    list_display = ["membership", "previous_manager", "new_manager", "changed_by", "changed_at", "reason"]
+    list_filter = ["organization", "reason"]
+    list_select_related = ["membership__user", "previous_manager__user", "new_manager__user", "changed_by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Invitation)
@@ -139,6 +286,12 @@ class InvitationAdmin(TenantScopedAdmin):
     list_filter = ["organization", "role"]
     search_fields = ["email"]
     readonly_fields = ["token_hash", "invited_by", "accepted_at", "accepted_by", "revoked_at", "email_sent_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "manager":
+            field.queryset = field.queryset.filter(status=MembershipStatus.ACTIVE, role__in=services.MANAGING_ROLES)
+        return field
 
     def has_add_permission(self, request, obj=None):
         # Invitations are sent from the members page, which mails the link; a row made here would have none.

@@ -116,6 +116,7 @@ class MemberFilterForm(forms.Form):
     manager = ManagerChoiceField(
         label=_("Manager"), queryset=Membership.objects.none(), required=False, empty_label=_("All managers")
     )
+    no_manager = forms.BooleanField(label=_("Only members with no manager"), required=False)
 
     def __init__(self, *args, organization, **kwargs):
         from alliance.models import MembershipStatus

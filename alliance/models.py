@@ -236,11 +236,19 @@ class Membership(TenantModel):
         indexes = [models.Index(fields=["organization", "status", "role"], name="membership_org_status_role")]
 
     def __str__(self):
-        return f"{self.user} @ {self.organization}"
+        return f"{self.shown_name} @ {self.organization}"
 
     @property
     def is_active(self) -> bool:
         return self.status == MembershipStatus.ACTIVE
+
+    @property
+    def shown_name(self) -> str:
+        """The name the organization may show: an invited person's account (name, anything they chose) stays
+        private until they accept, so only the address the organization typed is shown for them."""
+        if self.status == MembershipStatus.INVITED:
+            return self.user.email
+        return self.user.display_name
 
     @property
     def is_alumni(self) -> bool:
@@ -349,3 +357,45 @@ class Invitation(TenantModel):
             "expired": _("Expired"),
             "pending": _("Pending"),
         }[self.state]
+
+
+class ManagerChangeReason(models.TextChoices):
+    ASSIGNED = "assigned", _("Assigned by HR")
+    ROLE_CHANGED = "role_changed", _("The manager's role changed")
+    STATUS_CHANGED = "status_changed", _("The manager left or became inactive")
+    INVITATION = "invitation", _("Set by the accepted invitation")
+
+
+class ManagerChange(TenantModel):
+    """One change of a member's manager: who changed it, when, from whom, to whom. Kept for HR and auditors.
+
+    A new manager never gains access to earlier career alignments through this change; the employee is offered
+    to share them (agreements.services.alignment_share_earlier_with_manager) and the offer is closed here.
+    """
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="manager_changes", verbose_name=_("member")
+    )
+    previous_manager = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from")
+    )
+    new_manager = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("to")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=ManagerChangeReason.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+    # Set when the employee shared their earlier alignments with the new manager or dismissed the offer.
+    share_offer_closed_at = models.DateTimeField(_("share offer answered"), null=True, blank=True)
+    share_offer_accepted = models.BooleanField(_("earlier alignments shared"), default=False)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("manager change")
+        verbose_name_plural = _("manager changes")
+        indexes = [models.Index(fields=["organization", "membership", "-changed_at"], name="managerchange_org_member")]
+
+    def __str__(self):
+        return f"{self.membership} {self.changed_at:%Y-%m-%d}"

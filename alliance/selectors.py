@@ -38,12 +38,18 @@ def member_list(
     role: str = "",
     status: str = "",
     manager_id: int | None = None,
+    without_manager: bool = False,
 ) -> QuerySet[Membership]:
-    """Members for HR's members page, in 五十音順; `query` matches name, reading, e-mail (any way of typing them,
-    see `person_search`) or job title."""
+    """Members for HR's members page, in 五十音順. `query` matches name, reading, e-mail (any way of typing them,
+    see `person_search`) or job title; an invited person's account name and reading are not searched: the
+    organization learns them only once they accept (Membership.shown_name). `without_manager`: active members
+    other than HR who report to nobody (left so by a manager's role change, until HR assigns one)."""
     qs = Membership.objects.for_organization(organization).select_related("user", "manager__user")
     if query.strip():
-        qs = qs.filter(person_search(query) | Q(job_title__icontains=query.strip()))
+        by_person = person_search(query) & ~Q(status=MembershipStatus.INVITED)
+        qs = qs.filter(by_person | Q(user__email__icontains=query.strip()) | Q(job_title__icontains=query.strip()))
+    if without_manager:
+        qs = qs.filter(status=MembershipStatus.ACTIVE, manager__isnull=True).exclude(role=Role.HR)
     if role:
         qs = qs.filter(role=role)
     if status:
@@ -92,3 +98,15 @@ def organization_counts(*, organization: Organization) -> dict[str, int]:
     )
     agg["pending_invitations"] = Invitation.objects.for_organization(organization).pending().count()
     return agg
+
+
+def manager_changes(*, membership: Membership) -> QuerySet:
+    """The record of `membership`'s manager changes, newest first, for HR (member edit page)."""
+    from alliance.models import ManagerChange
+
+    return (
+        ManagerChange.objects.for_organization(membership.organization_id)
+        .filter(membership=membership)
+        .select_related("previous_manager__user", "new_manager__user", "changed_by")
+        .order_by("-changed_at", "-id")
+    )

@@ -7,7 +7,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance.models import Invitation, Membership, MembershipStatus, Organization, Role, User
+from alliance.models import (
+    Invitation,
+    ManagerChange,
+    ManagerChangeReason,
+    Membership,
+    MembershipStatus,
+    Organization,
+    Role,
+    User,
+)
+
+# Roles that may have reports (agreements.access.MANAGING_ROLES and selectors.manager_choices say the same).
+MANAGING_ROLES = (Role.MANAGER, Role.HR)
 
 
 class InvitationError(Exception):
@@ -19,6 +31,40 @@ def _check_manager(*, organization: Organization, manager: Membership | None) ->
         return
     if manager.organization_id != organization.pk or manager.status != MembershipStatus.ACTIVE:
         raise ValidationError({"manager": _("Choose an active member of this organization.")})
+    if manager.role not in MANAGING_ROLES:
+        raise ValidationError({"manager": _("Choose a member whose role is manager or HR.")})
+
+
+def _is_managing(role: str, status: str) -> bool:
+    return status == MembershipStatus.ACTIVE and role in MANAGING_ROLES
+
+
+def _record_manager_change(
+    *, membership: Membership, previous_id: int | None, new: Membership | None, reason: str, by: User | None
+) -> ManagerChange | None:
+    """Record one change of `membership`'s manager (nothing when it did not change)."""
+    new_id = new.pk if new is not None else None
+    if previous_id == new_id:
+        return None
+    return ManagerChange.objects.create(
+        organization_id=membership.organization_id,
+        membership=membership,
+        previous_manager_id=previous_id,
+        new_manager=new,
+        reason=reason,
+        changed_by=by,
+    )
+
+
+def _detach_reports(*, manager: Membership, reason: str, by: User | None) -> int:
+    """A membership that may no longer manage loses every report at once: they are left with no manager until
+    HR assigns one (the members page marks them), and pending invitations stop naming it. Returns the count."""
+    reports = list(Membership.objects.select_for_update().filter(manager=manager))
+    for report in reports:
+        _record_manager_change(membership=report, previous_id=manager.pk, new=None, reason=reason, by=by)
+    Membership.objects.filter(pk__in=[r.pk for r in reports]).update(manager=None)
+    Invitation.objects.for_organization(manager.organization_id).pending().filter(manager=manager).update(manager=None)
+    return len(reports)
 
 
 @transaction.atomic
@@ -57,13 +103,9 @@ def invitation_create(
         invited_by=invited_by,
         expires_at=Invitation.default_expiry(),
     )
-    existing = User.objects.filter(email__iexact=email).first()
-    if existing is not None:
-        Membership.objects.get_or_create(
-            organization=organization,
-            user=existing,
-            defaults={"role": role, "status": MembershipStatus.INVITED, "manager": manager, "job_title": job_title},
-        )
+    # No membership row is made for an address that already has an account: linking the invitation to the
+    # account would show the organization that person's chosen name (members page, admin, search) before they
+    # accept. invitation_accept makes the membership; until then the organization knows only the address.
     from alliance.tasks import enqueue, send_invitation_email
 
     transaction.on_commit(lambda: enqueue(send_invitation_email, invitation.pk, token))
@@ -99,22 +141,27 @@ def invitation_accept(*, token: str, user: User, reading: str | None = None) -> 
             _("This invitation was sent to another e-mail address. Sign in with the address it was sent to.")
         )
     today = timezone.localdate()
+    manager = invitation.manager
+    if manager is not None and not _is_managing(manager.role, manager.status):
+        # The manager named when the invitation was sent may have left or changed role since.
+        manager = None
     membership, created = Membership.objects.get_or_create(
         organization=invitation.organization,
         user=user,
         defaults={
             "role": invitation.role,
             "status": MembershipStatus.ACTIVE,
-            "manager": invitation.manager,
+            "manager": manager,
             "job_title": invitation.job_title,
             "joined_on": today,
         },
     )
+    previous_manager_id = None if created else membership.manager_id
     if not created:
         # An invited placeholder or a returning alumnus (a boomerang hire) becomes active again.
         membership.role = invitation.role
         membership.status = MembershipStatus.ACTIVE
-        membership.manager = invitation.manager
+        membership.manager = manager
         membership.job_title = invitation.job_title or membership.job_title
         membership.joined_on = membership.joined_on if membership.left_on is None else today
         membership.left_on = None
@@ -122,6 +169,13 @@ def invitation_accept(*, token: str, user: User, reading: str | None = None) -> 
     if reading is not None and reading != user.reading:
         user.reading = reading
         user.save(update_fields=["reading"])
+    _record_manager_change(
+        membership=membership,
+        previous_id=previous_manager_id,
+        new=manager,
+        reason=ManagerChangeReason.INVITATION,
+        by=invitation.invited_by,
+    )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -138,16 +192,26 @@ def invitation_revoke(*, invitation: Invitation) -> None:
         ).delete()
 
 
-@transaction.atomic
-def membership_update(
+def _actor_user(actor: Membership | User | None) -> User | None:
+    return actor.user if isinstance(actor, Membership) else actor
+
+
+def membership_check_change(
     *,
     membership: Membership,
-    actor: Membership,
+    actor: Membership | User | None,
     role: str,
     manager: Membership | None,
-    job_title: str,
-) -> Membership:
-    _check_manager(organization=membership.organization, manager=manager)
+    status: str,
+    lock: bool = False,
+) -> None:
+    """Raise ValidationError (by field) when changing `membership` to (role, manager, status) breaks a rule of
+    the membership graph: the manager is an active manager/HR of the organization, nobody manages themselves,
+    no reporting loop, nobody changes their own role or status, an invitation is activated only by accepting
+    it, and the organization keeps at least one active HR. With `lock`, the organization's active HR rows are
+    locked (select_for_update) so that two concurrent demotions cannot both pass the last check."""
+    organization = membership.organization
+    _check_manager(organization=organization, manager=manager)
     if manager is not None and manager.pk == membership.pk:
         raise ValidationError({"manager": _("A member cannot be their own manager.")})
     # Walk up the chain so that no reporting loop is made (A reports to B who reports to A).
@@ -157,12 +221,87 @@ def membership_update(
             raise ValidationError({"manager": _("This choice would make a reporting loop.")})
         seen.add(cursor.pk)
         cursor = cursor.manager
-    if membership.pk == actor.pk and role != Role.HR:
-        raise ValidationError({"role": _("You cannot remove your own HR role. Ask another HR member.")})
-    membership.role = role
-    membership.manager = manager
-    membership.job_title = job_title
-    membership.save(update_fields=["role", "manager", "job_title"])
+    user = _actor_user(actor)
+    if user is not None and membership.user_id == user.pk:
+        if role != membership.role and membership.role == Role.HR:
+            raise ValidationError({"role": _("You cannot remove your own HR role. Ask another HR member.")})
+        if role != membership.role:
+            raise ValidationError({"role": _("You cannot change your own role. Ask an HR member.")})
+        if status != membership.status:
+            raise ValidationError({"status": _("You cannot change your own status. Ask another HR member.")})
+    if status != membership.status:
+        if membership.status == MembershipStatus.INVITED:
+            raise ValidationError(
+                {"status": _("Only the invited person activates a membership, by accepting the invitation.")}
+            )
+        if not (membership.status == MembershipStatus.ACTIVE and status == MembershipStatus.ALUMNI):
+            raise ValidationError(
+                {"status": _("A former member comes back through a new invitation, which they accept.")}
+            )
+    was_hr = membership.role == Role.HR and membership.status == MembershipStatus.ACTIVE
+    stays_hr = role == Role.HR and status == MembershipStatus.ACTIVE
+    if was_hr and not stays_hr:
+        others = Membership.objects.filter(
+            organization=organization, role=Role.HR, status=MembershipStatus.ACTIVE
+        ).exclude(pk=membership.pk)
+        if lock:
+            others = others.select_for_update().order_by("pk")
+        if not list(others.values_list("pk", flat=True)):
+            raise ValidationError(
+                {"role": _("This is the organization's last active HR member. Make another member HR first.")}
+            )
+
+
+@transaction.atomic
+def membership_update(
+    *,
+    membership: Membership,
+    actor: Membership | User | None,
+    role: str,
+    manager: Membership | None,
+    job_title: str,
+    status: str | None = None,
+    left_on=None,
+) -> Membership:
+    """Change a member's role, manager, job title (and, from the admin, status) under the graph's rules
+    (membership_check_change). A member who may no longer manage loses all reports at once; every change of
+    a manager is recorded as a ManagerChange. Raises ValidationError by field."""
+    # Lock the HR rows first, then the member, always in that order, so concurrent requests serialize.
+    list(
+        Membership.objects.select_for_update()
+        .filter(organization_id=membership.organization_id, role=Role.HR, status=MembershipStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    current = Membership.objects.select_for_update().select_related("organization").get(pk=membership.pk)
+    status = current.status if status is None else status
+    membership_check_change(membership=current, actor=actor, role=role, manager=manager, status=status, lock=True)
+    by = _actor_user(actor)
+    was_managing = _is_managing(current.role, current.status)
+    previous_manager_id = current.manager_id
+    current_status = current.status
+    if status == MembershipStatus.ALUMNI and current.status != MembershipStatus.ALUMNI:
+        # A leaver reports to nobody; their alignments keep the manager who held them.
+        manager = None
+        current.left_on = left_on or timezone.localdate()
+    current.role = role
+    current.manager = manager
+    current.job_title = job_title
+    current.status = status
+    current.save(update_fields=["role", "manager", "job_title", "status", "left_on"])
+    _record_manager_change(
+        membership=current,
+        previous_id=previous_manager_id,
+        new=manager,
+        reason=ManagerChangeReason.ASSIGNED if status == current_status else ManagerChangeReason.STATUS_CHANGED,
+        by=by,
+    )
+    if was_managing and not _is_managing(role, status):
+        left = status != MembershipStatus.ACTIVE
+        reason = ManagerChangeReason.STATUS_CHANGED if left else ManagerChangeReason.ROLE_CHANGED
+        _detach_reports(manager=current, reason=reason, by=by)
+    for field in ("role", "manager", "job_title", "status", "left_on"):
+        setattr(membership, field, getattr(current, field))
     return membership
 
 

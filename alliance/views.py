@@ -228,6 +228,7 @@ class MemberListView(TenantView, TemplateView):
             role=filters.get("role", ""),
             status=filters.get("status", ""),
             manager_id=filters["manager"].pk if filters.get("manager") else None,
+            without_manager=filters.get("no_manager", False),
         )
         page = Paginator(qs, MEMBERS_PER_PAGE).get_page(self.request.GET.get("page"))
         ctx.update(
@@ -286,7 +287,9 @@ class MemberEditView(TenantView, FormView):
         return {**super().get_form_kwargs(), "organization": self.organization, "exclude_pk": self.target.pk}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(target=self.target, **kwargs)
+        return super().get_context_data(
+            target=self.target, manager_changes=selectors.manager_changes(membership=self.target)[:50], **kwargs
+        )
 
     def form_valid(self, form):
         try:
@@ -294,7 +297,7 @@ class MemberEditView(TenantView, FormView):
         except ValidationError as error:
             apply_form_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("%(name)s was updated.") % {"name": self.target.user.display_name})
+        messages.success(self.request, _("%(name)s was updated.") % {"name": self.target.shown_name})
         return redirect("members", org_slug=self.organization.slug)
 
 

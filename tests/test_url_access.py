@@ -87,6 +87,8 @@ ORG_ROUTES: dict[str, Route] = {
         foreign=lambda ctx: {"pk": ctx.pending_invitation("globex").pk},
     ),
     "agreements:mine": Route(allowed=PEOPLE),
+    # POST answers the "share with your new manager?" offer; GET only leads back to the member's own page.
+    "agreements:share_offer": Route(allowed=PEOPLE, ok=302),
     "agreements:team": Route(allowed={"manager", "hr"}),
     "agreements:person": Route(
         allowed=PEOPLE,

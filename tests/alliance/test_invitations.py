@@ -154,11 +154,14 @@ def test_an_alumnus_invited_back_becomes_active_again(acme, hr, alumni):
     assert membership.left_on is None
 
 
-def test_an_existing_account_is_listed_as_invited_until_it_accepts(acme, hr, outsider, login):
-    services.invitation_create(organization=acme, invited_by=hr.user, email=outsider.user.email)
-    membership = Membership.objects.get(organization=acme, user=outsider.user)
-    assert membership.status == MembershipStatus.INVITED
+def test_an_existing_account_is_not_linked_to_the_organization_until_it_accepts(acme, hr, outsider, login):
+    # The old rule made an "invited" membership for the existing account at once, which showed the
+    # organization that person's chosen name before they accepted (issue 7). Now only the invitation exists.
+    invitation, token = services.invitation_create(organization=acme, invited_by=hr.user, email=outsider.user.email)
+    assert not Membership.objects.filter(organization=acme, user=outsider.user).exists()
     assert login(outsider).get(reverse("dashboard", args=["acme"])).status_code == 404
+    membership = services.invitation_accept(token=token, user=outsider.user)
+    assert membership.status == MembershipStatus.ACTIVE
 
 
 def test_send_again_opens_the_invite_form_filled_from_the_pending_invitation(invite, hr, login):
