@@ -439,3 +439,46 @@ def test_parallel_saves_on_the_embedded_sqlite_default_all_succeed(tmp_path, thr
     assert result.returncode == 0, result.stderr
     failures, total, sample = result.stdout.split(" ", 2)
     assert (int(failures), int(total)) == (0, threads * saves), sample
+
+
+# --- manage.py start ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("addrport", "site_url_env", "expected"),
+    [
+        ("127.0.0.1:8123", None, "http://127.0.0.1:8123"),
+        ("8124", None, "http://127.0.0.1:8124"),
+        ("0.0.0.0:8000", None, "http://localhost:8000"),
+        ("127.0.0.1:8125", "https://alliance.example", "https://alliance.example"),
+    ],
+)
+def test_start_serves_the_sites_own_pages_and_links_to_its_own_address(
+    monkeypatch, settings, addrport, site_url_env, expected
+):
+    from django.core.management import call_command
+
+    from agreements.documents import verify_url
+
+    settings.DEBUG = True  # as the embedded default configures it
+    settings.SITE_URL = site_url_env or "http://localhost:8000"
+    if site_url_env:
+        monkeypatch.setenv("SITE_URL", site_url_env)
+    else:
+        monkeypatch.delenv("SITE_URL", raising=False)
+    seen = {}
+
+    def fake_call_command(name, *args, **kwargs):
+        from django.conf import settings as live
+
+        seen[name] = {"args": args, "kwargs": kwargs, "debug": live.DEBUG, "link": verify_url("ab" * 32)}
+
+    monkeypatch.setattr("alliance.management.commands.start.call_command", fake_call_command)
+    call_command("start", addrport, stdout=io.StringIO())
+    # Demo PDFs and e-mails made while seeding, and everything after, link to where the server answers.
+    assert seen["seed_demo"]["link"].startswith(expected + "/verify/")
+    runserver = seen["runserver"]
+    assert runserver["link"].startswith(expected + "/verify/")
+    # Served without Django's debug pages (the site's own 404/500), static files still served.
+    assert runserver["debug"] is False and runserver["kwargs"]["insecure_serving"] is True
+    assert "check" in seen
