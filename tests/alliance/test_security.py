@@ -1,6 +1,8 @@
 """Platform security (issue 7): client address, sign-in limits, configuration, headers, body bounds, cookies."""
 
+import functools
 import io
+import json
 import os
 import subprocess
 import sys
@@ -179,14 +181,22 @@ def test_gunicorn_refuses_to_start_without_a_secret_key():
     ],
 )
 def test_production_settings_protect_every_cookie(name):
+    assert _production_settings()[name] is True
+
+
+@functools.cache
+def _production_settings() -> dict:
+    """The security settings as production loads them (a fresh interpreter: settings are read at import)."""
     code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='alliance.settings'; django.setup();"
-        f"from django.conf import settings; print(settings.{name})"
+        "import django, json, os; os.environ['DJANGO_SETTINGS_MODULE']='alliance.settings'; django.setup();"
+        "from django.conf import settings;"
+        "print(json.dumps({k: getattr(settings, k) for k in dir(settings) if k.isupper() and "
+        "isinstance(getattr(settings, k), bool)}))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(PRODUCTION)
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "True"
+    return json.loads(out.stdout)
 
 
 @pytest.mark.parametrize(
