@@ -11,8 +11,8 @@ class AccountAdapter(DefaultAccountAdapter):
         # Failures are counted per account and per client (see _get_login_attempts_cache_key), so the message
         # can say plainly that waiting, or another way in, works.
         "too_many_login_attempts": _(
-            "Too many failed sign-in attempts for this account from this device. Wait 5 minutes and try again, "
-            "or reset your password."
+            "Too many failed sign-in attempts from this device. Wait 5 minutes and try again, or reset your "
+            "password. Sign-ins from your other devices are not affected."
         ),
     }
 
