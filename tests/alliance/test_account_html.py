@@ -123,6 +123,10 @@ def _page(name: str, *, invalid: bool):
     elif name == "password_reset_from_key":
         response = client.get(_password_reset_key_url(client, user), follow=True)
         path = response.redirect_chain[-1][0] if response.redirect_chain else response.request["PATH_INFO"]
+    elif name in {"email", "reauthenticate"}:
+        client.force_login(user)
+        path = f"/accounts/{name}/"
+        data = {"action_add": "", "email": "not-an-e-mail", "password": "nope"}
     elif name == "signup":
         path = "/accounts/signup/"
     else:
@@ -133,7 +137,16 @@ def _page(name: str, *, invalid: bool):
     return response.content.decode()
 
 
-PAGES = ["password_change", "password_set", "password_reset", "password_reset_from_key", "signup", "login"]
+PAGES = [
+    "password_change",
+    "password_set",
+    "password_reset",
+    "password_reset_from_key",
+    "signup",
+    "login",
+    "email",
+    "reauthenticate",
+]
 
 
 @pytest.mark.parametrize("invalid", [False, True], ids=["blank", "with-errors"])

@@ -178,6 +178,7 @@ def test_gunicorn_refuses_to_start_without_a_secret_key():
         "LANGUAGE_COOKIE_HTTPONLY",
         "SECURE_SSL_REDIRECT",
         "SECURE_CONTENT_TYPE_NOSNIFF",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     ],
 )
 def test_production_settings_protect_every_cookie(name):
