@@ -20,6 +20,17 @@ from alliance.security import client_ip
 
 ROOT = Path(__file__).resolve().parents[2]
 
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """Rate-limit counters in a cache of this process alone: on a shared Redis, another test process's
+    `cache.clear()` (tests/conftest.py) would wipe them mid-test. The limits' logic does not depend on the backend."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "security"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 # --- one client address --------------------------------------------------------------------------------------
 
 
