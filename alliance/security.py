@@ -40,8 +40,9 @@ def client_ip(request) -> str | None:
     count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
     if count <= 0:
         return remote
-    forwarded = [part for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    if len(forwarded) < count or not request.META.get("HTTP_X_FORWARDED_FOR"):
+    header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = header.split(",") if header else []
+    if len(forwarded) < count:
         return remote
     return _clean_ip(forwarded[-count]) or remote
 
