@@ -62,7 +62,9 @@ class RequestInfo:
 
     @classmethod
     def from_request(cls, request) -> RequestInfo:
-        return cls(ip=request.META.get("REMOTE_ADDR") or None, user_agent=request.META.get("HTTP_USER_AGENT", "")[:500])
+        from alliance.security import client_ip
+
+        return cls(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:500])
 
 
 # --- STEP 1: career alignment --------------------------------------------------------------------------------

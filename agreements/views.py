@@ -40,6 +40,7 @@ from agreements.models import (
 )
 from alliance.models import Membership
 from alliance.permissions import MANAGE_ORGANIZATION, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership
+from alliance.security import body_limit
 from alliance.selectors import by_reading
 from alliance.views import TenantView, apply_form_errors, querystring_without_page
 
@@ -738,23 +739,43 @@ class AgreementTemplateView(TenantView, TemplateView):
 VERIFY_RATES = ("30/m", "300/h")
 
 
+# A sealed agreement PDF is far below this; the form refuses files over 20 MB with a clear message, and a body
+# over this bound is refused before it is read (alliance.security.RequestBodyLimitMiddleware).
+VERIFY_MAX_BODY = 25 * 1024 * 1024
+
+
+def _verify_checking(request) -> bool:
+    return request.method == "POST" or "hash" in request.GET
+
+
 def _verify_limited(request) -> bool:
-    """Count one check against the caller's address; the plain form page costs nothing."""
-    return any(
-        is_ratelimited(request, group="agreements.verify", key="ip", rate=rate, method=ALL, increment=True)
-        for rate in VERIFY_RATES
-    )
+    """Count one check against the caller's address (alliance.security.client_ip, through RATELIMIT_IP_META_KEY)
+    once per request, however often it is asked; the plain form page costs nothing."""
+    if not hasattr(request, "_verify_limited"):
+        request._verify_limited = _verify_checking(request) and any(
+            is_ratelimited(request, group="agreements.verify", key="ip", rate=rate, method=ALL, increment=True)
+            for rate in VERIFY_RATES
+        )
+    return request._verify_limited
 
 
+def _verify_limit_response(request):
+    """Run by the body-limit middleware before the upload is read: a limited caller's body is never parsed."""
+    if _verify_limited(request):
+        return render(request, "agreements/verify.html", {"form": VerifyForm(), "limited": True}, status=429)
+    return None
+
+
+@body_limit(VERIFY_MAX_BODY, before_body=_verify_limit_response)
 def verify(request):
     """Anyone holding the printed hash or the PDF learns whether it is a signed agreement of this service,
     which version and when it was signed, and nothing else of its content. Checks are rate-limited by IP."""
     result = None
-    checking = request.method == "POST" or "hash" in request.GET
-    if not checking:
+    if not _verify_checking(request):
         return render(request, "agreements/verify.html", {"form": VerifyForm(), "result": None})
-    if _verify_limited(request):
-        return render(request, "agreements/verify.html", {"form": VerifyForm(), "limited": True}, status=429)
+    limited = _verify_limit_response(request)
+    if limited is not None:
+        return limited
     form = VerifyForm(request.POST, request.FILES) if request.method == "POST" else VerifyForm(request.GET)
     if form.is_valid():
         result = _verify(form.cleaned_data)

@@ -29,11 +29,18 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = envbool("DJANGO_DEBUG", default=not env("DJANGO_SECRET_KEY"))
-# The embedded default needs no configuration; production must bring its own key (checked in alliance.checks).
+# The embedded default needs no configuration; production must bring its own key: with DEBUG off and no
+# DJANGO_SECRET_KEY, the system check alliance.E001 refuses to start (alliance/checks.py, alliance/wsgi.py).
 SECRET_KEY = env("DJANGO_SECRET_KEY") or "embedded-default-only-" + "x" * 40
+SECRET_KEY_MISSING = not DEBUG and not env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://localhost:8000")
+# How many reverse proxies in front of the site append to X-Forwarded-For (alliance.security.client_ip).
+# 0: the client is REMOTE_ADDR and the header, which any client can write, is ignored.
+TRUSTED_PROXY_COUNT = int(env("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+# Request bodies: every view accepts this much unless it declares more (alliance.security.body_limit).
+REQUEST_BODY_MAX_BYTES = int(env("DJANGO_REQUEST_BODY_MAX_BYTES", str(1024 * 1024)))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,6 +54,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "guardian",
     "django_htmx",
+    "csp",
     "alliance.apps.AllianceConfig",
     "agreements.apps.AgreementsConfig",
     "checkpoints.apps.CheckpointsConfig",
@@ -55,9 +63,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CsrfViewMiddleware, whose process_view reads the body: oversized bodies are refused unread.
+    "alliance.security.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "alliance.middleware.UserLanguageMiddleware",
@@ -99,6 +110,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default under concurrent saves: IMMEDIATE transactions take the write lock when they start,
+    # so writers queue (up to `timeout` seconds) instead of failing with "database is locked" when a read
+    # transaction tries to upgrade; WAL lets readers go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": int(env("SQLITE_TIMEOUT", "20")),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "alliance.User"
@@ -127,6 +149,18 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "alliance.forms.SignupNameForm"
 ACCOUNT_ADAPTER = "alliance.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Alliance] "
+# Sign-in limits (allauth counts per client address from alliance.security.client_ip, through the adapter).
+# Failed sign-ins: 10 a minute from one address, and 5 in 5 minutes for one account from one address (the
+# adapter keys "key" by account and address, so a stranger cannot lock the owner out). The admin's login is
+# allauth's too (alliance/urls.py), so these limits cover every sign-in.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+}
+# django-ratelimit's key="ip" reads the same address.
+RATELIMIT_IP_META_KEY = "alliance.security.ratelimit_ip"
 
 # django-guardian: no anonymous user row; object grants are reached only through alliance.permissions.
 ANONYMOUS_USER_NAME = None
@@ -194,19 +228,48 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Alliance <no-reply@alliance.exam
 
 INVITATION_VALID_DAYS = int(env("INVITATION_VALID_DAYS", "14"))
 
-# Security headers; the TLS-only ones apply when DEBUG is off (production behind HTTPS).
+# Security headers (Django's deployment checklist); the TLS-only ones apply when DEBUG is off (production
+# behind HTTPS).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): only our own static scripts, styles, fonts and images; no inline
+# script or style, no framing, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    }
+}
+# Cookies the site sets: none is read by JavaScript (no script of ours reads the CSRF token; forms carry it),
+# so all are HttpOnly, and Secure in production.
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = envbool("DJANGO_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # security.W021 asks for HSTS preload. Being on the browsers' preload list is the operator's decision:
+        # it binds every subdomain to HTTPS for months and is slow to undo, so it is opt-in
+        # (DJANGO_HSTS_PRELOAD=true) and its absence is not a deployment fault.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,

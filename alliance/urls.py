@@ -1,8 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from agreements import views as agreement_views
 from alliance import views
+
+# The admin signs in through allauth's login (its rate limits and lockout rules), never its own form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 # Top-level names here are reserved as organization slugs (alliance.models.RESERVED_SLUGS).
 org_patterns = [
