@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +28,6 @@ from agreements.models import (
     Kpi,
     NoticeKind,
     Signature,
-    SignatureNotice,
     SignerRole,
     SigningEvent,
     Tour,
@@ -433,39 +432,15 @@ def signer_role_for(version: AgreementVersion, membership: Membership) -> str | 
     return None
 
 
-def _notify(version: AgreementVersion, kind: str, recipients, *, sequence: int = 0) -> None:
-    from agreements.tasks import send_signature_notice
+def _notify(version: AgreementVersion, kind: str, recipients) -> None:
+    """Record the signature notices an action owes; they are sent after commit (agreements.notices)."""
+    from agreements import notices
 
-    round_ = request_round(version)
-    for recipient in recipients:
-        notice, created = SignatureNotice.objects.get_or_create(
-            organization=version.organization,
-            version=version,
-            recipient=recipient,
-            kind=kind,
-            sequence=sequence,
-            round=round_,
-        )
-        if created:
-            transaction.on_commit(lambda pk=notice.pk: enqueue(send_signature_notice, pk))
-
-
-UNSENT_GRACE = timedelta(minutes=10)
-
-
-def requeue_unsent_notices(*, now=None) -> int:
-    """Enqueue again the notices still unsent a while after they were created (a broker or worker outage)."""
-    from agreements.tasks import send_signature_notice
-
-    now = now or timezone.now()
-    ids = list(
-        SignatureNotice.objects.filter(sent_at__isnull=True, created_at__lte=now - UNSENT_GRACE).values_list(
-            "pk", flat=True
-        )[:1000]
-    )
-    for pk in ids:
-        enqueue(send_signature_notice, pk)
-    return len(ids)
+    if kind == NoticeKind.COMPLETED:
+        notices.notify_completed(version, recipients)
+    else:
+        request = SigningEvent.objects.filter(version=version, kind=EventKind.REQUESTED).order_by("-at", "-id").first()
+        notices.notify_requested(version, request, recipients)
 
 
 @transaction.atomic
@@ -628,40 +603,6 @@ def agreement_amend(*, agreement: Agreement, actor: Membership) -> AgreementVers
     return draft
 
 
-# --- reminders -----------------------------------------------------------------------------------------------
+# --- reminders: agreements.notices registers them with the core notice scan (alliance.notices) ----------------
 
-REMINDER_FIRST_AFTER = timedelta(days=3)
-REMINDER_EVERY = timedelta(days=7)
-REMINDER_STOP_AFTER = timedelta(days=30)
-
-
-def due_reminder_sequence(requested_at, now) -> int:
-    """The number of the reminder due now (1 after 3 days, then one a week), or 0; none after 30 days."""
-    elapsed = now - requested_at
-    if elapsed < REMINDER_FIRST_AFTER:
-        return 0
-    sequence = 1 + int((elapsed - REMINDER_FIRST_AFTER) / REMINDER_EVERY)
-    last_due = REMINDER_FIRST_AFTER + (sequence - 1) * REMINDER_EVERY
-    if last_due > REMINDER_STOP_AFTER:
-        sequence = 1 + int((REMINDER_STOP_AFTER - REMINDER_FIRST_AFTER) / REMINDER_EVERY)
-    return sequence
-
-
-def schedule_reminders(*, now=None, batch_size: int = 500) -> int:
-    """Create the reminder notices due now for pending versions; each (version, person, number, round) once."""
-    now = now or timezone.now()
-    created = 0
-    pending = (
-        AgreementVersion.objects.filter(status=VersionStatus.PENDING, requested_at__lte=now - REMINDER_FIRST_AFTER)
-        .select_related("agreement__tour__employee__user", "manager_signer__user", "organization")
-        .order_by("pk")
-    )
-    for version in pending.iterator(chunk_size=batch_size):
-        sequence = due_reminder_sequence(version.requested_at, now)
-        if not sequence:
-            continue
-        with transaction.atomic():
-            before = SignatureNotice.objects.filter(version=version, kind=NoticeKind.REMINDER).count()
-            _notify(version, NoticeKind.REMINDER, pending_signers(version), sequence=sequence)
-            created += SignatureNotice.objects.filter(version=version, kind=NoticeKind.REMINDER).count() - before
-    return created
+from agreements.notices import due_reminder_sequence  # noqa: E402, F401  (kept where callers found it)

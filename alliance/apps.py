@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class AllianceConfig(AppConfig):
     name = "alliance"
     verbose_name = _("Alliance core")
+
+    def ready(self):
+        from alliance.history import install_sqlite_triggers
+
+        # After every app's migrations, so that every tracked table exists (pgtrigger does this on PostgreSQL).
+        post_migrate.connect(install_sqlite_triggers, sender=self, dispatch_uid="alliance-sqlite-history")
