@@ -123,7 +123,11 @@ def reminders_due(*, now, batch_size: int):
             if "manager" not in done and version.manager_signer_id:
                 people.append(version.manager_signer_id)
             if "hr" in required_roles(version) and "hr" not in done:
-                people += [pk for pk in hr_by_org[version.organization_id] if pk not in (employee_id, version.manager_signer_id)]
+                people += [
+                    pk
+                    for pk in hr_by_org[version.organization_id]
+                    if pk not in (employee_id, version.manager_signer_id)
+                ]
             dues += _due(REMINDER, version, request, people, sequence)
         yield dues
 
@@ -176,7 +180,9 @@ def _signed(notice) -> bool:
 
 
 def register() -> None:
-    notices.register_kind(REQUESTED, label=_("Your signature is requested"), context=_context, relevant=_request_still_open)
+    notices.register_kind(
+        REQUESTED, label=_("Your signature is requested"), context=_context, relevant=_request_still_open
+    )
     notices.register_kind(
         REMINDER, label=_("Reminder: your signature is still requested"), context=_context, relevant=_request_still_open
     )

@@ -34,6 +34,7 @@ from agreements.models import (
     TourStatus,
     VersionStatus,
 )
+from alliance.audit import audit_log, diff
 from alliance.models import CompanyValue, Membership, MembershipStatus, Role
 from alliance.permissions import grant_object_access, revoke_object_access
 from alliance.tasks import enqueue
@@ -118,6 +119,7 @@ def alignment_create(
         manager_notes=manager_notes if actor.pk != employee.pk else "",
     )
     _apply_alignment(alignment, data, resonant_values)
+    audit_log("alignment.create", obj=alignment, actor=actor)
     return alignment
 
 
@@ -131,6 +133,7 @@ def alignment_update(
     if manager_notes is not None and access.is_manager_of(actor, alignment.employee):
         alignment.manager_notes = manager_notes
     _apply_alignment(alignment, data, resonant_values)
+    audit_log("alignment.update", obj=alignment, actor=actor, changes=diff(alignment))
     return alignment
 
 
@@ -145,6 +148,7 @@ def alignment_confirm(*, alignment: CareerAlignment, actor: Membership) -> Caree
         alignment.status = AlignmentStatus.CONFIRMED
         alignment.confirmed_at = timezone.now()
         alignment.save(update_fields=["status", "confirmed_at", "updated_at"])
+        audit_log("alignment.confirm", obj=alignment, actor=actor, changes=diff(alignment, ["status"]))
     return alignment
 
 
@@ -154,6 +158,7 @@ def alignment_share_with_hr(*, alignment: CareerAlignment, actor: Membership, sh
         raise PermissionDenied
     CareerAlignment.objects.filter(pk=alignment.pk).update(shared_with_hr=shared)
     alignment.shared_with_hr = shared
+    audit_log("alignment.share_with_hr", obj=alignment, actor=actor, changes={"shared_with_hr": [None, shared]})
 
 
 @transaction.atomic
@@ -166,6 +171,7 @@ def alignment_share_with(*, alignment: CareerAlignment, actor: Membership, colle
     if colleague.pk == actor.pk:
         raise ValidationError({"colleague": _("You can always see your own records.")})
     grant_object_access(user=colleague.user, obj=alignment, perm=access.READ_ALIGNMENT)
+    audit_log("alignment.share", obj=alignment, actor=actor, changes={"colleague": [None, colleague.pk]})
 
 
 @transaction.atomic
@@ -173,6 +179,7 @@ def alignment_unshare(*, alignment: CareerAlignment, actor: Membership, colleagu
     if not access.is_alignment_owner(actor, alignment):
         raise PermissionDenied
     revoke_object_access(user=colleague.user, obj=alignment, perm=access.READ_ALIGNMENT)
+    audit_log("alignment.unshare", obj=alignment, actor=actor, changes={"colleague": [colleague.pk, None]})
 
 
 # --- STEP 2: tour of duty ------------------------------------------------------------------------------------
@@ -252,6 +259,7 @@ def tour_create(*, actor: Membership, alignment: CareerAlignment, data: dict, pr
         number=1,
         **{field: getattr(template, field) for field in CLAUSE_FIELDS} if template else {},
     )
+    audit_log("tour.create", obj=tour, actor=actor, changes=diff(tour, TOUR_FIELDS))
     return tour
 
 
@@ -267,6 +275,7 @@ def tour_update(*, tour: Tour, actor: Membership, data: dict, allow_concurrent: 
         tour.allow_concurrent = allow_concurrent
     _validate_tour(tour)
     tour.save()
+    audit_log("tour.update", obj=tour, actor=actor, changes=diff(tour))
     return tour
 
 
@@ -275,6 +284,7 @@ def tour_set_allow_concurrent(*, tour: Tour, actor: Membership, allow: bool) -> 
     if not access.is_hr(actor):
         raise PermissionDenied
     Tour.objects.filter(pk=tour.pk).update(allow_concurrent=allow)
+    audit_log("tour.allow_concurrent", obj=tour, actor=actor, changes={"allow_concurrent": [None, allow]})
 
 
 # --- STEP 3: agreement, KPIs, signatures ---------------------------------------------------------------------
@@ -310,6 +320,7 @@ def agreement_update_draft(*, version: AgreementVersion, actor: Membership, clau
     Kpi.objects.bulk_create(
         Kpi(organization=version.organization, version=version, position=index, **row) for index, row in enumerate(kpis)
     )
+    audit_log("agreement.edit", obj=version, actor=actor, changes={**diff(version), "kpis": [None, len(kpis)]})
 
 
 def _decimal(value) -> str | None:
@@ -479,6 +490,7 @@ def agreement_request_signatures(
     version.save()
     _event(version, EventKind.REQUESTED, actor=actor, role=actor.role, info=info)
     _notify(version, NoticeKind.REQUESTED, pending_signers(version))
+    audit_log("agreement.request_signatures", obj=version, actor=actor, changes=diff(version, ["status"]))
     return version
 
 
@@ -502,6 +514,7 @@ def agreement_withdraw(*, version: AgreementVersion, actor: Membership, info: Re
         raise ValidationError(_("Only a version waiting for signatures can be withdrawn."))
     _event(version, EventKind.WITHDRAWN, actor=actor, role=actor.role, info=info)
     _back_to_draft(version, voided_at=timezone.now())
+    audit_log("agreement.withdraw", obj=version, actor=actor, changes=diff(version, ["status", "content_hash"]))
 
 
 @transaction.atomic
@@ -517,6 +530,7 @@ def agreement_decline(
         raise ValidationError({"reason": _("Say why you decline, so the other side knows what to change.")})
     _event(version, EventKind.DECLINED, actor=actor, role=role, info=info, reason=reason)
     _back_to_draft(version, voided_at=timezone.now(), reason=reason)
+    audit_log("agreement.decline", obj=version, actor=actor, changes=diff(version, ["status", "last_decline_reason"]))
 
 
 @transaction.atomic
@@ -549,6 +563,7 @@ def agreement_sign(
     signed_roles = set(live_signatures(version).values_list("role", flat=True))
     if set(required_roles(version)) <= signed_roles:
         _complete(version)
+    audit_log("agreement.sign", obj=version, actor=actor, changes={"role": [None, role], **diff(version, ["status"])})
     return signature
 
 
@@ -600,6 +615,7 @@ def agreement_amend(*, agreement: Agreement, actor: Membership) -> AgreementVers
         )
         for k in latest.kpis.all()
     )
+    audit_log("agreement.amend", obj=draft, actor=actor, label=f"{agreement} v{draft.number}")
     return draft
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
+from django.utils.translation import gettext_lazy as _
 
 from alliance.models import AuditEntry, Membership
 
@@ -176,3 +177,32 @@ def audit_log(
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:500] if request is not None else "",
         private=private,
     )
+
+
+# What HR reads on the audit page for each action name; an unknown name is shown as it is.
+ACTIONS = {
+    "invitation.create": _("Invitation sent"),
+    "invitation.revoke": _("Invitation withdrawn"),
+    "membership.join": _("Invitation accepted"),
+    "membership.update": _("Member changed"),
+    "organization.update": _("Organization settings changed"),
+    "alignment.create": _("Career alignment recorded"),
+    "alignment.update": _("Career alignment edited"),
+    "alignment.confirm": _("Career alignment confirmed"),
+    "alignment.share_with_hr": _("Career alignment sharing with HR changed"),
+    "alignment.share": _("Career alignment shared with a colleague"),
+    "alignment.unshare": _("Career alignment sharing withdrawn"),
+    "tour.create": _("Tour created"),
+    "tour.update": _("Tour edited"),
+    "tour.allow_concurrent": _("Concurrent tours allowed or refused"),
+    "agreement.edit": _("Agreement draft edited"),
+    "agreement.request_signatures": _("Signatures requested"),
+    "agreement.withdraw": _("Signature request withdrawn"),
+    "agreement.decline": _("Signature declined"),
+    "agreement.sign": _("Agreement signed"),
+    "agreement.amend": _("Amendment started"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action))

@@ -49,16 +49,19 @@ def _sqlite_statements(event_model, tracked) -> list[str]:
     ]
     pk = tracked._meta.pk.column
     statements = []
-    for label, operation, row in (("insert", "INSERT", "NEW"), ("update", "UPDATE", "NEW"), ("delete", "DELETE", "OLD")):
+    for label, operation, row in (
+        ("insert", "INSERT", "NEW"),
+        ("update", "UPDATE", "NEW"),
+        ("delete", "DELETE", "OLD"),
+    ):
         names = ", ".join(['"pgh_created_at"', '"pgh_label"', '"pgh_obj_id"', *(f'"{c}"' for c in columns)])
         values = ", ".join(
             ["strftime('%Y-%m-%d %H:%M:%f', 'now')", f"'{label}'", f'{row}."{pk}"', *(f'{row}."{c}"' for c in columns)]
         )
         statements.append(f'DROP TRIGGER IF EXISTS "{table}_{label}"')
-        statements.append(
-            f'CREATE TRIGGER "{table}_{label}" AFTER {operation} ON "{source}" '
-            f"BEGIN INSERT INTO \"{table}\" ({names}) VALUES ({values}); END"
-        )
+        # Table and column names come from the models' meta, never from input.
+        insert = f'INSERT INTO "{table}" ({names}) VALUES ({values})'  # noqa: S608
+        statements.append(f'CREATE TRIGGER "{table}_{label}" AFTER {operation} ON "{source}" BEGIN {insert}; END')
     for operation in ("UPDATE", "DELETE"):
         name = f"{table}_no_{operation.lower()}"
         statements.append(f'DROP TRIGGER IF EXISTS "{name}"')

@@ -320,5 +320,5 @@ class Invitation(TenantModel):
 
 
 # The shared machinery's models (notices, audit trail) and the database history of sensitive tables.
-from alliance.core_models import AuditEntry, Notice, NoticeState  # noqa: E402, F401
 from alliance import history  # noqa: E402, F401
+from alliance.core_models import AuditEntry, Notice, NoticeState  # noqa: E402, F401

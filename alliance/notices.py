@@ -168,7 +168,6 @@ def backoff(attempts: int) -> timedelta:
 
 def _claim(notice_id: int) -> Notice | None:
     """Lock the row and stamp it `sending` in a transaction of its own; None when not ours to send."""
-    now = timezone.now()
     with transaction.atomic():
         notice = (
             Notice.objects.select_for_update(of=("self",))
@@ -258,9 +257,8 @@ class ScanResult:
     ids: list[int] = field(default_factory=list)
 
     def line(self) -> str:
-        return (
-            f"found={self.found} sent={self.sent} skipped={self.skipped} failed={self.failed}"
-            + (f" unknown={self.unknown}" if self.unknown else "")
+        return f"found={self.found} sent={self.sent} skipped={self.skipped} failed={self.failed}" + (
+            f" unknown={self.unknown}" if self.unknown else ""
         )
 
 
@@ -276,8 +274,7 @@ def scan(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> ScanRe
             except IntegrityError:  # pragma: no cover - ignore_conflicts makes this a backend without ON CONFLICT
                 logger.exception("could not record a batch of notices")
     waiting = Notice.objects.filter(
-        Q(state=NoticeState.QUEUED)
-        | Q(state=NoticeState.FAILED, attempts__lt=MAX_ATTEMPTS, next_attempt_at__lte=now)
+        Q(state=NoticeState.QUEUED) | Q(state=NoticeState.FAILED, attempts__lt=MAX_ATTEMPTS, next_attempt_at__lte=now)
     ).order_by("pk")
     result.ids = list(waiting.values_list("pk", flat=True)[:10_000])
     return result

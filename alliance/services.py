@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alliance.audit import audit_log, diff
 from alliance.models import Invitation, Membership, MembershipStatus, Organization, Role, User
 
 
@@ -65,6 +66,7 @@ def invitation_create(
     from alliance.tasks import enqueue, send_invitation_email
 
     transaction.on_commit(lambda: enqueue(send_invitation_email, invitation.pk, token))
+    audit_log("invitation.create", obj=invitation, changes=diff(invitation, ["email", "role", "manager", "job_title"]))
     return invitation, token
 
 
@@ -119,6 +121,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_log("membership.join", obj=membership, actor=membership, changes=diff(membership))
     return membership
 
 
@@ -130,6 +133,7 @@ def invitation_revoke(*, invitation: Invitation) -> None:
         Membership.objects.for_organization(invitation.organization).filter(
             user__email__iexact=invitation.email, status=MembershipStatus.INVITED
         ).delete()
+        audit_log("invitation.revoke", obj=invitation, changes=diff(invitation, ["revoked_at"]))
 
 
 @transaction.atomic
@@ -157,6 +161,7 @@ def membership_update(
     membership.manager = manager
     membership.job_title = job_title
     membership.save(update_fields=["role", "manager", "job_title"])
+    audit_log("membership.update", obj=membership, actor=actor, changes=diff(membership))
     return membership
 
 
@@ -167,4 +172,5 @@ def organization_update(*, organization: Organization, form, values_formset) -> 
     for value in values_formset.save(commit=False):
         value.organization = organization
         value.save()
+    audit_log("organization.update", obj=organization, changes=diff(organization))
     return organization

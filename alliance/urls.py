@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from agreements import views as agreement_views
-from alliance import views
+from alliance import core_views, views
 
 # Top-level names here are reserved as organization slugs (alliance.models.RESERVED_SLUGS).
 org_patterns = [
@@ -12,6 +12,9 @@ org_patterns = [
     path("members/invite/", views.InviteView.as_view(), name="member_invite"),
     path("members/<int:pk>/", views.MemberEditView.as_view(), name="member_edit"),
     path("invitations/<int:pk>/revoke/", views.InvitationRevokeView.as_view(), name="invitation_revoke"),
+    path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/<int:pk>/", core_views.NotificationOpenView.as_view(), name="notification_open"),
+    path("audit/", core_views.AuditTrailView.as_view(), name="audit"),
     path("", include("agreements.urls")),
 ]
 
