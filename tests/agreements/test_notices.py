@@ -115,7 +115,9 @@ def test_two_scans_racing_send_each_reminder_once_postgresql(db):
         keys = [(n.object_id, n.recipient_id, n.sequence) for n in new]
         assert len(keys) == len(set(keys))
     finally:
-        cleanup = threading.Thread(target=lambda: (Notice.objects.filter(pk__gt=before).delete(), connections.close_all()))
+        cleanup = threading.Thread(
+            target=lambda: (Notice.objects.filter(pk__gt=before).delete(), connections.close_all())
+        )
         cleanup.start()
         cleanup.join()
 
@@ -170,7 +172,7 @@ def test_a_failed_stamp_after_sending_never_sends_again(requested):
     assert notice.state == NoticeState.SENDING, "claimed before sending, so no later run takes it"
     assert notices.deliver(notice.pk) == NoticeState.SENDING
     notices.scan_and_send(now=timezone.now() + timedelta(hours=6))
-    assert sum(1 for m in mail.outbox if m.to == [notice.recipient.user.email] ) == 1
+    assert sum(1 for m in mail.outbox if m.to == [notice.recipient.user.email]) == 1
 
 
 @pytest.mark.parametrize(
@@ -196,7 +198,7 @@ def test_a_send_that_did_not_leave_is_recorded_as_failed_and_retried_with_backof
     result = notices.scan_and_send(now=notice.next_attempt_at + timedelta(seconds=1))
     notice.refresh_from_db()
     assert notice.state == NoticeState.SENT and notice.attempts == 2 and result.sent >= 1
-    assert sum(1 for m in mail.outbox if m.to == [notice.recipient.user.email] ) == 1
+    assert sum(1 for m in mail.outbox if m.to == [notice.recipient.user.email]) == 1
 
 
 def test_a_notice_that_keeps_failing_stops_after_the_last_attempt(requested):
@@ -219,9 +221,7 @@ def test_the_send_task_is_acknowledged_late_and_the_scan_runs_every_fifteen_minu
 
 def test_a_completed_agreement_tells_every_signer_once(requested, employee, manager, hr):
     for signer in (employee, manager, hr):
-        services.agreement_sign(
-            version=requested, actor=signer, password=PASSWORD, content_hash=requested.content_hash
-        )
+        services.agreement_sign(version=requested, actor=signer, password=PASSWORD, content_hash=requested.content_hash)
     completed = _owed(requested, COMPLETED)
     assert sorted(completed.values_list("recipient_id", flat=True)) == sorted([employee.pk, manager.pk, hr.pk])
     # The requests still queued have nothing to say any more: skipped, not mailed.
@@ -304,9 +304,9 @@ def test_notices_move_from_the_old_signature_table_without_sending_twice(db, emp
     requests = list(SigningEvent.objects.filter(version=version, kind=EventKind.REQUESTED).order_by("at", "id"))
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TABLE agreements_signaturenotice (id integer PRIMARY KEY, organization_id bigint, version_id bigint,"
-            " recipient_id bigint, kind varchar(16), sequence smallint, round smallint, created_at timestamp with time zone NULL,"
-            " sent_at timestamp with time zone NULL)"
+            "CREATE TABLE agreements_signaturenotice (id integer PRIMARY KEY, organization_id bigint,"
+            " version_id bigint, recipient_id bigint, kind varchar(16), sequence smallint, round smallint,"
+            " created_at timestamp with time zone NULL, sent_at timestamp with time zone NULL)"
         )
         now = timezone.now()
         cursor.executemany(
