@@ -8,6 +8,7 @@ class AllianceConfig(AppConfig):
     verbose_name = _("Alliance core")
 
     def ready(self):
+        from alliance import core_admin  # noqa: F401 - registers the read-only audit trail admin
         from alliance.history import install_sqlite_triggers
 
         # After every app's migrations, so that every tracked table exists (pgtrigger does this on PostgreSQL).

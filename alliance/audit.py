@@ -203,6 +203,9 @@ ACTIONS = {
     "agreement.amend": _("Amendment started"),
 }
 
+# Actions whose rows are always about a private record (PRIVATE_MODELS).
+PRIVATE_ACTIONS = frozenset(name for name in ACTIONS if name.startswith("alignment."))
+
 
 def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))

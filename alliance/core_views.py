@@ -67,7 +67,9 @@ class AuditFilterForm(forms.Form):
             Membership.objects.for_organization(organization).select_related("user").order_by("user__name", "pk")
         )
         self.fields["person"].label_from_instance = lambda m: m.user.display_name
-        self.fields["action"].choices = [("", _("All actions")), *sorted(audit.ACTIONS.items(), key=lambda i: i[0])]
+        # Actions on private records are not listed for HR, so they are not offered as a filter either.
+        public = sorted((name, label) for name, label in audit.ACTIONS.items() if name not in audit.PRIVATE_ACTIONS)
+        self.fields["action"].choices = [("", _("All actions")), *public]
 
     def clean(self):
         data = super().clean()
