@@ -58,8 +58,8 @@ class AuditFilterForm(forms.Form):
         label=_("Person"), queryset=Membership.objects.none(), required=False, empty_label=_("Everyone")
     )
     action = forms.ChoiceField(label=_("Action"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("Period from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Period to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
