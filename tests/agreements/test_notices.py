@@ -237,7 +237,7 @@ def test_the_header_shows_the_unread_count_and_opening_a_notice_marks_it_read(re
     unread = notices.unread_count(membership=manager)
     assert unread >= 1
     page = client.get(reverse("dashboard", args=["acme"])).content.decode()
-    assert f'{unread}<span class="visually-hidden"> unread</span>' in page
+    assert f'<span class="badge nav-count">{unread}<span class="visually-hidden">' in page
     notice = _owed(requested, REQUESTED).get(recipient=manager)
     listing = client.get(reverse("notifications", args=["acme"])).content.decode()
     assert reverse("notification_open", args=["acme", notice.pk]) in listing
