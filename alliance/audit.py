@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
@@ -209,3 +210,21 @@ PRIVATE_ACTIONS = frozenset(name for name in ACTIONS if name.startswith("alignme
 
 def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))
+
+
+def change_rows(entry: AuditEntry) -> list[tuple[str, object, object]]:
+    """`(field label, before, after)` for display: the field's verbose name where the model has that field."""
+    model = None
+    if entry.content_type_id:
+        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    rows = []
+    for name, values in (entry.changes or {}).items():
+        label = name
+        if model is not None:
+            try:
+                label = str(model._meta.get_field(name).verbose_name)
+            except FieldDoesNotExist:  # a computed key such as "kpis" or "role": shown as it is
+                label = name
+        before, after = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
+        rows.append((label, before, after))
+    return rows

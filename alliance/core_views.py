@@ -104,6 +104,7 @@ class AuditTrailView(TenantView, TemplateView):
         page = Paginator(qs.order_by("-at", "-id"), AUDIT_PER_PAGE).get_page(self.request.GET.get("page"))
         for entry in page.object_list:
             entry.action_label = audit.action_label(entry.action)
+            entry.change_rows = audit.change_rows(entry)
         ctx.update(
             filter_form=form,
             page=page,

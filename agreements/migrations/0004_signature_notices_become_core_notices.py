@@ -55,15 +55,12 @@ def forwards(apps, schema_editor):
     Notice.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
 
 
-def backwards(apps, schema_editor):
-    Notice = apps.get_model("alliance", "Notice")
-    Notice.objects.filter(kind__in=KINDS.values()).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("agreements", "0003_history"),
         ("alliance", "0003_audit_trail_is_append_only"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
-    operations = [migrations.RunPython(forwards, backwards)]
+    # Backwards keeps the core rows: migrating forward again skips them (ignore_conflicts), so a round trip
+    # never forgets what was sent.
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
