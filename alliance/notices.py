@@ -11,6 +11,12 @@
 * `deliver` sends one notice at most once: the row is locked and stamped `sending` in its own transaction before
   the e-mail leaves, so a crash after sending (or a failed stamp) never sends it again; an error that proves
   nothing left (refused connection, refused recipient) marks it `failed` and it is retried with backoff.
+
+Adding a kind (agreements/notices.py is the worked example): write `templates/emails/<kind>-subject.txt`,
+`-body.txt` and `-body.html`; call `register_kind("<kind>", label=..., context=fn, relevant=fn)` from the app's
+`AppConfig.ready()`; then either `enqueue([Due(...)])` from the service that owes the message (inside its
+transaction), or `register_provider(fn)` where `fn(*, now, batch_size)` yields lists of `Due` for what is due
+at `now` (reminders). The object a notice is about is any model row; `sequence` numbers repeats.
 """
 
 from __future__ import annotations

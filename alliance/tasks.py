@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 def enqueue(task, *args) -> None:
     """Hand a task to the broker after commit; when the broker is down the user's action still succeeds,
-    and the row that records the message stays unsent for a later retry (the agreements' hourly scan,
+    and the row that records the message stays unsent for a later retry (the notice scan, alliance.notices,
     or HR's "Send again" for an invitation, whose link cannot be rebuilt from its stored hash)."""
     try:
         task.delay(*args)
