@@ -222,7 +222,8 @@ def change_rows(entry: AuditEntry) -> list[tuple[str, object, object]]:
         label = name
         if model is not None:
             try:
-                label = str(model._meta.get_field(name).verbose_name)
+                # A reverse relation (`kpis` on a version) has no verbose name: the key is shown as it is.
+                label = str(getattr(model._meta.get_field(name), "verbose_name", name))
             except FieldDoesNotExist:  # a computed key such as "kpis" or "role": shown as it is
                 label = name
         before, after = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
