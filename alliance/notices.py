@@ -172,8 +172,10 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
 
 
-def _claim(notice_id: int) -> Notice | None:
-    """Lock the row and stamp it `sending` in a transaction of its own; None when not ours to send."""
+def _claim(notice_id: int) -> tuple[Notice | None, str]:
+    """Lock the row and stamp it `sending` in a transaction of its own. Returns the notice to send, or None and
+    what became of it: `skipped` (nothing left to say), or `""` when it is not waiting (sent, or claimed by
+    another sender)."""
     with transaction.atomic():
         notice = (
             Notice.objects.select_for_update(of=("self",))
@@ -183,16 +185,16 @@ def _claim(notice_id: int) -> Notice | None:
             .first()
         )
         if notice is None:
-            return None
+            return None, ""
         kind = KINDS.get(notice.kind)
         if kind is None or not notice.recipient.is_active or not kind.relevant(notice):
             notice.state = NoticeState.SKIPPED
             notice.save(update_fields=["state"])
-            return None
+            return None, NoticeState.SKIPPED
         notice.state = NoticeState.SENDING
         notice.attempts += 1
         notice.save(update_fields=["state", "attempts"])
-    return notice
+    return notice, ""
 
 
 def _finish(notice: Notice, **values) -> None:
@@ -202,11 +204,11 @@ def _finish(notice: Notice, **values) -> None:
 
 
 def deliver(notice_id: int) -> str:
-    """Send one notice at most once and return its state afterwards (`sent`, `failed`, `skipped`, `unknown`,
-    or `""` when it was not waiting: sent already, or claimed by another sender)."""
-    notice = _claim(notice_id)
+    """Send one notice at most once and return what this call did: `sent`, `failed`, `skipped`, `unknown`, or
+    `""` when the notice was not waiting (sent already, or claimed by another sender)."""
+    notice, outcome = _claim(notice_id)
     if notice is None:
-        return Notice.objects.filter(pk=notice_id).values_list("state", flat=True).first() or ""
+        return outcome
     kind = KINDS[notice.kind]
     user = notice.recipient.user
     try:
