@@ -7,9 +7,10 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Alliance agreements")
 
     def ready(self):
-        from agreements import dashboard, demo
+        from agreements import dashboard, demo, notices
         from alliance.dashboard import DASHBOARD_CARDS
         from alliance.demo import DEMO_EXTENSIONS
 
         DASHBOARD_CARDS.append(dashboard.alliance_card)
         DEMO_EXTENSIONS.append(demo.seed)
+        notices.register()

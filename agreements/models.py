@@ -358,25 +358,12 @@ class AgreementPdf(TenantModel):
 
 
 class NoticeKind(models.TextChoices):
+    """The signature notices the services owe (agreements.notices; recorded as alliance.Notice since 0004)."""
+
     REQUESTED = "requested", _("Signature requested")
     REMINDER = "reminder", _("Reminder")
     COMPLETED = "completed", _("Fully signed")
 
 
-class SignatureNotice(TenantModel):
-    """An e-mail owed to one person about one version; the unique key makes each one go out at most once."""
-
-    version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="notices")
-    recipient = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=16, choices=NoticeKind.choices)
-    # Reminders are numbered (1 after 3 days, then one a week); 0 for the other kinds.
-    sequence = models.PositiveSmallIntegerField(default=0)
-    # The request round: a withdrawn and re-requested version notifies again.
-    round = models.PositiveSmallIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["version", "recipient", "kind", "sequence", "round"], name="notice_once")
-        ]
+# Trigger-kept history of versions, signatures, KPIs and tours (alliance.history).
+from agreements import history  # noqa: E402, F401

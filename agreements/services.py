@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,13 +28,13 @@ from agreements.models import (
     Kpi,
     NoticeKind,
     Signature,
-    SignatureNotice,
     SignerRole,
     SigningEvent,
     Tour,
     TourStatus,
     VersionStatus,
 )
+from alliance.audit import audit_log, diff
 from alliance.models import CompanyValue, Membership, MembershipStatus, Role
 from alliance.periods import period_end
 from alliance.permissions import grant_object_access, revoke_object_access
@@ -125,6 +124,7 @@ def alignment_create(
         manager_notes=manager_notes if actor.pk != employee.pk else "",
     )
     _apply_alignment(alignment, data, resonant_values)
+    audit_log("alignment.create", obj=alignment, actor=actor)
     return alignment
 
 
@@ -138,6 +138,7 @@ def alignment_update(
     if manager_notes is not None and actor.pk == alignment.manager_id:
         alignment.manager_notes = manager_notes
     _apply_alignment(alignment, data, resonant_values)
+    audit_log("alignment.update", obj=alignment, actor=actor, changes=diff(alignment))
     return alignment
 
 
@@ -152,6 +153,7 @@ def alignment_confirm(*, alignment: CareerAlignment, actor: Membership) -> Caree
         alignment.status = AlignmentStatus.CONFIRMED
         alignment.confirmed_at = timezone.now()
         alignment.save(update_fields=["status", "confirmed_at", "updated_at"])
+        audit_log("alignment.confirm", obj=alignment, actor=actor, changes=diff(alignment, ["status"]))
     return alignment
 
 
@@ -161,6 +163,7 @@ def alignment_share_with_hr(*, alignment: CareerAlignment, actor: Membership, sh
         raise PermissionDenied
     CareerAlignment.objects.filter(pk=alignment.pk).update(shared_with_hr=shared)
     alignment.shared_with_hr = shared
+    audit_log("alignment.share_with_hr", obj=alignment, actor=actor, changes={"shared_with_hr": [None, shared]})
 
 
 @transaction.atomic
@@ -173,6 +176,7 @@ def alignment_share_with(*, alignment: CareerAlignment, actor: Membership, colle
     if colleague.pk == actor.pk:
         raise ValidationError({"colleague": _("You can always see your own records.")})
     grant_object_access(user=colleague.user, obj=alignment, perm=access.READ_ALIGNMENT)
+    audit_log("alignment.share", obj=alignment, actor=actor, changes={"colleague": [None, colleague.pk]})
 
 
 @transaction.atomic
@@ -180,6 +184,7 @@ def alignment_unshare(*, alignment: CareerAlignment, actor: Membership, colleagu
     if not access.is_alignment_owner(actor, alignment):
         raise PermissionDenied
     revoke_object_access(user=colleague.user, obj=alignment, perm=access.READ_ALIGNMENT)
+    audit_log("alignment.unshare", obj=alignment, actor=actor, changes={"colleague": [colleague.pk, None]})
 
 
 # --- STEP 2: tour of duty ------------------------------------------------------------------------------------
@@ -260,6 +265,7 @@ def tour_create(*, actor: Membership, alignment: CareerAlignment, data: dict, pr
         number=1,
         **{field: getattr(template, field) for field in CLAUSE_FIELDS} if template else {},
     )
+    audit_log("tour.create", obj=tour, actor=actor, changes=diff(tour, TOUR_FIELDS))
     return tour
 
 
@@ -275,6 +281,7 @@ def tour_update(*, tour: Tour, actor: Membership, data: dict, allow_concurrent: 
         tour.allow_concurrent = allow_concurrent
     _validate_tour(tour)
     tour.save()
+    audit_log("tour.update", obj=tour, actor=actor, changes=diff(tour))
     return tour
 
 
@@ -283,6 +290,7 @@ def tour_set_allow_concurrent(*, tour: Tour, actor: Membership, allow: bool) -> 
     if not access.is_hr(actor):
         raise PermissionDenied
     Tour.objects.filter(pk=tour.pk).update(allow_concurrent=allow)
+    audit_log("tour.allow_concurrent", obj=tour, actor=actor, changes={"allow_concurrent": [None, allow]})
 
 
 # --- STEP 3: agreement, KPIs, signatures ---------------------------------------------------------------------
@@ -318,6 +326,7 @@ def agreement_update_draft(*, version: AgreementVersion, actor: Membership, clau
     Kpi.objects.bulk_create(
         Kpi(organization=version.organization, version=version, position=index, **row) for index, row in enumerate(kpis)
     )
+    audit_log("agreement.edit", obj=version, actor=actor, changes={**diff(version), "kpis": [None, len(kpis)]})
 
 
 def _decimal(value) -> str | None:
@@ -442,39 +451,15 @@ def signer_role_for(version: AgreementVersion, membership: Membership) -> str | 
     return None
 
 
-def _notify(version: AgreementVersion, kind: str, recipients, *, sequence: int = 0) -> None:
-    from agreements.tasks import send_signature_notice
+def _notify(version: AgreementVersion, kind: str, recipients) -> None:
+    """Record the signature notices an action owes; they are sent after commit (agreements.notices)."""
+    from agreements import notices
 
-    round_ = request_round(version)
-    for recipient in recipients:
-        notice, created = SignatureNotice.objects.get_or_create(
-            organization=version.organization,
-            version=version,
-            recipient=recipient,
-            kind=kind,
-            sequence=sequence,
-            round=round_,
-        )
-        if created:
-            transaction.on_commit(lambda pk=notice.pk: enqueue(send_signature_notice, pk))
-
-
-UNSENT_GRACE = timedelta(minutes=10)
-
-
-def requeue_unsent_notices(*, now=None) -> int:
-    """Enqueue again the notices still unsent a while after they were created (a broker or worker outage)."""
-    from agreements.tasks import send_signature_notice
-
-    now = now or timezone.now()
-    ids = list(
-        SignatureNotice.objects.filter(sent_at__isnull=True, created_at__lte=now - UNSENT_GRACE).values_list(
-            "pk", flat=True
-        )[:1000]
-    )
-    for pk in ids:
-        enqueue(send_signature_notice, pk)
-    return len(ids)
+    if kind == NoticeKind.COMPLETED:
+        notices.notify_completed(version, recipients)
+    else:
+        request = SigningEvent.objects.filter(version=version, kind=EventKind.REQUESTED).order_by("-at", "-id").first()
+        notices.notify_requested(version, request, recipients)
 
 
 @transaction.atomic
@@ -513,6 +498,7 @@ def agreement_request_signatures(
     version.save()
     _event(version, EventKind.REQUESTED, actor=actor, role=actor.role, info=info)
     _notify(version, NoticeKind.REQUESTED, pending_signers(version))
+    audit_log("agreement.request_signatures", obj=version, actor=actor, changes=diff(version, ["status"]))
     return version
 
 
@@ -536,6 +522,7 @@ def agreement_withdraw(*, version: AgreementVersion, actor: Membership, info: Re
         raise ValidationError(_("Only a version waiting for signatures can be withdrawn."))
     _event(version, EventKind.WITHDRAWN, actor=actor, role=actor.role, info=info)
     _back_to_draft(version, voided_at=timezone.now())
+    audit_log("agreement.withdraw", obj=version, actor=actor, changes=diff(version, ["status", "content_hash"]))
 
 
 @transaction.atomic
@@ -551,6 +538,7 @@ def agreement_decline(
         raise ValidationError({"reason": _("Say why you decline, so the other side knows what to change.")})
     _event(version, EventKind.DECLINED, actor=actor, role=role, info=info, reason=reason)
     _back_to_draft(version, voided_at=timezone.now(), reason=reason)
+    audit_log("agreement.decline", obj=version, actor=actor, changes=diff(version, ["status", "last_decline_reason"]))
 
 
 @transaction.atomic
@@ -583,6 +571,7 @@ def agreement_sign(
     signed_roles = set(live_signatures(version).values_list("role", flat=True))
     if set(required_roles(version)) <= signed_roles:
         _complete(version)
+    audit_log("agreement.sign", obj=version, actor=actor, changes={"role": [None, role], **diff(version, ["status"])})
     return signature
 
 
@@ -634,47 +623,13 @@ def agreement_amend(*, agreement: Agreement, actor: Membership) -> AgreementVers
         )
         for k in latest.kpis.all()
     )
+    audit_log("agreement.amend", obj=draft, actor=actor, label=f"{agreement} v{draft.number}")
     return draft
 
 
-# --- reminders -----------------------------------------------------------------------------------------------
+# --- reminders: agreements.notices registers them with the core notice scan (alliance.notices) ----------------
 
-REMINDER_FIRST_AFTER = timedelta(days=3)
-REMINDER_EVERY = timedelta(days=7)
-REMINDER_STOP_AFTER = timedelta(days=30)
-
-
-def due_reminder_sequence(requested_at, now) -> int:
-    """The number of the reminder due now (1 after 3 days, then one a week), or 0; none after 30 days."""
-    elapsed = now - requested_at
-    if elapsed < REMINDER_FIRST_AFTER:
-        return 0
-    sequence = 1 + int((elapsed - REMINDER_FIRST_AFTER) / REMINDER_EVERY)
-    last_due = REMINDER_FIRST_AFTER + (sequence - 1) * REMINDER_EVERY
-    if last_due > REMINDER_STOP_AFTER:
-        sequence = 1 + int((REMINDER_STOP_AFTER - REMINDER_FIRST_AFTER) / REMINDER_EVERY)
-    return sequence
-
-
-def schedule_reminders(*, now=None, batch_size: int = 500) -> int:
-    """Create the reminder notices due now for pending versions; each (version, person, number, round) once."""
-    now = now or timezone.now()
-    created = 0
-    pending = (
-        AgreementVersion.objects.filter(status=VersionStatus.PENDING, requested_at__lte=now - REMINDER_FIRST_AFTER)
-        .select_related("agreement__tour__employee__user", "manager_signer__user", "organization")
-        .order_by("pk")
-    )
-    for version in pending.iterator(chunk_size=batch_size):
-        sequence = due_reminder_sequence(version.requested_at, now)
-        if not sequence:
-            continue
-        with transaction.atomic():
-            before = SignatureNotice.objects.filter(version=version, kind=NoticeKind.REMINDER).count()
-            _notify(version, NoticeKind.REMINDER, pending_signers(version), sequence=sequence)
-            created += SignatureNotice.objects.filter(version=version, kind=NoticeKind.REMINDER).count() - before
-    return created
-
+from agreements.notices import due_reminder_sequence  # noqa: E402, F401  (kept where callers found it)
 
 # --- a new manager: the employee decides whether they read earlier alignments ------------------------------
 
@@ -695,6 +650,13 @@ def alignment_share_earlier_with_manager(*, actor: Membership) -> int:
     for alignment in hidden:
         grant_object_access(user=change.new_manager.user, obj=alignment, perm=access.READ_ALIGNMENT)
     ManagerChange.objects.filter(pk=change.pk).update(share_offer_closed_at=timezone.now(), share_offer_accepted=True)
+    audit_log(
+        "alignment.share_with_new_manager",
+        obj=change,
+        actor=actor,
+        subject=actor,
+        changes={"shared_alignments": [None, len(hidden)]},
+    )
     # Offers about earlier managers are moot now: the employee answered for the manager they have.
     ManagerChange.objects.for_organization(actor.organization_id).filter(
         membership=actor, share_offer_closed_at__isnull=True
@@ -710,3 +672,10 @@ def alignment_dismiss_share_offer(*, actor: Membership) -> None:
     ManagerChange.objects.for_organization(actor.organization_id).filter(
         membership=actor, share_offer_closed_at__isnull=True
     ).update(share_offer_closed_at=timezone.now(), share_offer_accepted=False)
+    audit_log(
+        "alignment.keep_from_new_manager",
+        obj=actor,
+        actor=actor,
+        subject=actor,
+        changes={"share_offer": ["open", "closed"]},
+    )

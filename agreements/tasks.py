@@ -1,36 +1,8 @@
-"""Thin Celery wrappers: take ids, re-fetch, call one domain function; safe to retry and to run twice."""
+"""Thin Celery wrappers: take ids, re-fetch, call one domain function; safe to retry and to run twice.
+
+Signature e-mails are notices of the core (agreements.notices, sent by alliance.tasks.send_notice)."""
 
 from celery import shared_task
-from django.db import transaction
-from django.utils import timezone
-
-from agreements import emails
-from agreements.models import SignatureNotice
-
-
-@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=120)
-def send_signature_notice(self, notice_id: int) -> bool:
-    """Send one notice at most once: the row is locked and stamped in the transaction that sends it."""
-    with transaction.atomic():
-        notice = (
-            SignatureNotice.objects.select_for_update(of=("self",))
-            .select_related("recipient__user", "version__agreement__tour__employee__user", "organization")
-            .filter(pk=notice_id, sent_at__isnull=True)
-            .first()
-        )
-        if notice is None:
-            return False
-        if not emails.still_relevant(notice):
-            notice.sent_at = timezone.now()  # nothing to say any more (signed or withdrawn meanwhile)
-            notice.save(update_fields=["sent_at"])
-            return False
-        try:
-            emails.signature_notice(notice)
-        except OSError as exc:
-            raise self.retry(exc=exc) from exc
-        notice.sent_at = timezone.now()
-        notice.save(update_fields=["sent_at"])
-    return True
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=60)
@@ -41,14 +13,12 @@ def render_signed_pdf(self, version_id: int) -> bool:
 
 
 @shared_task
-def scan_signature_reminders() -> int:
-    """Run by beat every hour: create the reminder notices due now (each enqueues its own send task), send
-    again what an outage left unsent, and render any signed version's PDF that is still missing."""
+def render_missing_pdfs() -> int:
+    """Run by beat every hour: render any signed version's PDF that a dead worker left missing."""
     from agreements.documents import versions_missing_a_pdf
-    from agreements.services import enqueue, requeue_unsent_notices, schedule_reminders
+    from alliance.tasks import enqueue
 
-    created = schedule_reminders()
-    requeue_unsent_notices()
-    for version_id in versions_missing_a_pdf():
+    ids = list(versions_missing_a_pdf())
+    for version_id in ids:
         enqueue(render_signed_pdf, version_id)
-    return created
+    return len(ids)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,4 +8,11 @@ class AllianceConfig(AppConfig):
     verbose_name = _("Alliance core")
 
     def ready(self):
-        from alliance import checks  # noqa: F401  (registers the system checks)
+        from alliance import (
+            checks,  # noqa: F401  (registers the system checks)
+            core_admin,  # noqa: F401 - registers the read-only audit trail admin
+        )
+        from alliance.history import install_sqlite_triggers
+
+        # After every app's migrations, so that every tracked table exists (pgtrigger does this on PostgreSQL).
+        post_migrate.connect(install_sqlite_triggers, sender=self, dispatch_uid="alliance-sqlite-history")

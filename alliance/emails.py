@@ -6,12 +6,13 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def send(kind: str, *, to: str, context: dict, language: str | None = None) -> None:
+def send(kind: str, *, to: str, context: dict, language: str | None = None, headers: dict | None = None) -> None:
     with translation.override(language or settings.LANGUAGE_CODE):
+        context = {**context, "LANGUAGE_CODE": translation.get_language()}
         subject = " ".join(render_to_string(f"emails/{kind}-subject.txt", context).split())
         text = render_to_string(f"emails/{kind}-body.txt", context)
         html = render_to_string(f"emails/{kind}-body.html", context)
-    message = EmailMultiAlternatives(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, text, to=[to])
+    message = EmailMultiAlternatives(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, text, to=[to], headers=headers)
     message.attach_alternative(html, "text/html")
     message.send()
 

@@ -110,7 +110,17 @@ RESERVED_SLUGS = frozenset(
 )
 
 
-class Organization(models.Model):
+class RemembersLoadedValues:
+    """Keep the column values a row had when it was read, so `alliance.audit.diff` can say what a save changed."""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=False))
+        return instance
+
+
+class Organization(RemembersLoadedValues, models.Model):
     """A tenant: one company practising the alliance model."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -149,7 +159,7 @@ class TenantQuerySet(models.QuerySet):
         return self.filter(organization=organization)
 
 
-class TenantModel(models.Model):
+class TenantModel(RemembersLoadedValues, models.Model):
     """Base of every tenant-owned row: `organization` is the isolation key and the first index column."""
 
     organization = models.ForeignKey(
@@ -399,3 +409,6 @@ class ManagerChange(TenantModel):
 
     def __str__(self):
         return f"{self.membership} {self.changed_at:%Y-%m-%d}"
+# The shared machinery's models (notices, audit trail) and the database history of sensitive tables.
+from alliance import history  # noqa: E402, F401
+from alliance.core_models import AuditEntry, Notice, NoticeState  # noqa: E402, F401

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alliance.audit import audit_log, diff
 from alliance.models import (
     Invitation,
     ManagerChange,
@@ -109,6 +110,7 @@ def invitation_create(
     from alliance.tasks import enqueue, send_invitation_email
 
     transaction.on_commit(lambda: enqueue(send_invitation_email, invitation.pk, token))
+    audit_log("invitation.create", obj=invitation, changes=diff(invitation, ["email", "role", "manager", "job_title"]))
     return invitation, token
 
 
@@ -179,6 +181,7 @@ def invitation_accept(*, token: str, user: User, reading: str | None = None) -> 
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_log("membership.join", obj=membership, actor=membership, changes=diff(membership))
     return membership
 
 
@@ -190,6 +193,7 @@ def invitation_revoke(*, invitation: Invitation) -> None:
         Membership.objects.for_organization(invitation.organization).filter(
             user__email__iexact=invitation.email, status=MembershipStatus.INVITED
         ).delete()
+        audit_log("invitation.revoke", obj=invitation, changes=diff(invitation, ["revoked_at"]))
 
 
 def _actor_user(actor: Membership | User | None) -> User | None:
@@ -302,6 +306,12 @@ def membership_update(
         _detach_reports(manager=current, reason=reason, by=by)
     for field in ("role", "manager", "job_title", "status", "left_on"):
         setattr(membership, field, getattr(current, field))
+    audit_log(
+        "membership.update",
+        obj=membership,
+        actor=actor if isinstance(actor, Membership) else None,
+        changes=diff(membership),
+    )
     return membership
 
 
@@ -312,4 +322,5 @@ def organization_update(*, organization: Organization, form, values_formset) -> 
     for value in values_formset.save(commit=False):
         value.organization = organization
         value.save()
+    audit_log("organization.update", obj=organization, changes=diff(organization))
     return organization

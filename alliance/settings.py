@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "guardian",
     "django_htmx",
     "csp",
+    "pgtrigger",
+    "pghistory",
     "alliance.apps.AllianceConfig",
     "agreements.apps.AgreementsConfig",
     "checkpoints.apps.CheckpointsConfig",
@@ -77,6 +79,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "alliance.middleware.TenantMiddleware",
+    "alliance.audit.AuditContextMiddleware",
 ]
 
 if not DEBUG:
@@ -206,9 +209,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# The one notice scan (alliance.notices): asks every app what is due and enqueues one send task per notice.
+NOTICE_SCAN_MINUTES = float(env("NOTICE_SCAN_MINUTES", "15"))
 CELERY_BEAT_SCHEDULE: dict = {
-    # Hourly: creates the signature reminders due now; each one is sent by its own idempotent task.
-    "agreements-signature-reminders": {"task": "agreements.tasks.scan_signature_reminders", "schedule": 3600.0},
+    "alliance-notice-scan": {"task": "alliance.tasks.scan_notices", "schedule": NOTICE_SCAN_MINUTES * 60},
+    # Hourly: renders any signed version's PDF that a dead worker left missing.
+    "agreements-missing-pdfs": {"task": "agreements.tasks.render_missing_pdfs", "schedule": 3600.0},
 }
 
 # The service's certificate for sealing agreement PDFs (PEM files). Unset, the embedded default makes a

@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 def enqueue(task, *args) -> None:
     """Hand a task to the broker after commit; when the broker is down the user's action still succeeds,
-    and the row that records the message stays unsent for a later retry (the agreements' hourly scan,
+    and the row that records the message stays unsent for a later retry (the notice scan, alliance.notices,
     or HR's "Send again" for an invitation, whose link cannot be rebuilt from its stored hash)."""
     try:
         task.delay(*args)
@@ -49,3 +49,29 @@ def send_invitation_email(self, invitation_id: int, token: str) -> bool:
         invitation.email_sent_at = timezone.now()
         invitation.save(update_fields=["email_sent_at"])
     return True
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def send_notice(self, notice_id: int) -> str:
+    """Send one notice at most once (alliance.notices.deliver); a failure that proves nothing left is retried
+    with backoff, and a redelivered task (acks_late after a worker died) finds the row stamped and stops."""
+    from alliance.notices import backoff, deliver
+
+    state = deliver(notice_id)
+    if state == "failed" and not self.request.is_eager and self.request.retries < self.max_retries:
+        raise self.retry(countdown=backoff(self.request.retries + 1).total_seconds())
+    return state
+
+
+@shared_task(acks_late=True)
+def scan_notices(now: str | None = None) -> int:
+    """Run by beat (every NOTICE_SCAN_MINUTES): record what every app says is due and send each waiting
+    notice by its own task. Returns how many were handed to the broker."""
+    from datetime import datetime
+
+    from alliance.notices import scan
+
+    result = scan(now=datetime.fromisoformat(now) if now else None)
+    for pk in result.ids:
+        enqueue(send_notice, pk)
+    return len(result.ids)

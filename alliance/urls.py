@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from agreements import views as agreement_views
-from alliance import views
+from alliance import core_views, views
 
 # The admin signs in through allauth's login (its rate limits and lockout rules), never its own form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -16,6 +16,9 @@ org_patterns = [
     path("members/invite/", views.InviteView.as_view(), name="member_invite"),
     path("members/<int:pk>/", views.MemberEditView.as_view(), name="member_edit"),
     path("invitations/<int:pk>/revoke/", views.InvitationRevokeView.as_view(), name="invitation_revoke"),
+    path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/<int:pk>/", core_views.NotificationOpenView.as_view(), name="notification_open"),
+    path("audit/", core_views.AuditTrailView.as_view(), name="audit"),
     path("", include("agreements.urls")),
 ]
 

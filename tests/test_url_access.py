@@ -54,6 +54,11 @@ class Context:
     def tour(self, email):
         return Tour.objects.filter(employee__user__email=email).first()
 
+    def notice(self, email, slug="acme"):
+        from alliance.models import Notice
+
+        return Notice.objects.filter(recipient__user__email=email, organization__slug=slug).first()
+
     def version(self, email):
         tour = self.tour(email)
         return {"pk": tour.agreement.pk, "number": tour.agreement.versions.order_by("-number").first().number}
@@ -185,6 +190,17 @@ ORG_ROUTES: dict[str, Route] = {
         expect={"employee": 404},
     ),
     "agreements:template": Route(allowed={"hr"}),
+    "notifications": Route(allowed={"hr", "manager", "employee", "alumni"}),
+    # A notice is its recipient's alone: anyone else, HR included, gets 404 (the demo mails manager@ of each
+    # organization about the agreements they sign).
+    "notification_open": Route(
+        allowed={"manager"},
+        ok=302,
+        kwargs=lambda ctx: {"pk": ctx.notice("manager@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.notice("manager@globex.example", "globex").pk},
+        denied=404,
+    ),
+    "audit": Route(allowed={"hr"}),
 }
 
 # Routes outside /<org_slug>/: "public" answer anyone; "login" send anonymous visitors to sign in.

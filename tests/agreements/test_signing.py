@@ -204,7 +204,9 @@ def test_the_reminder_scan_sends_each_reminder_once(
 ):
     from django.utils import timezone
 
-    from agreements.models import NoticeKind, SignatureNotice
+    from agreements.notices import REMINDER
+    from alliance import notices
+    from alliance.models import Notice
 
     version = draft_version()
     with django_capture_on_commit_callbacks(execute=True):
@@ -212,36 +214,36 @@ def test_the_reminder_scan_sends_each_reminder_once(
     services.agreement_sign(version=version, actor=employee, password=PASSWORD, content_hash=version.content_hash)
     mail.outbox.clear()
     later = timezone.now() + timedelta(days=3, hours=1)
-    with django_capture_on_commit_callbacks(execute=True):
-        first = services.schedule_reminders(now=later)
-        again = services.schedule_reminders(now=later)
-    assert first > 0 and again == 0
-    reminders = SignatureNotice.objects.filter(version=version, kind=NoticeKind.REMINDER)
+    first = notices.scan_and_send(now=later)
+    again = notices.scan_and_send(now=later)
+    assert first.sent > 0 and again.sent == 0
+    reminders = Notice.objects.filter(kind=REMINDER, url__contains=f"/agreements/{version.agreement_id}/")
     reminded = sorted(n.recipient.user.email for n in reminders)
     assert "employee@acme.example" not in reminded, "who signed already is not reminded"
     assert "manager@acme.example" in reminded and len(reminded) == len(set(reminded))
     assert all(n.sent_at for n in reminders)
     about_this = [m for m in mail.outbox if version.agreement.tour.title in m.subject]
     assert sorted(m.to[0] for m in about_this) == reminded, "one e-mail per reminder"
-    with django_capture_on_commit_callbacks(execute=True):
-        services.schedule_reminders(now=timezone.now() + timedelta(days=45))
-        services.schedule_reminders(now=timezone.now() + timedelta(days=60))
+    notices.scan_and_send(now=timezone.now() + timedelta(days=45))
+    notices.scan_and_send(now=timezone.now() + timedelta(days=60))
     numbers = sorted(set(reminders.values_list("sequence", flat=True)))
     assert numbers == [1, 4], "the fourth reminder (day 24) is the last one; nothing after 30 days"
 
 
 def test_a_notice_for_a_withdrawn_request_is_not_sent(draft_version, manager, django_capture_on_commit_callbacks):
-    from agreements.models import SignatureNotice
-    from agreements.tasks import send_signature_notice
+    from alliance import notices
+    from alliance.models import Notice
 
     version = draft_version()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.agreement_request_signatures(version=version, actor=manager)
     services.agreement_withdraw(version=version, actor=manager)
     mail.outbox.clear()
-    for notice in SignatureNotice.objects.filter(version=version):
-        send_signature_notice.apply(args=[notice.pk])
-    assert mail.outbox == [] and callbacks
+    owed = Notice.objects.filter(url__contains=f"/agreements/{version.agreement_id}/", state="queued")
+    assert owed.exists() and callbacks
+    for pk in owed.values_list("pk", flat=True):
+        assert notices.deliver(pk) == "skipped"
+    assert mail.outbox == []
 
 
 def test_a_broker_outage_does_not_fail_the_request_and_the_scan_sends_later(
@@ -249,43 +251,41 @@ def test_a_broker_outage_does_not_fail_the_request_and_the_scan_sends_later(
 ):
     from unittest import mock
 
-    from django.utils import timezone
-
-    from agreements.models import SignatureNotice
-    from agreements.tasks import send_signature_notice
     from alliance.celery import app
+    from alliance.models import Notice
+    from alliance.tasks import scan_notices, send_notice
 
     version = draft_version()
     app.conf.task_always_eager = False
     try:
         with (
-            mock.patch.object(send_signature_notice, "delay", side_effect=ConnectionError("broker down")),
+            mock.patch.object(send_notice, "delay", side_effect=ConnectionError("broker down")),
             django_capture_on_commit_callbacks(execute=True),
         ):
             services.agreement_request_signatures(version=version, actor=manager)
     finally:
         app.conf.task_always_eager = True
-    notices = SignatureNotice.objects.filter(version=version)
-    assert notices.exists() and not notices.filter(sent_at__isnull=False).exists()
+    owed = Notice.objects.filter(url__contains=f"/agreements/{version.agreement_id}/")
+    assert owed.exists() and not owed.exclude(state="queued").exists()
     assert mail.outbox == []
-    assert services.requeue_unsent_notices(now=timezone.now() + timedelta(minutes=11)) >= notices.count()
-    assert not notices.filter(sent_at__isnull=True).exists()
+    assert scan_notices.apply().get() >= owed.count()
+    assert not owed.exclude(state="sent").exists()
     sent_to = sorted(m.to[0] for m in mail.outbox)
-    assert sent_to == sorted(n.recipient.user.email for n in notices)
+    assert sent_to == sorted(n.recipient.user.email for n in owed)
     # Once sent, a second pass sends nothing.
     mail.outbox.clear()
-    services.requeue_unsent_notices(now=timezone.now() + timedelta(minutes=30))
+    scan_notices.apply()
     assert mail.outbox == []
 
 
-def test_the_scan_renders_a_pdf_that_a_dead_worker_left_missing(signed_version):
+def test_the_hourly_task_renders_a_pdf_that_a_dead_worker_left_missing(signed_version):
     from agreements.documents import versions_missing_a_pdf
-    from agreements.tasks import render_signed_pdf, scan_signature_reminders
+    from agreements.tasks import render_missing_pdfs, render_signed_pdf
 
     with mock_pdf_task_failure(render_signed_pdf):
         version = signed_version()
     assert version.pk in versions_missing_a_pdf()
-    result = scan_signature_reminders.apply()
+    result = render_missing_pdfs.apply()
     assert result.successful(), result.traceback
     assert AgreementPdf.objects.filter(version=version).exists()
     assert version.pk not in versions_missing_a_pdf()

@@ -119,7 +119,8 @@ def _restore_sqlite_triggers(**_signal) -> None:
     if _dropped_triggers:
         with connection.cursor() as cursor:
             while _dropped_triggers:
-                cursor.execute(_dropped_triggers.pop(0))
+                # alliance.history's post_migrate handler may have written its history triggers back already.
+                cursor.execute(_dropped_triggers.pop(0).replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
 
 
 class UI:

@@ -1,0 +1,190 @@
+"""Signature notices on the core notice machinery (alliance.notices).
+
+Schedule (kept from the hourly scan this replaces): "requested" to each signer when signatures are requested;
+reminders to whoever has not signed yet, the first 3 days after the request and then weekly, the last on day
+24; "completed" to every signer when the last one signs. Requested and reminder notices are about the request
+(its `SigningEvent`), so a withdrawn and re-requested version starts a fresh series; completed ones are about
+the version.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import AgreementVersion, EventKind, Signature, SigningEvent, VersionStatus
+from alliance import notices
+from alliance.models import Membership, MembershipStatus, Role
+
+REQUESTED = "signature-requested"
+REMINDER = "signature-reminder"
+COMPLETED = "signature-completed"
+
+REMINDER_FIRST_AFTER = timedelta(days=3)
+REMINDER_EVERY = timedelta(days=7)
+REMINDER_STOP_AFTER = timedelta(days=30)
+
+
+def due_reminder_sequence(requested_at, now) -> int:
+    """The number of the reminder due at `now` (1 after 3 days, then one a week), or 0; the last one is the one
+    due on day 24 (none is due after 30 days)."""
+    elapsed = now - requested_at
+    if elapsed < REMINDER_FIRST_AFTER:
+        return 0
+    sequence = 1 + int((elapsed - REMINDER_FIRST_AFTER) / REMINDER_EVERY)
+    last_due = REMINDER_FIRST_AFTER + (sequence - 1) * REMINDER_EVERY
+    if last_due > REMINDER_STOP_AFTER:
+        sequence = 1 + int((REMINDER_STOP_AFTER - REMINDER_FIRST_AFTER) / REMINDER_EVERY)
+    return sequence
+
+
+def version_path(version: AgreementVersion) -> str:
+    return reverse("agreements:version", args=[version.organization.slug, version.agreement_id, version.number])
+
+
+def _label(version: AgreementVersion) -> str:
+    return f"{version.agreement.tour.title} v{version.number}"
+
+
+def _due(kind: str, version: AgreementVersion, obj, recipients, sequence: int = 0) -> list[notices.Due]:
+    label, url = _label(version), version_path(version)
+    return [
+        notices.Due(
+            organization_id=version.organization_id,
+            kind=kind,
+            obj=obj,
+            recipient_id=recipient.pk if isinstance(recipient, Membership) else recipient,
+            sequence=sequence,
+            label=label,
+            url=url,
+        )
+        for recipient in recipients
+    ]
+
+
+def notify_requested(version: AgreementVersion, request_event: SigningEvent, recipients) -> None:
+    """Ask each signer to sign (sent after commit)."""
+    notices.enqueue(_due(REQUESTED, version, request_event, recipients))
+
+
+def notify_completed(version: AgreementVersion, recipients) -> None:
+    """Tell each signer that everyone signed (sent after commit)."""
+    notices.enqueue(_due(COMPLETED, version, version, recipients))
+
+
+# --- the provider: reminders due at an instant, in batches ---------------------------------------------------
+
+
+def reminders_due(*, now, batch_size: int):
+    """Yield lists of reminder notices due at `now`: per pending version, its current request and the signers
+    who have not signed. Three queries per batch of versions, whatever the batch size."""
+    from agreements.services import required_roles
+
+    versions = (
+        AgreementVersion.objects.filter(status=VersionStatus.PENDING, requested_at__lte=now - REMINDER_FIRST_AFTER)
+        .select_related("agreement__tour", "organization")
+        .order_by("pk")
+    )
+    last_pk = 0
+    while True:
+        batch = list(versions.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            return
+        last_pk = batch[-1].pk
+        ids = [v.pk for v in batch]
+        requests = {}
+        for event in SigningEvent.objects.filter(version_id__in=ids, kind=EventKind.REQUESTED).order_by("at", "id"):
+            requests[event.version_id] = event  # the latest request of each version wins
+        signed = defaultdict(set)
+        for version_id, role in Signature.objects.filter(version_id__in=ids, voided_at__isnull=True).values_list(
+            "version_id", "role"
+        ):
+            signed[version_id].add(role)
+        hr_by_org = defaultdict(list)
+        orgs = {v.organization_id for v in batch if v.requires_hr}
+        for org_id, pk in Membership.objects.filter(
+            organization_id__in=orgs, role=Role.HR, status=MembershipStatus.ACTIVE
+        ).values_list("organization_id", "pk"):
+            hr_by_org[org_id].append(pk)
+        dues = []
+        for version in batch:
+            sequence = due_reminder_sequence(version.requested_at, now)
+            request = requests.get(version.pk)
+            if not sequence or request is None:
+                continue
+            done = signed[version.pk]
+            employee_id = version.agreement.tour.employee_id
+            people = []
+            if "employee" not in done:
+                people.append(employee_id)
+            if "manager" not in done and version.manager_signer_id:
+                people.append(version.manager_signer_id)
+            if "hr" in required_roles(version) and "hr" not in done:
+                people += [
+                    pk
+                    for pk in hr_by_org[version.organization_id]
+                    if pk not in (employee_id, version.manager_signer_id)
+                ]
+            dues += _due(REMINDER, version, request, people, sequence)
+        yield dues
+
+
+# --- kinds: what each e-mail says, and whether it still has something to say ---------------------------------
+
+
+def _version_and_request(notice):
+    """The version a notice is about, and its request event (None for completed notices). Two queries."""
+    target = notices.target_of(notice)
+    if isinstance(target, SigningEvent):
+        version_id, request = target.version_id, target
+    else:
+        version_id, request = target.pk, None
+    version = AgreementVersion.objects.select_related("agreement__tour__employee__user", "organization").get(
+        pk=version_id
+    )
+    return version, request
+
+
+def _context(notice) -> dict:
+    from django.conf import settings
+
+    version, _request = _version_and_request(notice)
+    tour = version.agreement.tour
+    return {
+        "employee": tour.employee.user,
+        "tour": tour,
+        "version": version,
+        "url": settings.SITE_URL.rstrip("/") + version_path(version),
+        "sequence": notice.sequence,
+    }
+
+
+def _request_still_open(notice) -> bool:
+    from agreements.services import pending_signers
+
+    version, request = _version_and_request(notice)
+    if version.status != VersionStatus.PENDING or request is None:
+        return False
+    latest = SigningEvent.objects.filter(version=version, kind=EventKind.REQUESTED).order_by("-at", "-id").first()
+    if latest is None or latest.pk != request.pk:
+        return False  # withdrawn and requested again: the new request has its own notices
+    return notice.recipient_id in {m.pk for m in pending_signers(version)}
+
+
+def _signed(notice) -> bool:
+    version, _request = _version_and_request(notice)
+    return version.status == VersionStatus.SIGNED
+
+
+def register() -> None:
+    notices.register_kind(
+        REQUESTED, label=_("Your signature is requested"), context=_context, relevant=_request_still_open
+    )
+    notices.register_kind(
+        REMINDER, label=_("Reminder: your signature is still requested"), context=_context, relevant=_request_still_open
+    )
+    notices.register_kind(COMPLETED, label=_("Signed by everyone"), context=_context, relevant=_signed)
+    notices.register_provider(reminders_due)

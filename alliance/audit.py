@@ -1,0 +1,233 @@
+"""The audit trail: `audit_log(...)` writes who did what to which object, what changed, when, from where.
+
+Services call it once near their end. Who and from where come from the request being served
+(`AuditContextMiddleware` keeps it in a context variable), so a service needs no extra arguments; a task or a
+command has no request and records no address. Changes made outside the services are caught by the database
+history triggers (`alliance.history`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection, models
+from django.utils.translation import gettext_lazy as _
+
+from alliance.models import AuditEntry, Membership
+
+_request: contextvars.ContextVar = contextvars.ContextVar("audit_request", default=None)
+
+# Records whose content is private to the employee (DESIGN: career aspirations): the trail keeps which fields
+# changed but not their values, and HR's page does not list them (HR may not even learn one exists).
+PRIVATE_MODELS = {"agreements.careeralignment"}
+REDACTED = "•••"
+
+
+def client_ip(request) -> str | None:
+    """The client's address as this deployment sees it. Swapped for the security helper's proxy-aware one."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditContextMiddleware:
+    """Keep the request (user, membership, address, user agent) for `audit_log`, and hand the user to
+    pghistory's trigger context on PostgreSQL so that rows changed in this request name who changed them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request.set(request)
+        try:
+            if connection.vendor == "postgresql":
+                import pghistory
+
+                user = getattr(request, "user", None)
+                user_id = user.pk if user is not None and user.is_authenticated else None
+                with pghistory.context(user=user_id, url=request.path):
+                    return self.get_response(request)
+            return self.get_response(request)
+        finally:
+            _request.reset(token)
+
+
+@contextmanager
+def acting_request(request):
+    """Run code as if serving `request` (tests, management commands that act for a person)."""
+    token = _request.set(request)
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
+def _plain(value):
+    """A JSON-safe form of a field value (dates as ISO text, decimals as text)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return None
+    return value
+
+
+def diff(obj: models.Model, fields=None) -> dict:
+    """`{field: [before, after]}` for the concrete fields of `obj` that differ from the values it was read with
+    (`RemembersLoadedValues`). A new object (never read) reports every given field as `[None, value]`; without
+    `fields` it reports nothing, since its creation is the news. Foreign keys are compared by id."""
+    loaded = getattr(obj, "_loaded_values", None)
+    result = {}
+    for field in obj._meta.concrete_fields:
+        if fields is not None and field.name not in fields and field.attname not in fields:
+            continue
+        if field.name in {"updated_at"}:
+            continue
+        after = field.value_from_object(obj)
+        if loaded is None:
+            if fields is None:
+                continue
+            before = None
+        elif field.attname in loaded:
+            before = loaded[field.attname]
+        else:
+            continue
+        if before != after:
+            result[field.name] = [_plain(before), _plain(after)]
+    return result
+
+
+def diff_values(before: dict, after: dict) -> dict:
+    """`{key: [before, after]}` for the keys whose values differ between two plain dicts."""
+    return {
+        key: [_plain(before.get(key)), _plain(after.get(key))]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def _subject_id(obj) -> int | None:
+    """The membership a record is about: the member itself, or the employee of an alignment, tour or agreement."""
+    if obj is None:
+        return None
+    if isinstance(obj, Membership):
+        return obj.pk
+    for path in ("employee_id", "tour.employee_id", "agreement.tour.employee_id", "version.agreement.tour.employee_id"):
+        target = obj
+        try:
+            for part in path.split("."):
+                target = getattr(target, part)
+        except AttributeError:
+            continue
+        return target
+    return None
+
+
+def audit_log(
+    action: str,
+    *,
+    obj: models.Model | None = None,
+    actor: Membership | None = None,
+    changes: dict | None = None,
+    organization=None,
+    subject: Membership | None = None,
+    label: str | None = None,
+) -> AuditEntry:
+    """Append one audit row and return it.
+
+    `action` is a dotted name (`membership.update`); `obj` the object acted on (its content type, id and text
+    label are recorded); `changes` a `{field: [before, after]}` dict (see `diff`). `actor` defaults to the
+    membership of the request being served; the organization to the object's or the actor's. Raises
+    ValueError when no organization can be found.
+    """
+    request = _request.get()
+    if actor is None and request is not None:
+        actor = getattr(request, "membership", None)
+    user = actor.user if actor is not None else None
+    if user is None and request is not None and getattr(request, "user", None) is not None:
+        user = request.user if request.user.is_authenticated else None
+    if organization is None:
+        organization_id = getattr(obj, "organization_id", None) or (actor.organization_id if actor else None)
+        if organization_id is None and obj is not None and obj._meta.label_lower == "alliance.organization":
+            organization_id = obj.pk
+    else:
+        organization_id = organization.pk
+    if organization_id is None:
+        raise ValueError(f"audit_log({action!r}): no organization to file the row under")
+    private = obj is not None and obj._meta.label_lower in PRIVATE_MODELS
+    changes = changes or {}
+    if private:
+        changes = {field: [REDACTED, REDACTED] for field in changes}
+    if actor is not None and actor.organization_id != organization_id:
+        actor = None  # a person acting in another organization (never expected) is kept as a user only
+    return AuditEntry.objects.create(
+        organization_id=organization_id,
+        actor_user=user,
+        actor=actor,
+        subject_id=subject.pk if subject is not None else _subject_id(obj),
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_label=(label if label is not None else str(obj) if obj is not None else "")[:300],
+        changes=changes,
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:500] if request is not None else "",
+        private=private,
+    )
+
+
+# What HR reads on the audit page for each action name; an unknown name is shown as it is.
+ACTIONS = {
+    "invitation.create": _("Invitation sent"),
+    "invitation.revoke": _("Invitation withdrawn"),
+    "membership.join": _("Invitation accepted"),
+    "membership.update": _("Member changed"),
+    "organization.update": _("Organization settings changed"),
+    "alignment.create": _("Career alignment recorded"),
+    "alignment.update": _("Career alignment edited"),
+    "alignment.confirm": _("Career alignment confirmed"),
+    "alignment.share_with_hr": _("Career alignment sharing with HR changed"),
+    "alignment.share": _("Career alignment shared with a colleague"),
+    "alignment.unshare": _("Career alignment sharing withdrawn"),
+    "alignment.share_with_new_manager": _("Earlier career alignments shared with a new manager"),
+    "alignment.keep_from_new_manager": _("Earlier career alignments kept from a new manager"),
+    "tour.create": _("Tour created"),
+    "tour.update": _("Tour edited"),
+    "tour.allow_concurrent": _("Concurrent tours allowed or refused"),
+    "agreement.edit": _("Agreement draft edited"),
+    "agreement.request_signatures": _("Signatures requested"),
+    "agreement.withdraw": _("Signature request withdrawn"),
+    "agreement.decline": _("Signature declined"),
+    "agreement.sign": _("Agreement signed"),
+    "agreement.amend": _("Amendment started"),
+}
+
+# Actions whose rows are always about a private record (PRIVATE_MODELS).
+PRIVATE_ACTIONS = frozenset(name for name in ACTIONS if name.startswith("alignment."))
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action))
+
+
+def change_rows(entry: AuditEntry) -> list[tuple[str, object, object]]:
+    """`(field label, before, after)` for display: the field's verbose name where the model has that field."""
+    model = None
+    if entry.content_type_id:
+        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    rows = []
+    for name, values in (entry.changes or {}).items():
+        label = name
+        if model is not None:
+            try:
+                # A reverse relation (`kpis` on a version) has no verbose name: the key is shown as it is.
+                label = str(getattr(model._meta.get_field(name), "verbose_name", name))
+            except FieldDoesNotExist:  # a computed key such as "kpis" or "role": shown as it is
+                label = name
+        before, after = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
+        rows.append((label, before, after))
+    return rows

@@ -1,0 +1,114 @@
+"""Pages of the shared machinery: a member's in-app notifications, and HR's audit trail."""
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from alliance import audit, notices
+from alliance.models import AuditEntry, Membership, Notice
+from alliance.permissions import VIEW_ALUMNI_PAGES, VIEW_AUDIT
+from alliance.views import TenantView, querystring_without_page
+
+NOTICES_PER_PAGE = 25
+AUDIT_PER_PAGE = 50
+
+
+class NotificationListView(TenantView, TemplateView):
+    """`/<org>/notifications/`: the member's own notices in this organization, newest first."""
+
+    template_name = "alliance/notifications.html"
+    required_capability = VIEW_ALUMNI_PAGES  # every member, alumni included
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        page = Paginator(notices.inbox(membership=self.membership), NOTICES_PER_PAGE).get_page(
+            self.request.GET.get("page")
+        )
+        for notice in page.object_list:
+            notice.kind_label = notices.kind_label(notice.kind)
+        ctx.update(page=page, querystring=querystring_without_page(self.request))
+        return ctx
+
+
+class NotificationOpenView(TenantView):
+    """`/<org>/notifications/<pk>/`: mark the notice read and go to what it is about (only one's own: else 404)."""
+
+    required_capability = VIEW_ALUMNI_PAGES
+
+    def get(self, request, *args, pk, **kwargs):
+        notice = Notice.objects.filter(organization=self.organization, recipient=self.membership, pk=pk).first()
+        if notice is None:
+            raise Http404
+        notices.mark_read(notice=notice)
+        # Only a page of this organization: a stored URL never sends the reader off-site.
+        if notice.url.startswith(f"/{self.organization.slug}/"):
+            return redirect(notice.url)
+        return redirect("notifications", self.organization.slug)
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label=_("Person"), queryset=Membership.objects.none(), required=False, empty_label=_("Everyone")
+    )
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    date_from = forms.DateField(label=_("Period from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Period to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = (
+            Membership.objects.for_organization(organization).select_related("user").order_by("user__name", "pk")
+        )
+        self.fields["person"].label_from_instance = lambda m: m.user.display_name
+        # Actions on private records are not listed for HR, so they are not offered as a filter either.
+        public = sorted((name, label) for name, label in audit.ACTIONS.items() if name not in audit.PRIVATE_ACTIONS)
+        self.fields["action"].choices = [("", _("All actions")), *public]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", _("The end of the period must not come before its start."))
+        return data
+
+
+class AuditTrailView(TenantView, TemplateView):
+    """`/<org>/audit/`: HR reads the audit trail, filtered by person, action and period; nobody edits it."""
+
+    template_name = "alliance/audit.html"
+    required_capability = VIEW_AUDIT
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        form = AuditFilterForm(self.request.GET or None, organization=self.organization)
+        filters = form.cleaned_data if form.is_valid() else {}
+        # Rows about private records (career alignments) are kept for auditors, not listed for HR.
+        qs = AuditEntry.objects.filter(organization=self.organization, private=False).select_related(
+            "actor__user", "actor_user", "subject__user"
+        )
+        if filters.get("person"):
+            qs = qs.filter(Q(actor=filters["person"]) | Q(subject=filters["person"]))
+        if filters.get("action"):
+            qs = qs.filter(action=filters["action"])
+        zone = timezone.get_current_timezone()
+        if filters.get("date_from"):
+            qs = qs.filter(at__gte=datetime.combine(filters["date_from"], time.min, zone))
+        if filters.get("date_to"):
+            qs = qs.filter(at__lt=datetime.combine(filters["date_to"] + timedelta(days=1), time.min, zone))
+        page = Paginator(qs.order_by("-at", "-id"), AUDIT_PER_PAGE).get_page(self.request.GET.get("page"))
+        for entry in page.object_list:
+            entry.action_label = audit.action_label(entry.action)
+            entry.change_rows = audit.change_rows(entry)
+        ctx.update(
+            filter_form=form,
+            page=page,
+            filtered=any(filters.values()),
+            querystring=querystring_without_page(self.request),
+        )
+        return ctx

@@ -1,0 +1,325 @@
+"""One notice machinery for every message the product sends: e-mail and in-app.
+
+* An app registers each **kind** of message it sends (`register_kind`): how to build the e-mail's context and
+  whether a queued notice still has something to say. E-mails are rendered from
+  `templates/emails/<kind>-subject.txt`, `-body.txt` and `-body.html` in the recipient's language.
+* An app registers a **provider** (`register_provider`): a function that, given an instant, yields batches of
+  `Due` notices (set-based queries, a few per batch). The periodic scan (`scan`) asks every provider and records
+  the notices under their unique key (organization, kind, object, recipient, sequence), so a notice is recorded
+  once however many scans run, even at the same time.
+* Services record the notices an action owes at once with `enqueue` (sent after the transaction commits).
+* `deliver` sends one notice at most once: the row is locked and stamped `sending` in its own transaction before
+  the e-mail leaves, so a crash after sending (or a failed stamp) never sends it again; an error that proves
+  nothing left (refused connection, refused recipient) marks it `failed` and it is retried with backoff.
+
+Adding a kind (agreements/notices.py is the worked example): write `templates/emails/<kind>-subject.txt`,
+`-body.txt` and `-body.html`; call `register_kind("<kind>", label=..., context=fn, relevant=fn)` from the app's
+`AppConfig.ready()`; then either `enqueue([Due(...)])` from the service that owes the message (inside its
+transaction), or `register_provider(fn)` where `fn(*, now, batch_size)` yields lists of `Due` for what is due
+at `now` (reminders). The object a notice is about is any model row; `sequence` numbers repeats.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from alliance import emails
+from alliance.models import Membership, Notice, NoticeState
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Due:
+    """One notice a provider says is owed: to `recipient_id` (a membership), about `obj`, `sequence` (0 or n)."""
+
+    organization_id: int
+    kind: str
+    obj: object
+    recipient_id: int
+    sequence: int = 0
+    label: str = ""
+    url: str = ""
+
+
+@dataclass
+class Kind:
+    """A registered kind of message. `context(notice)` returns the e-mail templates' context (the recipient's
+    membership is `notice.recipient`, the object `notice.target`); `relevant(notice)` says whether a queued
+    notice still has something to say (a signed agreement needs no reminder)."""
+
+    name: str
+    label: str
+    context: Callable[[Notice], dict]
+    relevant: Callable[[Notice], bool] = field(default=lambda notice: True)
+
+
+KINDS: dict[str, Kind] = {}
+PROVIDERS: list[Callable[..., Iterable[list[Due]]]] = []
+
+
+def register_kind(name: str, *, label, context, relevant=None) -> None:
+    """Declare a kind of message (its e-mail templates are `emails/<name>-*`); registering twice replaces it."""
+    KINDS[name] = Kind(name=name, label=label, context=context, relevant=relevant or (lambda notice: True))
+
+
+def register_provider(provider) -> None:
+    """Add `provider(*, now, batch_size)`, a generator of lists of `Due`, to the periodic scan."""
+    if provider not in PROVIDERS:
+        PROVIDERS.append(provider)
+
+
+def kind_label(name: str) -> str:
+    kind = KINDS.get(name)
+    return str(kind.label) if kind else name
+
+
+# --- recording -----------------------------------------------------------------------------------------------
+
+
+def _rows(dues: Iterable[Due]) -> list[Notice]:
+    now = timezone.now()
+    return [
+        Notice(
+            organization_id=due.organization_id,
+            kind=due.kind,
+            content_type=ContentType.objects.get_for_model(due.obj),
+            object_id=due.obj.pk,
+            recipient_id=due.recipient_id,
+            sequence=due.sequence,
+            label=due.label[:300],
+            url=due.url[:500],
+            created_at=now,
+        )
+        for due in dues
+    ]
+
+
+def record(dues: Iterable[Due]) -> int:
+    """Insert the notices that are not recorded yet (the unique key skips the others, also against a scan
+    running at the same time); returns how many of `dues` were given. One INSERT per call."""
+    rows = _rows(dues)
+    if rows:
+        Notice.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def enqueue(dues: Iterable[Due]) -> list[int]:
+    """Record the notices an action owes and send each after the current transaction commits (nothing is
+    sent for a change that rolled back). Returns the ids of the notices still waiting to be sent."""
+    dues = list(dues)
+    if not dues:
+        return []
+    record(dues)
+    keys = Q()
+    for due in dues:
+        keys |= Q(
+            organization_id=due.organization_id,
+            kind=due.kind,
+            content_type=ContentType.objects.get_for_model(due.obj),
+            object_id=due.obj.pk,
+            recipient_id=due.recipient_id,
+            sequence=due.sequence,
+        )
+    ids = list(Notice.objects.filter(keys, state=NoticeState.QUEUED).values_list("pk", flat=True))
+    transaction.on_commit(lambda: _dispatch(ids))
+    return ids
+
+
+def _dispatch(ids: Iterable[int]) -> None:
+    from alliance.tasks import enqueue as enqueue_task
+    from alliance.tasks import send_notice
+
+    for pk in ids:
+        enqueue_task(send_notice, pk)
+
+
+# --- sending -------------------------------------------------------------------------------------------------
+
+# Errors that prove the message did not leave: the server was not reached or refused it before DATA.
+NOT_SENT_ERRORS = (
+    ConnectionRefusedError,
+    socket.gaierror,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPNotSupportedError,
+)
+
+
+class NotSent(Exception):  # noqa: N818 - reads as "raise NotSent(...)"
+    """Raised by a mail backend (or a test) to say plainly that the message did not leave."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before attempt n+1: 1, 2, 4, 8 ... minutes, at most 6 hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+def _claim(notice_id: int) -> tuple[Notice | None, str]:
+    """Lock the row and stamp it `sending` in a transaction of its own. Returns the notice to send, or None and
+    what became of it: `skipped` (nothing left to say), or `""` when it is not waiting (sent, or claimed by
+    another sender)."""
+    with transaction.atomic():
+        notice = (
+            Notice.objects.select_for_update(of=("self",))
+            .select_related("recipient__user", "organization", "content_type")
+            .filter(pk=notice_id)
+            .filter(Q(state=NoticeState.QUEUED) | Q(state=NoticeState.FAILED, attempts__lt=MAX_ATTEMPTS))
+            .first()
+        )
+        if notice is None:
+            return None, ""
+        kind = KINDS.get(notice.kind)
+        if kind is None or not notice.recipient.is_active or not kind.relevant(notice):
+            notice.state = NoticeState.SKIPPED
+            notice.save(update_fields=["state"])
+            return None, NoticeState.SKIPPED
+        notice.state = NoticeState.SENDING
+        notice.attempts += 1
+        notice.save(update_fields=["state", "attempts"])
+    return notice, ""
+
+
+def _finish(notice: Notice, **values) -> None:
+    Notice.objects.filter(pk=notice.pk, state=NoticeState.SENDING).update(**values)
+    for name, value in values.items():
+        setattr(notice, name, value)
+
+
+def deliver(notice_id: int) -> str:
+    """Send one notice at most once and return what this call did: `sent`, `failed`, `skipped`, `unknown`, or
+    `""` when the notice was not waiting (sent already, or claimed by another sender)."""
+    notice, outcome = _claim(notice_id)
+    if notice is None:
+        return outcome
+    kind = KINDS[notice.kind]
+    user = notice.recipient.user
+    try:
+        emails.send(
+            notice.kind,
+            to=user.email,
+            context={**kind.context(notice), "notice": notice, "recipient": user, "organization": notice.organization},
+            language=user.language,
+            headers={"Message-ID": message_id(notice)},
+        )
+    except (*NOT_SENT_ERRORS, NotSent) as exc:
+        _finish(
+            notice,
+            state=NoticeState.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=timezone.now() + backoff(notice.attempts),
+        )
+        return NoticeState.FAILED
+    except Exception as exc:
+        # It may have left before the error (a timeout after DATA): never again, the person is not mailed twice.
+        _finish(notice, state=NoticeState.UNKNOWN, error=f"{type(exc).__name__}: {exc}"[:2000])
+        logger.warning("notice %s: outcome unknown, not sent again", notice.pk, exc_info=True)
+        return NoticeState.UNKNOWN
+    try:
+        _finish(notice, state=NoticeState.SENT, sent_at=timezone.now(), error="")
+    except Exception:
+        # The e-mail left; the row stays `sending` and is never sent again.
+        logger.exception("notice %s was sent but its stamp failed; it stays 'sending'", notice.pk)
+        return NoticeState.SENT
+    return NoticeState.SENT
+
+
+def message_id(notice: Notice) -> str:
+    """A Message-ID unique to the notice's key, so a mail server or client can drop a duplicate."""
+    domain = settings.SITE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "alliance"
+    return f"<notice-{notice.pk}-{notice.sequence}@{domain}>"
+
+
+def target_of(notice: Notice):
+    """The object a notice is about (one query)."""
+    return notice.content_type.get_object_for_this_type(pk=notice.object_id)
+
+
+# --- the periodic scan ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScanResult:
+    found: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    unknown: int = 0
+    ids: list[int] = field(default_factory=list)
+
+    def line(self) -> str:
+        return f"found={self.found} sent={self.sent} skipped={self.skipped} failed={self.failed}" + (
+            f" unknown={self.unknown}" if self.unknown else ""
+        )
+
+
+def scan(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> ScanResult:
+    """Ask every provider what is due at `now`, record it (once per key), and return the ids of every notice
+    now waiting to be sent: new ones, ones whose send task was lost, failed ones whose backoff has passed."""
+    now = now or timezone.now()
+    result = ScanResult()
+    for provider in PROVIDERS:
+        for batch in provider(now=now, batch_size=batch_size):
+            try:
+                result.found += record(batch)
+            except IntegrityError:  # pragma: no cover - ignore_conflicts makes this a backend without ON CONFLICT
+                logger.exception("could not record a batch of notices")
+    waiting = Notice.objects.filter(
+        Q(state=NoticeState.QUEUED) | Q(state=NoticeState.FAILED, attempts__lt=MAX_ATTEMPTS, next_attempt_at__lte=now)
+    ).order_by("pk")
+    result.ids = list(waiting.values_list("pk", flat=True)[:10_000])
+    return result
+
+
+def scan_and_send(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> ScanResult:
+    """One scan, every waiting notice delivered in this process (the `send_reminders` command)."""
+    result = scan(now=now, batch_size=batch_size)
+    for pk in result.ids:
+        state = deliver(pk)
+        if state == NoticeState.SENT:
+            result.sent += 1
+        elif state == NoticeState.SKIPPED:
+            result.skipped += 1
+        elif state == NoticeState.FAILED:
+            result.failed += 1
+        elif state == NoticeState.UNKNOWN:
+            result.unknown += 1
+    return result
+
+
+# --- in-app --------------------------------------------------------------------------------------------------
+
+INBOX_STATES = (NoticeState.QUEUED, NoticeState.SENDING, NoticeState.SENT, NoticeState.FAILED, NoticeState.UNKNOWN)
+
+
+def inbox(*, membership: Membership):
+    """The in-app notifications of one membership, newest first (a skipped notice had nothing left to say)."""
+    return Notice.objects.filter(
+        organization_id=membership.organization_id, recipient=membership, state__in=INBOX_STATES
+    ).order_by("-created_at", "-id")
+
+
+def unread_count(*, membership: Membership) -> int:
+    return inbox(membership=membership).filter(read_at__isnull=True).count()
+
+
+def mark_read(*, notice: Notice) -> None:
+    if notice.read_at is None:
+        Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=timezone.now())
