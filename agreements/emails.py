@@ -17,6 +17,26 @@ def still_relevant(notice) -> bool:
     return version.status == VersionStatus.SIGNED
 
 
+def alignment_notice(notice) -> None:
+    """The 1on1 record `notice.alignment` waits for the employee's confirmation."""
+    alignment = notice.alignment
+    url = settings.SITE_URL.rstrip("/") + reverse(
+        "agreements:alignment_confirm", args=[notice.organization.slug, alignment.pk]
+    )
+    emails.send(
+        "alignment-confirm",
+        to=notice.recipient.user.email,
+        context={
+            "organization": notice.organization,
+            "recipient": notice.recipient.user,
+            "manager": alignment.manager.user if alignment.manager else None,
+            "alignment": alignment,
+            "url": url,
+        },
+        language=notice.recipient.user.language,
+    )
+
+
 def signature_notice(notice) -> None:
     version = notice.version
     tour = version.agreement.tour
@@ -34,6 +54,9 @@ def signature_notice(notice) -> None:
             "version": version,
             "url": url,
             "sequence": notice.sequence,
+            # HR countersigns as a group: the first active HR member to sign signs for HR.
+            "as_one_of_hr": version.requires_hr
+            and notice.recipient.pk not in (tour.employee_id, version.manager_signer_id),
         },
         language=notice.recipient.user.language,
     )

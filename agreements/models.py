@@ -110,6 +110,8 @@ class TourStatus(models.TextChoices):
     ACTIVE = "active", pgettext_lazy("tour status", "Active")
     COMPLETED = "completed", _("Completed")
     ENDED_EARLY = "ended_early", _("Ended early")
+    # A draft given up before it was signed: kept for the record, out of every list of current work.
+    DISCARDED = "discarded", _("Discarded")
 
 
 TOUR_LENGTHS_MONTHS = (6, 12, 18, 24)
@@ -136,6 +138,7 @@ class Tour(TenantModel):
     end_date = models.DateField(_("end"))
     status = models.CharField(_("status"), max_length=16, choices=TourStatus.choices, default=TourStatus.DRAFT)
     allow_concurrent = models.BooleanField(_("HR allows this tour to run beside another active tour"), default=False)
+    discarded_at = models.DateTimeField(_("discarded"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
     )
@@ -215,6 +218,7 @@ class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING = "pending", _("Waiting for signatures")
     SIGNED = "signed", _("Signed")
+    DISCARDED = "discarded", _("Discarded")
 
 
 class AgreementVersion(TenantModel, AgreementClauses):
@@ -236,6 +240,7 @@ class AgreementVersion(TenantModel, AgreementClauses):
     )
     requires_hr = models.BooleanField(default=False, editable=False)
     last_decline_reason = models.TextField(_("reason given for declining"), blank=True)
+    discarded_at = models.DateTimeField(_("discarded"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -378,3 +383,22 @@ class SignatureNotice(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["version", "recipient", "kind", "sequence", "round"], name="notice_once")
         ]
+
+
+class AlignmentNoticeKind(models.TextChoices):
+    CONFIRM = "confirm", _("Waiting for your confirmation")
+
+
+class AlignmentNotice(TenantModel):
+    """An e-mail owed to the employee about one 1on1 record; the unique key makes it go out at most once.
+
+    Recorded in the transaction that saves the record, sent after commit (the `SignatureNotice` pattern)."""
+
+    alignment = models.ForeignKey(CareerAlignment, on_delete=models.PROTECT, related_name="notices")
+    recipient = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=AlignmentNoticeKind.choices, default=AlignmentNoticeKind.CONFIRM)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alignment", "recipient", "kind"], name="alignment_notice_once")]

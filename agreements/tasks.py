@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agreements import emails
-from agreements.models import SignatureNotice
+from agreements.models import AlignmentNotice, AlignmentStatus, SignatureNotice
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=120)
@@ -31,6 +31,29 @@ def send_signature_notice(self, notice_id: int) -> bool:
         notice.sent_at = timezone.now()
         notice.save(update_fields=["sent_at"])
     return True
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=120)
+def send_alignment_notice(self, notice_id: int) -> bool:
+    """Tell the employee once that a 1on1 record waits for their confirmation; locked and stamped like the
+    signature notices, and skipped (stamped, not sent) when the record was confirmed meanwhile."""
+    with transaction.atomic():
+        notice = (
+            AlignmentNotice.objects.select_for_update(of=("self",))
+            .select_related("recipient__user", "alignment__employee__user", "alignment__manager__user", "organization")
+            .filter(pk=notice_id, sent_at__isnull=True)
+            .first()
+        )
+        if notice is None:
+            return False
+        if notice.alignment.status == AlignmentStatus.DRAFT:
+            try:
+                emails.alignment_notice(notice)
+            except OSError as exc:
+                raise self.retry(exc=exc) from exc
+        notice.sent_at = timezone.now()
+        notice.save(update_fields=["sent_at"])
+    return notice.alignment.status == AlignmentStatus.DRAFT
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=60)
