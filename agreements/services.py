@@ -62,7 +62,8 @@ class StateConflict(ValidationError):
     ValidationError still show the message."""
 
     def __init__(self, message, *, next_step: str = "", next_url_name: str = "", next_url_args=(), next_label=""):
-        super().__init__(message)
+        # The plain message (flash messages, form errors) says both what blocks and what to do.
+        super().__init__(f"{message} {next_step}".strip())
         self.state_message = message
         self.next_step = next_step
         self.next_url_name = next_url_name
@@ -274,31 +275,29 @@ def _overlapping_planned_tours(tour: Tour):
     )
 
 
-def _check_period_free(tour: Tour) -> None:
-    """Refuse, when the tour is created or edited, a period that overlaps another active or drafted tour of the
-    same person, naming the other tour and its dates, so the next tour is planned after the current one ends.
-    HR's "allow two tours at once" switch lifts the rule (it can be set once the tour exists)."""
-    if tour.allow_concurrent:
-        return
-    other = _overlapping_planned_tours(tour).first()
-    if other is None:
-        return
+def tour_overlaps(tour: Tour) -> list[str]:
+    """What is wrong with the tour's period beside the person's other tours, as sentences for the tour's pages:
+    each other active or drafted tour whose period overlaps this one (end dates inclusive), with its dates and
+    what to do. Empty when there is none or HR allows this tour to run beside another. Shown when the tour is
+    created or edited and on its page; requesting and completing signatures then refuse an active overlap."""
+    if tour.allow_concurrent or tour.status not in (TourStatus.DRAFT, TourStatus.ACTIVE):
+        return []
     from django.utils.formats import date_format
 
-    raise ValidationError(
-        {
-            "start_date": _(
-                "This period overlaps %(title)s (%(status)s, %(start)s – %(end)s). Start the new tour after "
-                "%(end)s, shorten or discard the other one, or ask HR to allow two tours at once."
-            )
-            % {
-                "title": other.title,
-                "status": other.get_status_display(),
-                "start": date_format(other.start_date),
-                "end": date_format(other.end_date),
-            }
+    return [
+        _(
+            "This period overlaps %(title)s (%(status)s, %(start)s – %(end)s). A person has one tour at a time: "
+            "start this one after %(end)s, shorten or discard the other one, or ask HR to allow two tours at once. "
+            "Until then its agreement cannot be signed."
+        )
+        % {
+            "title": other.title,
+            "status": other.get_status_display(),
+            "start": date_format(other.start_date),
+            "end": date_format(other.end_date),
         }
-    )
+        for other in _overlapping_planned_tours(tour)[:5]
+    ]
 
 
 def _check_no_concurrent_tour(tour: Tour) -> None:
@@ -335,8 +334,8 @@ def tour_create(*, actor: Membership, alignment: CareerAlignment, data: dict, pr
         **{field: data[field] for field in TOUR_FIELDS if field in data},
     )
     _validate_tour(tour)
-    # Checked again when signatures are requested and completed, when the other tour may have changed.
-    _check_period_free(tour)
+    # An overlap is explained (tour_overlaps) rather than refused here, so that HR can still allow two tours
+    # at once on the saved tour; requesting and completing signatures refuse an overlap with an active tour.
     tour.save()
     agreement = Agreement.objects.create(organization=tour.organization, tour=tour)
     template = AgreementTemplate.objects.filter(organization=tour.organization).first()
@@ -363,7 +362,6 @@ def tour_update(*, tour: Tour, actor: Membership, data: dict, allow_concurrent: 
     if allow_concurrent is not None and access.is_hr(actor):
         tour.allow_concurrent = allow_concurrent
     _validate_tour(tour)
-    _check_period_free(tour)
     tour.save()
     return tour
 
@@ -479,23 +477,31 @@ def version_discard(*, version: AgreementVersion, actor: Membership) -> Agreemen
     """Give up a draft amendment: kept, marked discarded; the signed version before it stays the current one.
     A first version is discarded with its tour (`tour_discard`)."""
     version = _locked_version(version)
-    conflict = version_edit_conflict(version)
-    if conflict is not None:
-        raise conflict
     if not access.can_edit_agreement(actor, version.agreement):
         raise PermissionDenied
+    conflict = version_discard_conflict(version)
+    if conflict is not None:
+        raise conflict
+    version.status = VersionStatus.DISCARDED
+    version.discarded_at = timezone.now()
+    version.save(update_fields=["status", "discarded_at"])
+    return version
+
+
+def version_discard_conflict(version: AgreementVersion) -> StateConflict | None:
+    """Why `version` cannot be discarded on its own (not a draft, or the first version: discard the tour)."""
+    conflict = version_edit_conflict(version)
+    if conflict is not None:
+        return conflict
     if not version.is_amendment:
-        raise StateConflict(
+        return StateConflict(
             _("This is the first version of the agreement: it is discarded together with its tour of duty."),
             next_step=_("Discard the tour of duty instead."),
             next_url_name="agreements:tour_discard",
             next_url_args=(version.agreement.tour_id,),
             next_label=_("Discard the tour of duty"),
         )
-    version.status = VersionStatus.DISCARDED
-    version.discarded_at = timezone.now()
-    version.save(update_fields=["status", "discarded_at"])
-    return version
+    return None
 
 
 def _locked_version(version: AgreementVersion) -> AgreementVersion:

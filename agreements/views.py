@@ -454,6 +454,8 @@ class TourFormView(StateConflictMixin, TenantView, TemplateView):
                 apply_form_errors(form, error)
             else:
                 messages.success(request, _("The tour of duty was saved. Next, write the alliance agreement."))
+                for warning in services.tour_overlaps(tour):
+                    messages.warning(request, warning)
                 return redirect("agreements:tour", self.organization.slug, tour.pk)
         return self.respond(form, tour, alignment)
 
@@ -469,6 +471,7 @@ class TourDetailView(TenantView, TemplateView):
             tour=tour,
             alignment_visible=alignment_visible,
             can_edit=access.can_edit_tour(self.membership, tour),
+            overlaps=services.tour_overlaps(tour),
             is_hr=access.is_hr(self.membership),
             versions=tour.agreement.versions.order_by("-number"),
             **kwargs,
@@ -710,6 +713,9 @@ class VersionDiscardView(VersionActionView):
     """Give up a draft amendment (confirmation page, then POST); the signed version stays the current one."""
 
     template_name = "agreements/discard.html"
+
+    def conflict(self, version):
+        return services.version_discard_conflict(version)
 
     def act(self, version, data):
         services.version_discard(version=version, actor=self.membership)
