@@ -1,6 +1,7 @@
 """The error summary shown at the top of every form page (templates/_error_summary.html)."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -12,7 +13,8 @@ def error_items(*forms) -> list[dict]:
     for form in forms:
         if form is None or not getattr(form, "is_bound", False):
             continue
-        for sub in getattr(form, "forms", [form]):
+        rows = getattr(form, "forms", None)
+        for number, sub in enumerate(rows if rows is not None else [form], start=1):
             if not sub.errors:
                 continue
             items.extend({"id": "", "label": "", "message": error} for error in sub.non_field_errors())
@@ -24,7 +26,13 @@ def error_items(*forms) -> list[dict]:
                 target = bound.id_for_label or bound.auto_id
                 if bound.field.widget.use_fieldset and bound.subwidgets:
                     target = bound.subwidgets[0].id_for_label or target
-                items.extend({"id": target, "label": bound.label, "message": error} for error in bound.errors)
+                # In a formset the same label repeats on every row: say which row.
+                label = (
+                    _("%(label)s (row %(n)s)") % {"label": bound.label, "n": number}
+                    if rows is not None
+                    else bound.label
+                )
+                items.extend({"id": target, "label": label, "message": error} for error in bound.errors)
         if hasattr(form, "non_form_errors"):
             items.extend({"id": "", "label": "", "message": error} for error in form.non_form_errors())
     return items
