@@ -86,7 +86,7 @@ def test_a_drafted_next_tour_never_hides_the_signed_one(
     elif page == "team":
         assert current.title in html
     else:
-        assert "The agreement is signed" in html
+        assert "The agreement is signed" in html and "Open the next tour" in html
 
 
 def test_overlapping_periods_are_explained_when_the_tour_is_created(
