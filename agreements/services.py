@@ -408,7 +408,7 @@ def tour_edit_conflict(tour: Tour) -> StateConflict | None:
 def tour_discard(*, tour: Tour, actor: Membership) -> Tour:
     """Give up a draft tour: it and its agreement's draft versions are kept, marked discarded, and leave every
     list of current work. Who may edit the tour may discard it; an active, signed or frozen tour refuses."""
-    tour = Tour.objects.select_for_update().select_related("employee__user", "employee__manager").get(pk=tour.pk)
+    tour = Tour.objects.select_for_update(of=("self",)).select_related("employee__user").get(pk=tour.pk)
     conflict = tour_edit_conflict(tour)
     if conflict is not None:
         raise conflict
