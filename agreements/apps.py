@@ -8,9 +8,10 @@ class AgreementsConfig(AppConfig):
 
     def ready(self):
         from agreements import dashboard, demo, notices
-        from alliance.dashboard import DASHBOARD_CARDS
+        from alliance.dashboard import DASHBOARD_CARDS, WAITING_BUILDERS
         from alliance.demo import DEMO_EXTENSIONS
 
         DASHBOARD_CARDS.append(dashboard.alliance_card)
+        WAITING_BUILDERS.append(dashboard.waiting_section)
         DEMO_EXTENSIONS.append(demo.seed)
         notices.register()

@@ -1,5 +1,7 @@
 """The home dashboard's card for STEP 1-3: the member's own stage and next action; reports' stages for managers."""
 
+from django.urls import reverse
+
 from agreements import access, selectors
 from alliance.models import MembershipStatus
 
@@ -14,3 +16,14 @@ def alliance_card(*, request, membership):
     if membership.reports.exists() or access.is_hr(membership):
         card["team_url_visible"] = True
     return card
+
+
+def waiting_section(*, membership):
+    """What waits on the member in STEP 1-3 (agreements.selectors.waiting_for), or None when nothing does."""
+    waiting = selectors.waiting_for(membership=membership)
+    if not waiting:
+        return None
+    slug = membership.organization.slug
+    for item in [*waiting.mine, *waiting.reports, *waiting.hr]:
+        item.url = reverse(item.url_name, args=[slug, *item.url_args])
+    return {"template": "agreements/cards/waiting.html", "waiting": waiting}

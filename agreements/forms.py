@@ -61,6 +61,7 @@ class AlignmentForm(forms.ModelForm):
             "resonance_notes": forms.Textarea(attrs={"rows": 3}),
             "manager_notes": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {"manager_notes": _("Manager's notes (the employee sees them)")}
         help_texts = {
             "ideal_self": _(
                 "In your own words: who you want to be and what you want to have done. It may lie outside this "
@@ -70,7 +71,10 @@ class AlignmentForm(forms.ModelForm):
                 "No far goal yet? That is common. Name a direction and short-term goals instead, and decide "
                 "the next step at each milestone."
             ),
-            "manager_notes": _("Only the manager writes here."),
+            "manager_notes": _(
+                "Only the manager writes here, and the employee reads it: it is part of their record, not a "
+                "private note. Write nothing you would not say to them."
+            ),
         }
 
     def __init__(self, *args, organization, can_write_notes: bool, **kwargs):

@@ -110,6 +110,8 @@ class TourStatus(models.TextChoices):
     ACTIVE = "active", pgettext_lazy("tour status", "Active")
     COMPLETED = "completed", _("Completed")
     ENDED_EARLY = "ended_early", _("Ended early")
+    # A draft given up before it was signed: kept for the record, out of every list of current work.
+    DISCARDED = "discarded", _("Discarded")
 
 
 TOUR_LENGTHS_MONTHS = (6, 12, 18, 24)
@@ -136,6 +138,7 @@ class Tour(TenantModel):
     end_date = models.DateField(_("end"))
     status = models.CharField(_("status"), max_length=16, choices=TourStatus.choices, default=TourStatus.DRAFT)
     allow_concurrent = models.BooleanField(_("HR allows this tour to run beside another active tour"), default=False)
+    discarded_at = models.DateTimeField(_("discarded"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
     )
@@ -217,6 +220,7 @@ class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING = "pending", _("Waiting for signatures")
     SIGNED = "signed", _("Signed")
+    DISCARDED = "discarded", _("Discarded")
 
 
 class AgreementVersion(TenantModel, AgreementClauses):
@@ -238,6 +242,7 @@ class AgreementVersion(TenantModel, AgreementClauses):
     )
     requires_hr = models.BooleanField(default=False, editable=False)
     last_decline_reason = models.TextField(_("reason given for declining"), blank=True)
+    discarded_at = models.DateTimeField(_("discarded"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,4 +1,7 @@
-"""Signature notices on the core notice machinery (alliance.notices).
+"""Signature and 1on1 notices on the core notice machinery (alliance.notices).
+
+A 1on1 record that someone else saved tells the employee, once per record, that it waits for their
+confirmation (`alignment-confirm`); nothing is sent if they confirmed it meanwhile.
 
 Schedule (kept from the hourly scan this replaces): "requested" to each signer when signatures are requested;
 reminders to whoever has not signed yet, the first 3 days after the request and then weekly, the last on day
@@ -15,13 +18,22 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import AgreementVersion, EventKind, Signature, SigningEvent, VersionStatus
+from agreements.models import (
+    AgreementVersion,
+    AlignmentStatus,
+    CareerAlignment,
+    EventKind,
+    Signature,
+    SigningEvent,
+    VersionStatus,
+)
 from alliance import notices
 from alliance.models import Membership, MembershipStatus, Role
 
 REQUESTED = "signature-requested"
 REMINDER = "signature-reminder"
 COMPLETED = "signature-completed"
+ALIGNMENT_CONFIRM = "alignment-confirm"
 
 REMINDER_FIRST_AFTER = timedelta(days=3)
 REMINDER_EVERY = timedelta(days=7)
@@ -73,6 +85,47 @@ def notify_requested(version: AgreementVersion, request_event: SigningEvent, rec
 def notify_completed(version: AgreementVersion, recipients) -> None:
     """Tell each signer that everyone signed (sent after commit)."""
     notices.enqueue(_due(COMPLETED, version, version, recipients))
+
+
+def notify_alignment_waits(alignment: CareerAlignment) -> None:
+    """Tell the employee that the 1on1 record `alignment` waits for their confirmation (sent after commit; at
+    most once per record, whoever saves it again)."""
+    path = reverse("agreements:alignment_confirm", args=[alignment.organization.slug, alignment.pk])
+    notices.enqueue(
+        [
+            notices.Due(
+                organization_id=alignment.organization_id,
+                kind=ALIGNMENT_CONFIRM,
+                obj=alignment,
+                recipient_id=alignment.employee_id,
+                label=str(_("1on1 of %(date)s") % {"date": alignment.held_on.isoformat()}),
+                url=path,
+            )
+        ]
+    )
+
+
+def _alignment_context(notice) -> dict:
+    from django.conf import settings
+
+    alignment = (
+        CareerAlignment.objects.select_related("manager__user", "organization")
+        .filter(pk=notice.object_id, organization_id=notice.organization_id)
+        .get()
+    )
+    return {
+        "organization": alignment.organization,
+        "recipient": notice.recipient.user,
+        "manager": alignment.manager.user if alignment.manager else None,
+        "alignment": alignment,
+        "url": settings.SITE_URL.rstrip("/") + notice.url,
+    }
+
+
+def _alignment_still_draft(notice) -> bool:
+    return CareerAlignment.objects.filter(
+        pk=notice.object_id, organization_id=notice.organization_id, status=AlignmentStatus.DRAFT
+    ).exists()
 
 
 # --- the provider: reminders due at an instant, in batches ---------------------------------------------------
@@ -159,6 +212,9 @@ def _context(notice) -> dict:
         "version": version,
         "url": settings.SITE_URL.rstrip("/") + version_path(version),
         "sequence": notice.sequence,
+        # HR countersigns as a group: the first active HR member to sign signs for HR.
+        "as_one_of_hr": version.requires_hr
+        and notice.recipient_id not in (tour.employee_id, version.manager_signer_id),
     }
 
 
@@ -187,4 +243,10 @@ def register() -> None:
         REMINDER, label=_("Reminder: your signature is still requested"), context=_context, relevant=_request_still_open
     )
     notices.register_kind(COMPLETED, label=_("Signed by everyone"), context=_context, relevant=_signed)
+    notices.register_kind(
+        ALIGNMENT_CONFIRM,
+        label=_("A 1on1 record waits for your confirmation"),
+        context=_alignment_context,
+        relevant=_alignment_still_draft,
+    )
     notices.register_provider(reminders_due)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
 
@@ -11,6 +11,8 @@ from agreements.models import (
     AgreementVersion,
     AlignmentStatus,
     CareerAlignment,
+    Signature,
+    SignerRole,
     Tour,
     TourStatus,
     VersionStatus,
@@ -31,6 +33,9 @@ class PersonAlliance:
     signed_version: AgreementVersion | None = None
     # Whether any alignment exists, visible to the viewer or not: HR learns the step, never the content.
     has_alignment: bool = False
+    # A drafted tour that follows the active one: shown as "next", never in place of the signed one.
+    next_tour: Tour | None = None
+    next_version: AgreementVersion | None = None
 
     @property
     def stage(self) -> str:
@@ -53,8 +58,11 @@ _TOUR_ORDER = ["-start_date", "-id"]
 
 
 def _latest_versions():
+    """A tour's agreement versions, newest first, without discarded ones (kept for the record, out of the way)."""
     return Prefetch(
-        "agreement__versions", queryset=AgreementVersion.objects.order_by("-number"), to_attr="ordered_versions"
+        "agreement__versions",
+        queryset=AgreementVersion.objects.exclude(status=VersionStatus.DISCARDED).order_by("-number"),
+        to_attr="ordered_versions",
     )
 
 
@@ -65,6 +73,14 @@ def team_members(*, viewer: Membership, query: str = ""):
     if not access.is_hr(viewer):
         members = members.filter(manager=viewer)
     return by_reading(members.filter(person_search(query)).select_related("user", "manager__user"))
+
+
+def _versions_of(tour: Tour | None) -> tuple[AgreementVersion | None, AgreementVersion | None]:
+    """(latest version, latest signed version) of a tour fetched with `_latest_versions()`."""
+    if tour is None or not hasattr(tour, "agreement"):
+        return None, None
+    versions = tour.agreement.ordered_versions
+    return (versions[0] if versions else None), next((v for v in versions if v.status == VersionStatus.SIGNED), None)
 
 
 def people_alliance(*, viewer: Membership, members) -> list[PersonAlliance]:
@@ -82,25 +98,22 @@ def people_alliance(*, viewer: Membership, members) -> list[PersonAlliance]:
         .values_list("employee_id", flat=True)
         .distinct()
     )
-    tours = {}
+    active, drafts = {}, {}
     tour_qs = (
         Tour.objects.for_organization(viewer.organization)
-        .filter(employee_id__in=ids)
-        .exclude(status__in=[TourStatus.COMPLETED, TourStatus.ENDED_EARLY])
+        .filter(employee_id__in=ids, status__in=[TourStatus.ACTIVE, TourStatus.DRAFT])
         .select_related("agreement")
         .prefetch_related(_latest_versions())
         .order_by(*_TOUR_ORDER)
     )
     for tour in tour_qs:
-        tours.setdefault(tour.employee_id, tour)
+        (active if tour.status == TourStatus.ACTIVE else drafts).setdefault(tour.employee_id, tour)
     result = []
     for member in members:
-        tour = tours.get(member.pk)
-        version = signed = None
-        if tour is not None and hasattr(tour, "agreement"):
-            versions = tour.agreement.ordered_versions
-            version = versions[0] if versions else None
-            signed = next((v for v in versions if v.status == VersionStatus.SIGNED), None)
+        # The active tour is the current one; a draft is current only when nothing is active, else it is "next".
+        tour = active.get(member.pk) or drafts.get(member.pk)
+        next_tour = drafts.get(member.pk) if member.pk in active else None
+        version, signed = _versions_of(tour)
         result.append(
             PersonAlliance(
                 member=member,
@@ -109,6 +122,8 @@ def people_alliance(*, viewer: Membership, members) -> list[PersonAlliance]:
                 version=version,
                 signed_version=signed,
                 has_alignment=member.pk in aligned_ids,
+                next_tour=next_tour,
+                next_version=_versions_of(next_tour)[0],
             )
         )
     return result
@@ -128,9 +143,11 @@ def alignment_history(*, viewer: Membership, member: Membership):
 
 
 def tour_history(*, member: Membership):
+    """The person's tours, newest first; discarded drafts are kept in the database but left out."""
     return (
         Tour.objects.for_organization(member.organization)
         .filter(employee=member)
+        .exclude(status=TourStatus.DISCARDED)
         .select_related("agreement", "previous")
         .prefetch_related(_latest_versions())
         .order_by(*_TOUR_ORDER)
@@ -198,3 +215,107 @@ def open_share_offer(*, membership: Membership):
     if not alignments_hidden_from(employee=membership, reader=change.new_manager).exists():
         return None
     return change
+
+
+# --- "waiting for you" -----------------------------------------------------------------------------------------
+
+
+class WaitKind:
+    """What an item of the "waiting for you" list asks for; templates choose the wording from it."""
+
+    CONFIRM = "confirm"  # a 1on1 record the employee has to confirm
+    SIGN = "sign"  # a version waiting for this person's signature
+    COUNTERSIGN = "countersign"  # a version waiting for HR's countersignature (any one HR member)
+    DRAFT = "draft"  # a draft agreement to finish and send for signatures
+    DECLINED = "declined"  # a draft that a signer declined, with a reason: to revise
+
+
+@dataclass
+class WaitItem:
+    """One thing someone has to do, with the one link that does it (URL name and arguments after the slug)."""
+
+    kind: str
+    person: Membership  # whose record it is
+    url_name: str
+    url_args: tuple
+    title: str = ""  # the tour's title, or "" for an alignment
+    date: object = None  # the 1on1's date, for an alignment
+    number: int | None = None  # the version number
+    url: str = ""  # filled in by the page that shows it (it knows the organization's slug)
+
+
+@dataclass
+class Waiting:
+    """The "waiting for you" lists of one member: theirs, their reports' (managers) and HR's (HR members)."""
+
+    mine: list[WaitItem] = field(default_factory=list)
+    reports: list[WaitItem] = field(default_factory=list)
+    hr: list[WaitItem] = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.mine or self.reports or self.hr)
+
+
+def waiting_for(*, membership: Membership) -> Waiting:
+    """What waits on `membership` (alignments to confirm, signatures to give, drafts to finish, declined drafts to
+    revise), the same for their reports, and for HR the countersignatures. Four queries whatever the number of
+    rows (pinned by tests/agreements/test_waiting.py); alignments only as `access.visible_alignments` allows."""
+    waiting = Waiting()
+    if membership.status != MembershipStatus.ACTIVE:
+        return waiting
+    hr = access.is_hr(membership)
+    people = Q(employee=membership) | Q(employee__manager=membership)
+    for alignment in (
+        access.visible_alignments(membership=membership)
+        .filter(people, status=AlignmentStatus.DRAFT)
+        .select_related("employee__user")
+        .order_by("held_on", "pk")
+    ):
+        mine = alignment.employee_id == membership.pk
+        item = WaitItem(
+            kind=WaitKind.CONFIRM,
+            person=alignment.employee,
+            url_name="agreements:alignment_confirm" if mine else "agreements:alignment",
+            url_args=(alignment.pk,),
+            date=alignment.held_on,
+        )
+        (waiting.mine if mine else waiting.reports).append(item)
+
+    tour_people = Q(agreement__tour__employee=membership) | Q(agreement__tour__employee__manager=membership)
+    rule = tour_people & Q(status__in=[VersionStatus.DRAFT, VersionStatus.PENDING])
+    if hr:
+        rule |= Q(status=VersionStatus.PENDING, requires_hr=True)
+    versions = list(
+        AgreementVersion.objects.for_organization(membership.organization_id)
+        .filter(rule, agreement__tour__status__in=[TourStatus.DRAFT, TourStatus.ACTIVE])
+        .select_related("agreement__tour__employee__user")
+        .order_by("requested_at", "created_at", "pk")
+    )
+    signed = {}
+    for version_id, role in Signature.objects.filter(
+        version__in=[v for v in versions if v.status == VersionStatus.PENDING], voided_at__isnull=True
+    ).values_list("version_id", "role"):
+        signed.setdefault(version_id, set()).add(role)
+    for version in versions:
+        tour = version.agreement.tour
+        employee = tour.employee
+        is_mine = employee.pk == membership.pk
+        is_report = employee.manager_id == membership.pk
+        base = {"person": employee, "title": tour.title, "number": version.number}
+        args = (version.agreement_id, version.number)
+        if version.status == VersionStatus.DRAFT:
+            kind = WaitKind.DECLINED if version.last_decline_reason else WaitKind.DRAFT
+            # Either side writes the draft: it waits on both, shown once, under "yours" for whoever sees it.
+            item = WaitItem(kind=kind, url_name="agreements:version_edit", url_args=args, **base)
+            (waiting.mine if is_mine or is_report else waiting.reports).append(item)
+            continue
+        done = signed.get(version.pk, set())
+        if is_mine and SignerRole.EMPLOYEE not in done:
+            waiting.mine.append(WaitItem(kind=WaitKind.SIGN, url_name="agreements:sign", url_args=args, **base))
+        if version.manager_signer_id == membership.pk and SignerRole.MANAGER not in done:
+            waiting.mine.append(WaitItem(kind=WaitKind.SIGN, url_name="agreements:sign", url_args=args, **base))
+        if is_report and SignerRole.EMPLOYEE not in done:
+            waiting.reports.append(WaitItem(kind=WaitKind.SIGN, url_name="agreements:version", url_args=args, **base))
+        if hr and version.requires_hr and SignerRole.HR not in done and not is_mine:
+            waiting.hr.append(WaitItem(kind=WaitKind.COUNTERSIGN, url_name="agreements:sign", url_args=args, **base))
+    return waiting

@@ -52,6 +52,24 @@ ALIGNMENT_FIELDS = (
 )
 
 
+class StateConflict(ValidationError):
+    """A state rule, not a role, refuses the action (the record is confirmed, active, signed, discarded...).
+
+    `message` says which state blocks it; `next_step` says what to do instead, and `next_url_name` with
+    `next_url_args` (URL name and arguments after the organization slug) link to it. Views show it as a 409
+    page (agreements.views.StateConflictMixin). A ValidationError subclass, so callers that only catch
+    ValidationError still show the message."""
+
+    def __init__(self, message, *, next_step: str = "", next_url_name: str = "", next_url_args=(), next_label=""):
+        # The plain message (flash messages, form errors) says both what blocks and what to do.
+        super().__init__(f"{message} {next_step}".strip())
+        self.state_message = message
+        self.next_step = next_step
+        self.next_url_name = next_url_name
+        self.next_url_args = tuple(next_url_args)
+        self.next_label = next_label
+
+
 @dataclass(frozen=True)
 class RequestInfo:
     """Where an action came from, as recorded on signatures and the signing record."""
@@ -105,6 +123,27 @@ def _apply_alignment(alignment: CareerAlignment, data: dict, resonant_values) ->
         alignment.resonant_values.set(values)
 
 
+def alignment_confirmed_conflict(alignment: CareerAlignment) -> StateConflict:
+    return StateConflict(
+        _("This career alignment was confirmed by the employee and is kept as it was."),
+        next_step=_("Record a new 1on1 instead: it starts from what this one says."),
+        next_url_name="agreements:alignment_new",
+        next_label=_("Record a new 1on1"),
+    )
+
+
+def _notify_alignment_waits(alignment: CareerAlignment, actor: Membership) -> None:
+    """Tell the employee, once per record, that a 1on1 record someone else saved waits for their confirmation.
+
+    Recorded as a core notice in this transaction (its unique key makes a second save a no-op) and sent after
+    commit (agreements.notices.notify_alignment_waits)."""
+    from agreements import notices
+
+    if actor.pk == alignment.employee_id or alignment.status != AlignmentStatus.DRAFT:
+        return
+    notices.notify_alignment_waits(alignment)
+
+
 @transaction.atomic
 def alignment_create(
     *, actor: Membership, employee: Membership, data: dict, resonant_values=None, manager_notes: str = ""
@@ -125,6 +164,7 @@ def alignment_create(
     )
     _apply_alignment(alignment, data, resonant_values)
     audit_log("alignment.create", obj=alignment, actor=actor)
+    _notify_alignment_waits(alignment, actor)
     return alignment
 
 
@@ -133,12 +173,15 @@ def alignment_update(
     *, alignment: CareerAlignment, actor: Membership, data: dict, resonant_values=None, manager_notes=None
 ) -> CareerAlignment:
     alignment = CareerAlignment.objects.select_for_update().get(pk=alignment.pk)
+    if alignment.status != AlignmentStatus.DRAFT:
+        raise alignment_confirmed_conflict(alignment)
     if not access.can_edit_alignment(actor, alignment):
-        raise ValidationError(_("This career alignment was confirmed and is kept as it was. Record a new 1on1."))
+        raise PermissionDenied
     if manager_notes is not None and actor.pk == alignment.manager_id:
         alignment.manager_notes = manager_notes
     _apply_alignment(alignment, data, resonant_values)
     audit_log("alignment.update", obj=alignment, actor=actor, changes=diff(alignment))
+    _notify_alignment_waits(alignment, actor)
     return alignment
 
 
@@ -220,6 +263,46 @@ def _overlapping_active_tours(tour: Tour):
     )
 
 
+def _overlapping_planned_tours(tour: Tour):
+    """Other tours of the same person, active or drafted, whose period overlaps this one's (end dates inclusive)."""
+    return (
+        Tour.objects.for_organization(tour.organization)
+        .filter(
+            employee=tour.employee,
+            status__in=[TourStatus.ACTIVE, TourStatus.DRAFT],
+            start_date__lte=tour.end_date,
+            end_date__gte=tour.start_date,
+        )
+        .exclude(pk=tour.pk)
+        .order_by("start_date", "pk")
+    )
+
+
+def tour_overlaps(tour: Tour) -> list[str]:
+    """What is wrong with the tour's period beside the person's other tours, as sentences for the tour's pages:
+    each other active or drafted tour whose period overlaps this one (end dates inclusive), with its dates and
+    what to do. Empty when there is none or HR allows this tour to run beside another. Shown when the tour is
+    created or edited and on its page; requesting and completing signatures then refuse an active overlap."""
+    if tour.allow_concurrent or tour.status not in (TourStatus.DRAFT, TourStatus.ACTIVE):
+        return []
+    from django.utils.formats import date_format
+
+    return [
+        _(
+            "This period overlaps %(title)s (%(status)s, %(start)s – %(end)s). A person has one tour at a time: "
+            "start this one after %(end)s, shorten or discard the other one, or ask HR to allow two tours at once. "
+            "Until then its agreement cannot be signed."
+        )
+        % {
+            "title": other.title,
+            "status": other.get_status_display(),
+            "start": date_format(other.start_date),
+            "end": date_format(other.end_date),
+        }
+        for other in _overlapping_planned_tours(tour)[:5]
+    ]
+
+
 def _check_no_concurrent_tour(tour: Tour) -> None:
     if tour.allow_concurrent:
         return
@@ -254,8 +337,8 @@ def tour_create(*, actor: Membership, alignment: CareerAlignment, data: dict, pr
         **{field: data[field] for field in TOUR_FIELDS if field in data},
     )
     _validate_tour(tour)
-    # Overlap with an active tour is checked when this one would become active (signatures requested and
-    # completed), so that the next tour can be planned before the current one ends.
+    # An overlap is explained (tour_overlaps) rather than refused here, so that HR can still allow two tours
+    # at once on the saved tour; requesting and completing signatures refuse an overlap with an active tour.
     tour.save()
     agreement = Agreement.objects.create(organization=tour.organization, tour=tour)
     template = AgreementTemplate.objects.filter(organization=tour.organization).first()
@@ -272,8 +355,11 @@ def tour_create(*, actor: Membership, alignment: CareerAlignment, data: dict, pr
 @transaction.atomic
 def tour_update(*, tour: Tour, actor: Membership, data: dict, allow_concurrent: bool | None = None) -> Tour:
     tour = Tour.objects.select_for_update().select_related("employee__user").get(pk=tour.pk)
+    conflict = tour_edit_conflict(tour)
+    if conflict is not None:
+        raise conflict
     if not access.can_edit_tour(actor, tour):
-        raise ValidationError(_("Only a draft tour can be edited; its agreement's amendments change it later."))
+        raise PermissionDenied
     for field in TOUR_FIELDS:
         if field in data:
             setattr(tour, field, data[field])
@@ -282,6 +368,65 @@ def tour_update(*, tour: Tour, actor: Membership, data: dict, allow_concurrent: 
     _validate_tour(tour)
     tour.save()
     audit_log("tour.update", obj=tour, actor=actor, changes=diff(tour))
+    return tour
+
+
+def tour_edit_conflict(tour: Tour) -> StateConflict | None:
+    """The state that keeps `tour` from being edited or discarded, as a StateConflict, or None while it is a
+    draft whose agreement has no version frozen for signatures."""
+    agreement_pk = Agreement.objects.filter(tour=tour).values_list("pk", flat=True).first()
+    if tour.status == TourStatus.DISCARDED:
+        return StateConflict(
+            _("This tour of duty was discarded. It is kept for the record and can no longer be changed."),
+            next_step=_("Set a new tour of duty from the career alignment instead."),
+            next_url_name="agreements:tour_new",
+            next_url_args=(tour.alignment_id,),
+            next_label=_("Set a new tour of duty"),
+        )
+    if tour.status != TourStatus.DRAFT:
+        return StateConflict(
+            _("This tour of duty is %(status)s and can no longer be edited.") % {"status": tour.get_status_display()},
+            next_step=_(
+                "To change its goal, period or KPIs, start an amendment of its agreement: both sides sign again."
+            ),
+            next_url_name="agreements:amend",
+            next_url_args=(agreement_pk,),
+            next_label=_("Start an amendment"),
+        )
+    pending = (
+        AgreementVersion.objects.filter(agreement__tour=tour, status=VersionStatus.PENDING)
+        .values_list("number", flat=True)
+        .first()
+    )
+    if pending is not None:
+        return StateConflict(
+            _("Signatures were requested for this tour's agreement, which froze its goal and period."),
+            next_step=_("Withdraw the request for signatures first; the tour can then be edited again."),
+            next_url_name="agreements:withdraw",
+            next_url_args=(agreement_pk, pending),
+            next_label=_("Withdraw the request"),
+        )
+    return None
+
+
+@transaction.atomic
+def tour_discard(*, tour: Tour, actor: Membership) -> Tour:
+    """Give up a draft tour: it and its agreement's draft versions are kept, marked discarded, and leave every
+    list of current work. Who may edit the tour may discard it; an active, signed or frozen tour refuses."""
+    tour = Tour.objects.select_for_update(of=("self",)).select_related("employee__user").get(pk=tour.pk)
+    conflict = tour_edit_conflict(tour)
+    if conflict is not None:
+        raise conflict
+    if not access.can_edit_tour(actor, tour):
+        raise PermissionDenied
+    now = timezone.now()
+    tour.status = TourStatus.DISCARDED
+    tour.discarded_at = now
+    tour.save(update_fields=["status", "discarded_at"])
+    AgreementVersion.objects.filter(agreement__tour=tour, status=VersionStatus.DRAFT).update(
+        status=VersionStatus.DISCARDED, discarded_at=now
+    )
+    audit_log("tour.discard", obj=tour, actor=actor, changes=diff(tour, ["status", "discarded_at"]))
     return tour
 
 
@@ -297,7 +442,74 @@ def tour_set_allow_concurrent(*, tour: Tour, actor: Membership, allow: bool) -> 
 
 
 def current_version(agreement: Agreement) -> AgreementVersion:
-    return AgreementVersion.objects.filter(agreement=agreement).order_by("-number").first()
+    """The latest version that was not discarded (a discarded amendment leaves the signed one current); the
+    latest of all when every version was discarded with its tour."""
+    versions = AgreementVersion.objects.filter(agreement=agreement).order_by("-number")
+    return versions.exclude(status=VersionStatus.DISCARDED).first() or versions.first()
+
+
+def version_edit_conflict(version: AgreementVersion) -> StateConflict | None:
+    """The state that keeps a version from being edited, asked to be signed or discarded, or None for a draft."""
+    args = (version.agreement_id, version.number)
+    if version.status == VersionStatus.SIGNED:
+        return StateConflict(
+            _("Version %(n)s is signed and can never change.") % {"n": version.number},
+            next_step=_("To change the goal, period or KPIs, start an amendment: a new version both sides sign again."),
+            next_url_name="agreements:amend",
+            next_url_args=(version.agreement_id,),
+            next_label=_("Start an amendment"),
+        )
+    if version.status == VersionStatus.PENDING:
+        return StateConflict(
+            _("Version %(n)s is waiting for signatures and is frozen.") % {"n": version.number},
+            next_step=_("Withdraw the request for signatures first; the version is then a draft again."),
+            next_url_name="agreements:withdraw",
+            next_url_args=args,
+            next_label=_("Withdraw the request"),
+        )
+    if version.status == VersionStatus.DISCARDED:
+        return StateConflict(
+            _("Version %(n)s was discarded. It is kept for the record and can no longer be changed.")
+            % {"n": version.number},
+            next_step=_("Open the agreement to see its current version."),
+            next_url_name="agreements:agreement",
+            next_url_args=(version.agreement_id,),
+            next_label=_("Open the agreement"),
+        )
+    return None
+
+
+@transaction.atomic
+def version_discard(*, version: AgreementVersion, actor: Membership) -> AgreementVersion:
+    """Give up a draft amendment: kept, marked discarded; the signed version before it stays the current one.
+    A first version is discarded with its tour (`tour_discard`)."""
+    version = _locked_version(version)
+    if not access.can_edit_agreement(actor, version.agreement):
+        raise PermissionDenied
+    conflict = version_discard_conflict(version)
+    if conflict is not None:
+        raise conflict
+    version.status = VersionStatus.DISCARDED
+    version.discarded_at = timezone.now()
+    version.save(update_fields=["status", "discarded_at"])
+    audit_log("agreement.discard", obj=version, actor=actor, changes=diff(version, ["status", "discarded_at"]))
+    return version
+
+
+def version_discard_conflict(version: AgreementVersion) -> StateConflict | None:
+    """Why `version` cannot be discarded on its own (not a draft, or the first version: discard the tour)."""
+    conflict = version_edit_conflict(version)
+    if conflict is not None:
+        return conflict
+    if not version.is_amendment:
+        return StateConflict(
+            _("This is the first version of the agreement: it is discarded together with its tour of duty."),
+            next_step=_("Discard the tour of duty instead."),
+            next_url_name="agreements:tour_discard",
+            next_url_args=(version.agreement.tour_id,),
+            next_label=_("Discard the tour of duty"),
+        )
+    return None
 
 
 def _locked_version(version: AgreementVersion) -> AgreementVersion:
@@ -314,10 +526,9 @@ def agreement_update_draft(*, version: AgreementVersion, actor: Membership, clau
     version = _locked_version(version)
     if not access.can_edit_agreement(actor, version.agreement):
         raise PermissionDenied
-    if version.status == VersionStatus.SIGNED:
-        raise ValidationError(_("This version is signed and can never change. Start an amendment instead."))
-    if version.status == VersionStatus.PENDING:
-        raise ValidationError(_("Signatures were requested for this version. Withdraw the request to edit it."))
+    conflict = version_edit_conflict(version)
+    if conflict is not None:
+        raise conflict
     for field in CLAUSE_FIELDS:
         if field in clauses:
             setattr(version, field, clauses[field])
@@ -436,19 +647,73 @@ def pending_signers(version: AgreementVersion) -> list[Membership]:
     return people
 
 
+def pending_parties(version: AgreementVersion, *, viewer: Membership | None = None) -> list[dict]:
+    """Who still has to sign, for pages and e-mails: the employee and the manager by name, and HR as one entry
+    ("one of HR"), since any one active HR member countersigns. Each item: {"name", "role", "you"}."""
+    signed_roles = set(live_signatures(version).values_list("role", flat=True))
+    tour = version.agreement.tour
+    parties = []
+    if SignerRole.EMPLOYEE not in signed_roles:
+        parties.append({"name": tour.employee.user.display_name, "role": SignerRole.EMPLOYEE, "member": tour.employee})
+    if SignerRole.MANAGER not in signed_roles and version.manager_signer:
+        manager = version.manager_signer
+        parties.append({"name": manager.user.display_name, "role": SignerRole.MANAGER, "member": manager})
+    if version.requires_hr and SignerRole.HR not in signed_roles:
+        parties.append({"name": _("one of HR"), "role": SignerRole.HR, "member": None})
+    for party in parties:
+        member = party.pop("member")
+        if party["role"] == SignerRole.HR:
+            party["you"] = viewer is not None and access.is_hr(viewer)
+        else:
+            party["you"] = viewer is not None and member.pk == viewer.pk
+    return parties
+
+
 def signer_role_for(version: AgreementVersion, membership: Membership) -> str | None:
     """The role in which `membership` signs this version, or None when they are not a signer."""
     if version.status != VersionStatus.PENDING:
         return None
+    return signing_party_role(version, membership)
+
+
+def signing_party_role(version: AgreementVersion, membership: Membership) -> str | None:
+    """The role in which `membership` signs (or would sign) this version, whatever its state: the employee, the
+    manager (the one fixed by the request, else the current one) and HR when HR countersigns."""
+    manager_pk = version.manager_signer_id or version.agreement.tour.employee.manager_id
+    requires_hr = version.requires_hr if version.status != VersionStatus.DRAFT else version.organization.hr_countersign
     if membership.pk == version.agreement.tour.employee_id:
         return SignerRole.EMPLOYEE
-    if membership.pk == version.manager_signer_id:
+    if membership.pk == manager_pk:
         # Signing as the manager is a manager power: it ends when they stop managing the employee (a move or
         # a role change); the request is then withdrawn and asked again of the current manager.
         return SignerRole.MANAGER if access.is_manager_of(membership, version.agreement.tour.employee) else None
-    if version.requires_hr and access.is_hr(membership):
+    if requires_hr and access.is_hr(membership):
         return SignerRole.HR
     return None
+
+
+def not_pending_conflict(version: AgreementVersion) -> StateConflict:
+    """Signing, declining or withdrawing a version that is not waiting for signatures."""
+    args = (version.agreement_id, version.number)
+    if version.status == VersionStatus.SIGNED:
+        return StateConflict(
+            _("Version %(n)s is already signed by everyone; there is nothing left to sign or decline.")
+            % {"n": version.number},
+            next_step=_("Open the signed version; to change it, start an amendment."),
+            next_url_name="agreements:version",
+            next_url_args=args,
+            next_label=_("Open the signed version"),
+        )
+    if version.status == VersionStatus.DISCARDED:
+        return version_edit_conflict(version)
+    return StateConflict(
+        _("Version %(n)s is a draft: signatures are not requested for it (or the request was withdrawn or declined).")
+        % {"n": version.number},
+        next_step=_("Whoever writes the agreement requests signatures when the draft is ready."),
+        next_url_name="agreements:version",
+        next_url_args=args,
+        next_label=_("Open the draft"),
+    )
 
 
 def _notify(version: AgreementVersion, kind: str, recipients) -> None:
@@ -470,8 +735,9 @@ def agreement_request_signatures(
     version = _locked_version(version)
     if not access.can_edit_agreement(actor, version.agreement):
         raise PermissionDenied
-    if version.status != VersionStatus.DRAFT:
-        raise ValidationError(_("Signatures were already requested for this version."))
+    conflict = version_edit_conflict(version)
+    if conflict is not None:
+        raise conflict
     tour = version.agreement.tour
     errors = []
     if not version.kpis.exists():
@@ -519,7 +785,7 @@ def agreement_withdraw(*, version: AgreementVersion, actor: Membership, info: Re
     if not access.can_edit_agreement(actor, version.agreement):
         raise PermissionDenied
     if version.status != VersionStatus.PENDING:
-        raise ValidationError(_("Only a version waiting for signatures can be withdrawn."))
+        raise not_pending_conflict(version)
     _event(version, EventKind.WITHDRAWN, actor=actor, role=actor.role, info=info)
     _back_to_draft(version, voided_at=timezone.now())
     audit_log("agreement.withdraw", obj=version, actor=actor, changes=diff(version, ["status", "content_hash"]))
@@ -532,6 +798,8 @@ def agreement_decline(
     version = _locked_version(version)
     role = signer_role_for(version, actor)
     if role is None:
+        if version.status != VersionStatus.PENDING and signing_party_role(version, actor) is not None:
+            raise not_pending_conflict(version)
         raise PermissionDenied
     reason = reason.strip()
     if not reason:
@@ -549,6 +817,8 @@ def agreement_sign(
     version = _locked_version(version)
     role = signer_role_for(version, actor)
     if role is None:
+        if version.status != VersionStatus.PENDING and signing_party_role(version, actor) is not None:
+            raise not_pending_conflict(version)
         raise PermissionDenied
     if not check_password(password, actor.user.password):
         raise ValidationError({"password": _("The password is not correct.")})
@@ -592,18 +862,49 @@ def _complete(version: AgreementVersion) -> None:
     transaction.on_commit(lambda: enqueue(render_signed_pdf, version.pk))
 
 
+def amend_conflict(latest: AgreementVersion | None) -> StateConflict | None:
+    """Why no amendment can start now (the latest version is not signed), or None."""
+    if latest is None:
+        return StateConflict(
+            _("Every version of this agreement was discarded with its tour of duty."),
+            next_step=_("Set a new tour of duty from the career alignment instead."),
+        )
+    if latest.status == VersionStatus.SIGNED:
+        return None
+    if latest.status == VersionStatus.PENDING:
+        return StateConflict(
+            _("Version %(n)s is waiting for signatures; an amendment starts only from a signed version.")
+            % {"n": latest.number},
+            next_step=_("Sign or decline it, or withdraw the request and edit the draft."),
+            next_url_name="agreements:version",
+            next_url_args=(latest.agreement_id, latest.number),
+            next_label=_("Open the agreement"),
+        )
+    return StateConflict(
+        _("Version %(n)s is still a draft; an amendment starts only from a signed version.") % {"n": latest.number},
+        next_step=_("Edit the draft instead."),
+        next_url_name="agreements:version_edit",
+        next_url_args=(latest.agreement_id, latest.number),
+        next_label=_("Edit the draft"),
+    )
+
+
 @transaction.atomic
 def agreement_amend(*, agreement: Agreement, actor: Membership) -> AgreementVersion:
     """Start a new draft version from the latest signed one; the signed one stays readable as it was."""
     if not access.can_edit_agreement(actor, agreement):
         raise PermissionDenied
-    latest = AgreementVersion.objects.select_for_update().filter(agreement=agreement).order_by("-number").first()
-    if latest.status != VersionStatus.SIGNED:
-        raise ValidationError(_("The latest version is not signed yet: edit it instead of starting an amendment."))
+    versions = AgreementVersion.objects.select_for_update().filter(agreement=agreement).order_by("-number")
+    last_number = versions.first().number
+    latest = versions.exclude(status=VersionStatus.DISCARDED).first()
+    conflict = amend_conflict(latest)
+    if conflict is not None:
+        raise conflict
     draft = AgreementVersion.objects.create(
         organization=agreement.organization,
         agreement=agreement,
-        number=latest.number + 1,
+        # Numbers are never reused: a discarded amendment keeps its number.
+        number=last_number + 1,
         is_amendment=True,
         **{field: getattr(latest, field) for field in CLAUSE_FIELDS},
     )

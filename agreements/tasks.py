@@ -1,6 +1,6 @@
 """Thin Celery wrappers: take ids, re-fetch, call one domain function; safe to retry and to run twice.
 
-Signature e-mails are notices of the core (agreements.notices, sent by alliance.tasks.send_notice)."""
+Signature and 1on1 e-mails are notices of the core (agreements.notices, sent by alliance.tasks.send_notice)."""
 
 from celery import shared_task
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("alignments/<int:alignment_pk>/tours/new/", views.TourFormView.as_view(), name="tour_new"),
     path("tours/<int:pk>/", views.TourDetailView.as_view(), name="tour"),
     path("tours/<int:pk>/edit/", views.TourFormView.as_view(), name="tour_edit"),
+    path("tours/<int:pk>/discard/", views.TourDiscardView.as_view(), name="tour_discard"),
     path("agreements/<int:pk>/", views.AgreementView.as_view(), name="agreement"),
     path("agreements/<int:pk>/amend/", views.AmendView.as_view(), name="amend"),
     path("agreements/<int:pk>/v<int:number>/", views.VersionDetailView.as_view(), name="version"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("agreements/<int:pk>/v<int:number>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
     path("agreements/<int:pk>/v<int:number>/sign/", views.SignView.as_view(), name="sign"),
     path("agreements/<int:pk>/v<int:number>/decline/", views.DeclineView.as_view(), name="decline"),
+    path("agreements/<int:pk>/v<int:number>/discard/", views.VersionDiscardView.as_view(), name="version_discard"),
     path("agreements/<int:pk>/v<int:number>/pdf/", views.PdfView.as_view(), name="pdf"),
     path("settings/agreement-template/", views.AgreementTemplateView.as_view(), name="template"),
 ]

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
@@ -34,6 +35,7 @@ from agreements.models import (
     AgreementPdf,
     AgreementTemplate,
     AgreementVersion,
+    AlignmentStatus,
     CareerAlignmentUserPermission,
     TourKind,
     VersionStatus,
@@ -49,6 +51,30 @@ PEOPLE_PER_PAGE = 25
 
 def _info(request) -> services.RequestInfo:
     return services.RequestInfo.from_request(request)
+
+
+class StateConflictMixin:
+    """Answer a state rule (confirmed, active, signed, discarded...) with a 409 page that names the state and
+    the next step, never with the 403 meant for a role that may not act. Put it first in a view's bases so it
+    also covers what `TenantView.resolve()` and `get_*()` raise."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except services.StateConflict as conflict:
+            return state_conflict_response(request, conflict)
+
+
+def state_conflict_response(request, conflict: services.StateConflict):
+    next_url = None
+    if conflict.next_url_name and all(arg is not None for arg in conflict.next_url_args):
+        next_url = reverse(conflict.next_url_name, args=[request.organization.slug, *conflict.next_url_args])
+    return render(
+        request,
+        "agreements/conflict.html",
+        {"conflict": conflict, "next_url": next_url},
+        status=409,
+    )
 
 
 # --- overview pages ------------------------------------------------------------------------------------------
@@ -156,7 +182,7 @@ def _formset_rows(formset, keys):
     return [{k: f.cleaned_data.get(k, "") for k in keys} for f in formset.forms if f.cleaned_data]
 
 
-class AlignmentFormView(TenantView, TemplateView):
+class AlignmentFormView(StateConflictMixin, TenantView, TemplateView):
     template_name = "agreements/alignment_form.html"
     required_capability = VIEW_OWN_RECORDS
     alignment = None
@@ -165,6 +191,8 @@ class AlignmentFormView(TenantView, TemplateView):
         if "pk" in self.kwargs:
             self.alignment = access.access_alignment(membership=self.membership, pk=self.kwargs["pk"])
             if not access.can_edit_alignment(self.membership, self.alignment):
+                if self.alignment.status != AlignmentStatus.DRAFT:
+                    raise services.alignment_confirmed_conflict(self.alignment)
                 raise PermissionDenied
             self.employee = self.alignment.employee
         else:
@@ -380,6 +408,11 @@ class AlignmentSharingView(OwnAlignmentMixin, TenantView, TemplateView):
         return self.render_to_response(self.context(alignment, form=form))
 
 
+def _is_party(membership: Membership, employee: Membership) -> bool:
+    """The employee or their manager: the people whose role lets them write STEP 2-3 records."""
+    return employee.pk == membership.pk or access.is_manager_of(membership, employee)
+
+
 def _int(value) -> int:
     try:
         return int(value)
@@ -390,7 +423,7 @@ def _int(value) -> int:
 # --- STEP 2 --------------------------------------------------------------------------------------------------
 
 
-class TourFormView(TenantView, TemplateView):
+class TourFormView(StateConflictMixin, TenantView, TemplateView):
     template_name = "agreements/tour_form.html"
     required_capability = VIEW_OWN_RECORDS
 
@@ -398,6 +431,9 @@ class TourFormView(TenantView, TemplateView):
         if "pk" in self.kwargs:
             tour = access.access_tour(membership=self.membership, pk=self.kwargs["pk"])
             if not access.can_edit_tour(self.membership, tour):
+                conflict = services.tour_edit_conflict(tour)
+                if conflict is not None and _is_party(self.membership, tour.employee):
+                    raise conflict
                 raise PermissionDenied
             return tour, tour.alignment
         alignment = access.access_alignment(membership=self.membership, pk=self.kwargs["alignment_pk"])
@@ -412,8 +448,16 @@ class TourFormView(TenantView, TemplateView):
         return {f: getattr(tour, f) for f in services.TOUR_FIELDS}
 
     def respond(self, form, tour, alignment):
+        # The ideal self beside the form, only when the viewer may read that alignment (access rules own it).
+        readable = access.visible_alignments(membership=self.membership).filter(pk=alignment.pk).exists()
         return self.render_to_response(
-            self.get_context_data(form=form, tour=tour, alignment=alignment, kind_help=TOUR_KIND_HELP)
+            self.get_context_data(
+                form=form,
+                tour=tour,
+                alignment=alignment,
+                alignment_readable=readable,
+                kind_help=TOUR_KIND_HELP,
+            )
         )
 
     def get(self, request, *args, **kwargs):
@@ -441,6 +485,8 @@ class TourFormView(TenantView, TemplateView):
                 apply_form_errors(form, error)
             else:
                 messages.success(request, _("The tour of duty was saved. Next, write the alliance agreement."))
+                for warning in services.tour_overlaps(tour):
+                    messages.warning(request, warning)
                 return redirect("agreements:tour", self.organization.slug, tour.pk)
         return self.respond(form, tour, alignment)
 
@@ -456,6 +502,7 @@ class TourDetailView(TenantView, TemplateView):
             tour=tour,
             alignment_visible=alignment_visible,
             can_edit=access.can_edit_tour(self.membership, tour),
+            overlaps=services.tour_overlaps(tour),
             is_hr=access.is_hr(self.membership),
             versions=tour.agreement.versions.order_by("-number"),
             **kwargs,
@@ -499,6 +546,7 @@ class VersionDetailView(VersionMixin, TenantView, TemplateView):
         signatures = list(version.signatures.select_related("signer__user").order_by("signed_at"))
         live = [s for s in signatures if s.voided_at is None]
         versions = list(agreement.versions.order_by("-number").only("number", "status", "signed_at", "agreement_id"))
+        can_edit = access.can_edit_agreement(self.membership, agreement)
         return super().get_context_data(
             version=version,
             agreement=agreement,
@@ -507,11 +555,15 @@ class VersionDetailView(VersionMixin, TenantView, TemplateView):
             signatures=live,
             events=list(version.events.select_related("actor__user")),
             versions=versions,
-            latest_number=versions[0].number,
-            can_edit=access.can_edit_agreement(self.membership, agreement),
+            # A discarded amendment is kept, out of the way: the version before it stays the one in force.
+            latest_number=next((v.number for v in versions if v.status != VersionStatus.DISCARDED), versions[0].number),
+            can_edit=can_edit,
             signer_role=signer_role,
             already_signed=signer_role is not None and any(s.role == signer_role for s in live),
-            pending_signers=services.pending_signers(version) if version.status == VersionStatus.PENDING else [],
+            pending_parties=services.pending_parties(version, viewer=self.membership)
+            if version.status == VersionStatus.PENDING
+            else [],
+            can_discard=can_edit and version.status == VersionStatus.DRAFT and version.is_amendment,
             pdf=AgreementPdf.objects.filter(version=version).first(),
             sign_form=SignForm(initial={"content_hash": version.content_hash}),
             decline_form=DeclineForm(),
@@ -520,7 +572,7 @@ class VersionDetailView(VersionMixin, TenantView, TemplateView):
         )
 
 
-class VersionEditView(VersionMixin, TenantView, TemplateView):
+class VersionEditView(StateConflictMixin, VersionMixin, TenantView, TemplateView):
     template_name = "agreements/version_edit.html"
     required_capability = VIEW_OWN_RECORDS
 
@@ -528,18 +580,24 @@ class VersionEditView(VersionMixin, TenantView, TemplateView):
         version = self.get_version()
         if not access.can_edit_agreement(self.membership, version.agreement):
             raise PermissionDenied
+        conflict = services.version_edit_conflict(version)
+        if conflict is not None:
+            raise conflict
         return version
 
     def respond(self, version, clauses, kpis):
+        tour = version.agreement.tour
         return self.render_to_response(
-            self.get_context_data(version=version, tour=version.agreement.tour, clauses=clauses, kpis=kpis)
+            self.get_context_data(
+                version=version,
+                tour=tour,
+                clauses=clauses,
+                kpis=kpis,
+            )
         )
 
     def get(self, request, *args, **kwargs):
         version = self.get_checked_version()
-        if not version.is_editable:
-            messages.warning(request, _("This version cannot be edited any more."))
-            return redirect("agreements:version", self.organization.slug, version.agreement_id, version.number)
         clauses = ClausesForm(initial={f: getattr(version, f) for f in CLAUSE_FIELDS})
         initial = [
             {
@@ -575,8 +633,9 @@ class VersionEditView(VersionMixin, TenantView, TemplateView):
         return self.respond(version, clauses, kpis)
 
 
-class VersionActionView(VersionMixin, TenantView, TemplateView):
-    """GET shows what the action will do and asks to confirm; POST does it."""
+class VersionActionView(StateConflictMixin, VersionMixin, TenantView, TemplateView):
+    """GET shows what the action will do and asks to confirm; POST does it. `allowed` is the role rule (403);
+    `conflict` the state rule (409 page naming the state and the next step)."""
 
     required_capability = VIEW_OWN_RECORDS
     form_class = None
@@ -584,10 +643,16 @@ class VersionActionView(VersionMixin, TenantView, TemplateView):
     def allowed(self, version) -> bool:
         return access.can_edit_agreement(self.membership, version.agreement)
 
+    def conflict(self, version) -> services.StateConflict | None:
+        return services.version_edit_conflict(version)
+
     def get_version(self) -> AgreementVersion:
         version = super().get_version()
         if not self.allowed(version):
             raise PermissionDenied
+        conflict = self.conflict(version)
+        if conflict is not None:
+            raise conflict
         return version
 
     def back(self, version):
@@ -626,6 +691,9 @@ class RequestSignaturesView(VersionActionView):
 class WithdrawView(VersionActionView):
     template_name = "agreements/withdraw.html"
 
+    def conflict(self, version):
+        return None if version.status == VersionStatus.PENDING else services.not_pending_conflict(version)
+
     def act(self, version, data):
         services.agreement_withdraw(version=version, actor=self.membership, info=_info(self.request))
         messages.success(self.request, _("The request was withdrawn; the version is a draft again."))
@@ -636,7 +704,10 @@ class SignView(VersionActionView):
     form_class = SignForm
 
     def allowed(self, version) -> bool:
-        return services.signer_role_for(version, self.membership) is not None
+        return services.signing_party_role(version, self.membership) is not None
+
+    def conflict(self, version):
+        return None if version.status == VersionStatus.PENDING else services.not_pending_conflict(version)
 
     def act(self, version, data):
         # The password check must not become a guessing oracle: a handful of tries an hour per person.
@@ -657,7 +728,10 @@ class DeclineView(VersionActionView):
     form_class = DeclineForm
 
     def allowed(self, version) -> bool:
-        return services.signer_role_for(version, self.membership) is not None
+        return services.signing_party_role(version, self.membership) is not None
+
+    def conflict(self, version):
+        return None if version.status == VersionStatus.PENDING else services.not_pending_conflict(version)
 
     def act(self, version, data):
         services.agreement_decline(
@@ -666,7 +740,57 @@ class DeclineView(VersionActionView):
         messages.success(self.request, _("You declined. The version is a draft again, with your reason shown."))
 
 
-class AmendView(TenantView, TemplateView):
+class VersionDiscardView(VersionActionView):
+    """Give up a draft amendment (confirmation page, then POST); the signed version stays the current one."""
+
+    template_name = "agreements/discard.html"
+
+    def conflict(self, version):
+        return services.version_discard_conflict(version)
+
+    def act(self, version, data):
+        services.version_discard(version=version, actor=self.membership)
+        messages.success(
+            self.request,
+            _("Version %(n)s was discarded. It is kept for the record; the signed version stays in force.")
+            % {"n": version.number},
+        )
+
+    def back(self, version):
+        return redirect("agreements:agreement", self.organization.slug, version.agreement_id)
+
+
+class TourDiscardView(StateConflictMixin, TenantView, TemplateView):
+    """Give up a draft tour and its draft agreement (confirmation page, then POST): kept, marked discarded."""
+
+    template_name = "agreements/discard.html"
+    required_capability = VIEW_OWN_RECORDS
+
+    def get_tour(self):
+        tour = access.access_tour(membership=self.membership, pk=self.kwargs["pk"])
+        if not _is_party(self.membership, tour.employee):
+            raise PermissionDenied
+        conflict = services.tour_edit_conflict(tour)
+        if conflict is not None:
+            raise conflict
+        return tour
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tour=self.get_tour(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        tour = services.tour_discard(tour=self.get_tour(), actor=self.membership)
+        messages.success(
+            request,
+            _("The tour of duty “%(title)s” was discarded. It is kept for the record, out of the way.")
+            % {"title": tour.title},
+        )
+        if tour.employee_id == self.membership.pk:
+            return redirect("agreements:mine", self.organization.slug)
+        return redirect("agreements:person", self.organization.slug, tour.employee_id)
+
+
+class AmendView(StateConflictMixin, TenantView, TemplateView):
     template_name = "agreements/amend.html"
     required_capability = VIEW_OWN_RECORDS
 
@@ -674,6 +798,9 @@ class AmendView(TenantView, TemplateView):
         agreement = access.access_agreement(membership=self.membership, pk=self.kwargs["pk"])
         if not access.can_edit_agreement(self.membership, agreement):
             raise PermissionDenied
+        conflict = services.amend_conflict(services.current_version(agreement))
+        if conflict is not None:
+            raise conflict
         return agreement
 
     def get_context_data(self, **kwargs):
@@ -684,12 +811,7 @@ class AmendView(TenantView, TemplateView):
 
     def post(self, request, *args, **kwargs):
         agreement = self.get_agreement()
-        try:
-            draft = services.agreement_amend(agreement=agreement, actor=self.membership)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-            return redirect("agreements:agreement", self.organization.slug, agreement.pk)
+        draft = services.agreement_amend(agreement=agreement, actor=self.membership)
         messages.success(request, _("Version %(n)s was started as an amendment.") % {"n": draft.number})
         return redirect("agreements:version_edit", self.organization.slug, agreement.pk, draft.number)
 

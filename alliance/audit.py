@@ -197,6 +197,8 @@ ACTIONS = {
     "alignment.keep_from_new_manager": _("Earlier career alignments kept from a new manager"),
     "tour.create": _("Tour created"),
     "tour.update": _("Tour edited"),
+    "tour.discard": _("Draft tour discarded"),
+    "agreement.discard": _("Draft agreement version discarded"),
     "tour.allow_concurrent": _("Concurrent tours allowed or refused"),
     "agreement.edit": _("Agreement draft edited"),
     "agreement.request_signatures": _("Signatures requested"),

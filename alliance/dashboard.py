@@ -3,6 +3,9 @@
 from collections.abc import Callable
 
 DASHBOARD_CARDS: list[Callable] = []
+# Builders of the "waiting for you" section at the top of the home page: each returns what waits on the member
+# in its app (an object the app's template renders) or None; the section says so plainly when nothing waits.
+WAITING_BUILDERS: list[Callable] = []
 
 
 def collect_cards(*, request, membership) -> list[dict]:
@@ -13,3 +16,13 @@ def collect_cards(*, request, membership) -> list[dict]:
         if card:
             cards.append(card)
     return cards
+
+
+def collect_waiting(*, membership) -> list[dict]:
+    """Each builder returns a dict (template, context) with something waiting, or None when nothing waits."""
+    sections = []
+    for builder in WAITING_BUILDERS:
+        section = builder(membership=membership)
+        if section:
+            sections.append(section)
+    return sections

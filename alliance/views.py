@@ -213,6 +213,10 @@ class DashboardView(TenantView, TemplateView):
         if membership_has(self.membership, VIEW_ORG_STATISTICS):
             ctx["counts"] = selectors.organization_counts(organization=self.organization)
         ctx["cards"] = dashboard_cards(self.request, self.membership)
+        if not self.membership.is_alumni:
+            from alliance.dashboard import collect_waiting
+
+            ctx["waiting"] = collect_waiting(membership=self.membership)
         return ctx
 
 

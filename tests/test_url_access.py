@@ -143,6 +143,12 @@ ORG_ROUTES: dict[str, Route] = {
         foreign=lambda ctx: {"pk": ctx.tour("member02@globex.example").pk},
         expect={"employee": 404},
     ),
+    "agreements:tour_discard": Route(
+        allowed={"manager"},
+        kwargs=lambda ctx: {"pk": ctx.tour("member02@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.tour("member02@globex.example").pk},
+        expect={"employee": 404},
+    ),
     "agreements:agreement": Route(
         allowed=PEOPLE,
         ok=302,
@@ -187,6 +193,15 @@ ORG_ROUTES: dict[str, Route] = {
         allowed={"manager", "hr"},
         kwargs=_v("member03@acme.example"),
         foreign=_v("member03@globex.example"),
+        expect={"employee": 404},
+    ),
+    # member02's draft is a first version, which is discarded with its tour: the manager may discard drafts,
+    # so the page explains the state (409) instead of refusing the role; HR is not a party (403).
+    "agreements:version_discard": Route(
+        allowed={"manager"},
+        ok=409,
+        kwargs=_v("member02@acme.example"),
+        foreign=_v("member02@globex.example"),
         expect={"employee": 404},
     ),
     "agreements:template": Route(allowed={"hr"}),

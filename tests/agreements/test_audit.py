@@ -151,6 +151,21 @@ SERVICES = {
         "manager",
         "title",
     ),
+    "tour_discard": (
+        lambda c: services.tour_discard(tour=c.make_tour(), actor=c.manager),
+        "tour.discard",
+        "manager",
+        "status",
+    ),
+    "version_discard": (
+        lambda c: services.version_discard(
+            version=services.agreement_amend(agreement=c.signed_version().agreement, actor=c.manager),
+            actor=c.manager,
+        ),
+        "agreement.discard",
+        "manager",
+        "discarded_at",
+    ),
     "tour_set_allow_concurrent": (
         lambda c: services.tour_set_allow_concurrent(tour=c.make_tour(), actor=c.hr, allow=True),
         "tour.allow_concurrent",

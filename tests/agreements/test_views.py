@@ -51,8 +51,8 @@ def test_a_manager_drafts_an_alignment_for_a_report_and_the_employee_confirms_it
     assert client.post(reverse("agreements:alignment_confirm", args=["acme", alignment.pk])).status_code == 302
     alignment.refresh_from_db()
     assert alignment.status == "confirmed"
-    # Confirmed records are kept as they were: no more edits.
-    assert login(manager).get(reverse("agreements:alignment_edit", args=["acme", alignment.pk])).status_code == 403
+    # Confirmed records are kept as they were: no more edits, and the page says it is the state, not the role.
+    assert login(manager).get(reverse("agreements:alignment_edit", args=["acme", alignment.pk])).status_code == 409
 
 
 def test_a_manager_cannot_draft_for_someone_who_is_not_their_report(login, other_manager, employee):

@@ -353,7 +353,8 @@ def test_tour_form_refuses_an_end_before_the_start_and_keeps_the_input(open_ui):
 
     assert path_of(page.url) == tour_new
     boss.check("tour-form-errors")
-    expect(page.locator("main .form-errors[role=alert]")).to_be_visible()
+    expect(page.locator("main [data-error-summary][role=alert]")).to_be_visible()
+    expect(page.locator("main [data-error-summary] a[href='#id_end_date']")).to_be_visible()
     end = form.locator("input[name=end_date]")
     expect(end).to_have_attribute("aria-invalid", "true")
     with translation.override("en"):

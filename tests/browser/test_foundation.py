@@ -246,7 +246,8 @@ def test_hr_filters_members_and_invite_form_keeps_values_on_errors(ui):
         form.locator("button[type=submit]").click()
     assert path_of(page.url) == "/acme/members/invite/"
     ui.check("invite-errors")
-    expect(page.locator("main .form-errors[role=alert]")).to_be_visible()
+    expect(page.locator("main [data-error-summary][role=alert]")).to_be_visible()
+    expect(page.locator("main [data-error-summary]")).to_be_focused()
     email = form.locator("input[name=email]")
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#id_email_error")).to_be_visible()
