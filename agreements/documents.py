@@ -234,7 +234,9 @@ def draft_unprintable_fields(version: AgreementVersion) -> list[tuple[str, list[
     if version.snapshot:
         return unprintable_fields(version.snapshot)
     # A fresh instance, so that the caller's version (and its cached relations) stays untouched.
-    probe = AgreementVersion(**{field.attname: getattr(version, field.attname) for field in version._meta.concrete_fields})
+    probe = AgreementVersion(
+        **{field.attname: getattr(version, field.attname) for field in version._meta.concrete_fields}
+    )
     probe.agreement = version.agreement
     probe.organization = version.organization
     employee = version.agreement.tour.employee

@@ -480,16 +480,29 @@ DIGITS = "9" * 30
 def _kpi(**changes):
     from agreements.pdf import PdfKpi
 
-    base = {"name": "月次解約率", "definition": "定義", "unit": "%", "baseline": 1, "target": 2, "direction": "increase",
-            "due_date": dt.date(2026, 3, 31), "weight": 10}
+    base = {
+        "name": "月次解約率",
+        "definition": "定義",
+        "unit": "%",
+        "baseline": 1,
+        "target": 2,
+        "direction": "increase",
+        "due_date": dt.date(2026, 3, 31),
+        "weight": 10,
+    }
     return PdfKpi(**{**base, **changes})
 
 
 def _event(**changes):
     from agreements.pdf import PdfEvent
 
-    base = {"kind": "signature", "at": dt.datetime(2025, 3, 24, 10, 2, 11, tzinfo=dt.UTC), "actor": "佐藤 健一",
-            "ip": "203.0.113.24", "user_agent": "Mozilla/5.0"}
+    base = {
+        "kind": "signature",
+        "at": dt.datetime(2025, 3, 24, 10, 2, 11, tzinfo=dt.UTC),
+        "actor": "佐藤 健一",
+        "ip": "203.0.113.24",
+        "user_agent": "Mozilla/5.0",
+    }
     return PdfEvent(**{**base, **changes})
 
 
@@ -507,22 +520,52 @@ ADVERSARIAL = [
     ("comma-joined list as a kpi name", {"kpis": [_kpi(name=COMMA_LIST)]}, [COMMA_LIST]),
     ("ticket numbers as the title", {"title": TICKETS}, [TICKETS]),
     ("ticket numbers as a value", {"values": [(TICKETS, TICKETS)]}, [TICKETS]),
-    ("long latin name as the employee", {"employee_name": LATIN_NAME, "signatures": [_signature(LATIN_NAME)]},
-     [LATIN_NAME]),
+    (
+        "long latin name as the employee",
+        {"employee_name": LATIN_NAME, "signatures": [_signature(LATIN_NAME)]},
+        [LATIN_NAME],
+    ),
     ("long latin organization name", {"organization_name": LATIN_NAME}, [LATIN_NAME]),
     ("full ipv6 addresses", {"events": [_event(ip=IPV6, actor=EMAIL_NAME)] * 3}, [IPV6, EMAIL_NAME]),
-    ("e-mail address as names", {"manager_name": EMAIL_NAME, "employee_email": EMAIL_NAME,
-                                 "signatures": [_signature(EMAIL_NAME), _signature(EMAIL_NAME)]}, [EMAIL_NAME]),
-    ("long kpi unit and numbers", {"kpis": [_kpi(unit="回/週/人/チーム/四半期あたり/拠点", baseline=DIGITS, target=DIGITS,
-                                                 weight=DIGITS)]}, [DIGITS, "回/週/人/チーム/四半期あたり/拠点"]),
+    (
+        "e-mail address as names",
+        {
+            "manager_name": EMAIL_NAME,
+            "employee_email": EMAIL_NAME,
+            "signatures": [_signature(EMAIL_NAME), _signature(EMAIL_NAME)],
+        },
+        [EMAIL_NAME],
+    ),
+    (
+        "long kpi unit and numbers",
+        {"kpis": [_kpi(unit="回/週/人/チーム/四半期あたり/拠点", baseline=DIGITS, target=DIGITS, weight=DIGITS)]},
+        [DIGITS, "回/週/人/チーム/四半期あたり/拠点"],
+    ),
     ("a clause longer than a page", {"company_offers": "条項を確認した。" * 1500}, ["条項を確認した。" * 1500]),
-    ("a clause of many short lines", {"employee_asks": "\n".join(f"第{i}項 確認" for i in range(200))},
-     [f"第{i}項確認" for i in range(200)]),
+    (
+        "a clause of many short lines",
+        {"employee_asks": "\n".join(f"第{i}項 確認" for i in range(200))},
+        [f"第{i}項確認" for i in range(200)],
+    ),
     ("a long value description", {"values": [("長い価値観", "説明の文。" * 1200)]}, ["説明の文。" * 1200]),
     # The row's other cells are empty: text extraction would otherwise put their text where the row splits.
-    ("a kpi definition longer than a page", {"kpis": [_kpi(definition="定義の文。" * 1500, unit="", baseline=None,
-                                                          target=None, direction="", due_date=None, weight=None)]},
-     ["定義の文。" * 1500]),
+    (
+        "a kpi definition longer than a page",
+        {
+            "kpis": [
+                _kpi(
+                    definition="定義の文。" * 1500,
+                    unit="",
+                    baseline=None,
+                    target=None,
+                    direction="",
+                    due_date=None,
+                    weight=None,
+                )
+            ]
+        },
+        ["定義の文。" * 1500],
+    ),
     ("a user agent without spaces", {"events": [_event(user_agent="A" * 600)]}, ["A" * 600]),
 ]
 
@@ -556,17 +599,30 @@ def test_long_runs_wrap_inside_the_page(tmp_path, changes, expected):
     for value in expected:
         assert _squash(value) in printed
     off_page = [
-        word for word in _words(path)
+        word
+        for word in _words(path)
         if word[1] < MARGIN_X - 1 or word[3] > A4_WIDTH - MARGIN_X + 1 or word[2] < 0 or word[4] > A4_HEIGHT
     ]
     assert off_page == []
 
 
 def _heading_labels(language="ja"):
-    labels = ["Organization values", "Tour", "Commitments", "KPIs", "Signatures", "Verification", "Goal",
-              "How it moves the person toward their ideal self", "What it brings the company",
-              "What the company offers", "What the company asks", "What the employee offers",
-              "What the employee asks", "Alumni clause"]
+    labels = [
+        "Organization values",
+        "Tour",
+        "Commitments",
+        "KPIs",
+        "Signatures",
+        "Verification",
+        "Goal",
+        "How it moves the person toward their ideal self",
+        "What it brings the company",
+        "What the company offers",
+        "What the company asks",
+        "What the employee offers",
+        "What the employee asks",
+        "Alumni clause",
+    ]
     return {_squash(_label(label, language)) for label in labels}
 
 
@@ -703,3 +759,70 @@ def test_the_renderer_sees_only_the_bundled_fonts():
     bundled = settings.BASE_DIR / "static" / "fonts"
     assert files and {str(bundled / relative.split("/", 1)[1]) for relative in BODY_FONTS} <= files
     assert all(file.startswith(str(bundled) + "/") for file in files), files
+
+
+# --- A draft whose text cannot be printed is named and not sent for signatures -----------------------
+
+# (where the character is typed, how to type it there, the field label the warning names)
+UNPRINTABLE_INPUTS = [
+    ("clause", lambda version, tour, employee: _set_clause(version, "alumni_clause", "退職後も\ue000連絡"), "alumni"),
+    ("tour goal", lambda version, tour, employee: _set(tour, "goal", "𤚩の刷新"), "goal"),
+    ("kpi name", lambda version, tour, employee: _set_kpi(version, "name", "決済\U0010fffd率"), "KPI 1"),
+    ("employee name", lambda version, tour, employee: _set(employee.user, "name", "山\ue001"), "Employee"),
+]
+
+
+def _set(obj, field, value):
+    setattr(obj, field, value)
+    obj.save()
+
+
+def _set_clause(version, field, value):
+    _set(version, field, value)
+
+
+def _set_kpi(version, field, value):
+    _set(version.kpis.order_by("position").first(), field, value)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "typed, label", [case[1:] for case in UNPRINTABLE_INPUTS], ids=[case[0] for case in UNPRINTABLE_INPUTS]
+)
+def test_unprintable_characters_are_named_on_the_version_page_and_block_the_request(
+    draft_version, manager, employee, login, typed, label
+):
+    from django.core.exceptions import ValidationError
+    from django.urls import reverse
+
+    from agreements import services
+    from agreements.models import VersionStatus
+
+    version = draft_version()
+    typed(version, version.agreement.tour, employee)
+    version.refresh_from_db()
+    page = login(manager, language="en").get(
+        reverse("agreements:version", args=["acme", version.agreement_id, version.number])
+    )
+    assert page.status_code == 200
+    warning = page.content.decode().split('id="unprintable-characters"', 1)
+    assert len(warning) == 2, "no warning on the version page"
+    assert label.lower() in warning[1].split("</div>", 1)[0].lower()
+    assert "U+" in warning[1]
+    with pytest.raises(ValidationError) as refused:
+        services.agreement_request_signatures(version=version, actor=manager)
+    assert any("U+" in message for message in refused.value.messages)
+    version.refresh_from_db()
+    assert version.status == VersionStatus.DRAFT
+
+
+@pytest.mark.django_db
+def test_a_printable_draft_shows_no_warning(draft_version, manager, login):
+    from django.urls import reverse
+
+    version = draft_version()
+    page = login(manager, language="en").get(
+        reverse("agreements:version", args=["acme", version.agreement_id, version.number])
+    )
+    assert page.status_code == 200
+    assert b"unprintable-characters" not in page.content
