@@ -598,6 +598,10 @@ def test_long_runs_wrap_inside_the_page(tmp_path, changes, expected):
     printed = _squash(_body_text(path))
     for value in expected:
         assert _squash(value) in printed
+    _assert_all_words_on_the_page(path)
+
+
+def _assert_all_words_on_the_page(path):
     off_page = [
         word
         for word in _words(path)
@@ -631,6 +635,7 @@ def test_a_long_clause_flows_on_without_a_heading_left_at_the_foot_of_a_page(tmp
     clause = "条項を確認した。" * (length // 8)
     path = _render_changed(tmp_path, {"goal": clause, "company_offers": clause, "alumni_clause": clause})
     assert _squash(clause) in _squash(_body_text(path))
+    _assert_all_words_on_the_page(path)
     words = _words(path)
     headings = _heading_labels()
     for page in sorted({word[0] for word in words}):
@@ -642,20 +647,27 @@ def test_a_long_clause_flows_on_without_a_heading_left_at_the_foot_of_a_page(tmp
         assert last_line not in headings, (page, last_line)
 
 
-@pytest.mark.parametrize(
-    "changes, header, row_values",
-    [
-        ("kpis", "Baseline", None),
-        ("events", "IP address", None),
-    ],
-)
-def test_long_tables_split_across_pages_and_repeat_their_header(tmp_path, changes, header, row_values):
-    if changes == "kpis":
-        rows = [_kpi(name=f"指標{i:03d}", definition="説明の文。" * 20) for i in range(60)]
-        markers = [f"指標{i:03d}" for i in range(60)]
-    else:
-        rows = [_event(actor=f"担当者{i:03d}", user_agent="Mozilla/5.0 " * 12) for i in range(90)]
-        markers = [f"担当者{i:03d}" for i in range(90)]
+# (table, a column header, rows with the long runs such a table meets; every row carries a marker)
+LONG_TABLES = [
+    (
+        "kpis",
+        "Baseline",
+        [
+            _kpi(name=f"指標{i:03d}", definition=LONG_URL, unit="回/週/人/チーム/四半期", target=DIGITS)
+            for i in range(40)
+        ],
+    ),
+    (
+        "events",
+        "IP address",
+        [_event(actor=f"担当者{i:03d}{EMAIL_NAME}", ip=IPV6, user_agent="Mozilla/5.0 " * 12) for i in range(70)],
+    ),
+]
+
+
+@pytest.mark.parametrize("changes, header, rows", LONG_TABLES, ids=[case[0] for case in LONG_TABLES])
+def test_long_tables_split_across_pages_and_repeat_their_header(tmp_path, changes, header, rows):
+    markers = [re.match(r"\D+\d{3}", row.name if changes == "kpis" else row.actor).group() for row in rows]
     path = _render_changed(tmp_path, {changes: rows})
     label = _squash(_label(header))
     pages_with_rows = set()
@@ -667,6 +679,7 @@ def test_long_tables_split_across_pages_and_repeat_their_header(tmp_path, change
     assert len(pages_with_rows) >= 2
     everything = _squash(_body_text(path))
     assert all(marker in everything for marker in markers)
+    _assert_all_words_on_the_page(path)
 
 
 # --- Glyphs: whatever a person can type prints as itself, with the bundled fonts only ----------------
