@@ -13,7 +13,15 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
-from agreements.models import AgreementPdf, AgreementVersion, EventKind, KpiDirection, SignerRole, VersionStatus
+from agreements.models import (
+    AgreementPdf,
+    AgreementVersion,
+    EventKind,
+    KpiDirection,
+    SignerRole,
+    TourKind,
+    VersionStatus,
+)
 from agreements.pdf import PdfDocument, PdfEvent, PdfKpi, PdfSignature, render_agreement_pdf
 from agreements.sealing import seal_pdf
 
@@ -69,6 +77,7 @@ def build_document(version: AgreementVersion, *, language: str | None = None) ->
             )
             for e in version.events.select_related("actor__user").order_by("at", "id")
         ]
+        kind = tour_kind_label(snap["tour"].get("kind", ""))
     tour = snap["tour"]
     return PdfDocument(
         organization_name=snap["organization"]["name"],
@@ -88,7 +97,26 @@ def build_document(version: AgreementVersion, *, language: str | None = None) ->
         events=events,
         issued_at=version.signed_at or datetime.now().astimezone(),
         **snap["clauses"],
+        tour_kind=kind,
+        toward_ideal_self=tour.get("toward_ideal_self", ""),
+        value_to_company=tour.get("value_to_company", ""),
+        employee_email=snap["employee"].get("email", ""),
+        manager_email=snap["manager"].get("email", ""),
+        employee_member_id=snap["employee"].get("membership", ""),
+        manager_member_id=snap["manager"].get("membership", ""),
+        organization_id=snap["organization"].get("slug", ""),
+        agreement_id=snap["agreement"].get("id", ""),
+        amendment=bool(snap["agreement"].get("amendment")),
+        hr_countersign=bool(snap.get("hr_countersign")),
+        requested_at=datetime.fromisoformat(snap["requested_at"]) if snap.get("requested_at") else None,
+        schema=snap.get("schema", ""),
+        service=snap.get("service", ""),
     )
+
+
+def tour_kind_label(code: str) -> str:
+    """The display label of a tour kind code in the active language; an unknown code prints as stored."""
+    return str(TourKind(code).label) if code in TourKind.values else code
 
 
 def store_signed_pdf(*, version_id: int) -> AgreementPdf | None:
@@ -133,3 +161,101 @@ def versions_missing_a_pdf(*, limit: int = 100) -> list[int]:
         .order_by("signed_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# --- Characters the bundled fonts cannot draw -------------------------------------------------------------
+
+
+def _snapshot_strings(value, path=()):
+    """(path, text) for every string leaf of a snapshot, in document order."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _snapshot_strings(item, (*path, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _snapshot_strings(item, (*path, index))
+
+
+def _field_label(path: tuple) -> str:
+    from django.utils.translation import gettext as _
+
+    from agreements.models import Kpi, Tour
+
+    head = path[0] if path else ""
+    if head == "tour" and len(path) == 2:
+        return str(Tour._meta.get_field(path[1]).verbose_name)
+    if head == "clauses" and len(path) == 2:
+        return str(AgreementVersion._meta.get_field(path[1]).verbose_name)
+    if head == "kpis" and len(path) == 3:
+        return _("KPI %(number)d: %(field)s") % {
+            "number": path[1] + 1,
+            "field": Kpi._meta.get_field(path[2]).verbose_name,
+        }
+    if path[:2] == ("organization", "values") and len(path) == 4:
+        return _("Organization value %(number)d") % {"number": path[2] + 1}
+    labels = {
+        ("organization", "name"): _("Organization name"),
+        ("employee", "name"): _("Employee's name"),
+        ("employee", "email"): _("Employee's e-mail address"),
+        ("manager", "name"): _("Manager's name"),
+        ("manager", "email"): _("Manager's e-mail address"),
+    }
+    return str(labels.get(path, ".".join(str(part) for part in path)))
+
+
+def unprintable_fields(snapshot: dict) -> list[tuple[str, list[str]]]:
+    """(field label, characters) for each text of ``snapshot`` holding characters no bundled font can draw.
+
+    ``snapshot`` has the shape of ``services.build_snapshot``; labels are in the active language. An
+    empty list means the PDF will print every character of it (agreements.pdf.unprintable_characters).
+    """
+    from agreements.pdf import unprintable_characters
+
+    problems = []
+    for path, text in _snapshot_strings(snapshot):
+        missing = unprintable_characters(text)
+        if missing:
+            problems.append((_field_label(path), missing))
+    return problems
+
+
+def draft_unprintable_fields(version: AgreementVersion) -> list[tuple[str, list[str]]]:
+    """``unprintable_fields`` of what requesting signatures on ``version`` would freeze right now.
+
+    A draft has no snapshot yet, so one is built the way the request builds it, with the person's
+    current manager standing in for the signer the request will record.
+    """
+    from django.utils import timezone
+
+    from agreements.services import build_snapshot
+
+    if version.snapshot:
+        return unprintable_fields(version.snapshot)
+    # A fresh instance, so that the caller's version (and its cached relations) stays untouched.
+    probe = AgreementVersion(
+        **{field.attname: getattr(version, field.attname) for field in version._meta.concrete_fields}
+    )
+    probe.agreement = version.agreement
+    probe.organization = version.organization
+    employee = version.agreement.tour.employee
+    probe.manager_signer = version.manager_signer or employee.manager or employee
+    snapshot = build_snapshot(probe, requested_at=timezone.now())
+    if probe.manager_signer is employee:
+        snapshot.pop("manager")  # no manager yet: the request is refused for that reason anyway
+    return unprintable_fields(snapshot)
+
+
+def unprintable_messages(problems: list[tuple[str, list[str]]]) -> list[str]:
+    """One sentence per field of ``unprintable_fields``, naming the characters and their code points."""
+    from django.utils.translation import gettext as _
+
+    return [
+        _(
+            "“%(field)s” contains characters the signed PDF cannot print: %(characters)s. Replace them, for "
+            "example with the common form of the character, before requesting signatures."
+        )
+        % {"field": field, "characters": ", ".join(f"{char} (U+{ord(char):04X})" for char in characters)}
+        for field, characters in problems
+    ]

@@ -12,11 +12,17 @@ resource reference (network, ``file:`` paths, ``data:``) aborts the rendering in
 from __future__ import annotations
 
 import mimetypes
+import os
 import re
+import tempfile
+import threading
+import unicodedata
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -33,11 +39,23 @@ TEMPLATE_NAME = "agreements/pdf/agreement.html"
 # resolve against it, and the fetcher below answers for exactly these URLs without touching the network.
 ASSET_BASE_URL = "https://pdf-assets.invalid/static/"
 
-# URL path below ASSET_BASE_URL -> file below the project's static/ directory. Nothing else is served.
-ALLOWED_ASSETS: dict[str, str] = {
-    "fonts/ipaexg.ttf": "fonts/ipaexg.ttf",
-    "fonts/DejaVuSansMono.ttf": "fonts/DejaVuSansMono.ttf",
+# The fonts the PDF may use, in the order of the body text's font stack (agreement.css): file below
+# static/ -> the @font-face family. Pango takes each character from the first family that has it, and
+# the renderer sees no other font (see bundled_fonts_only), so the union of these cmaps is exactly what
+# can be printed. static/fonts/README.md says where each file comes from.
+BODY_FONTS: dict[str, str] = {
+    "fonts/NotoSansCJKjp-Regular.otf": "Alliance Gothic",
+    "fonts/NotoSans-Regular.ttf": "Alliance Latin",
+    "fonts/NotoSansArabic-Regular.ttf": "Alliance Arabic",
+    "fonts/NotoSansHebrew-Regular.ttf": "Alliance Hebrew",
+    "fonts/NotoSansSymbols2-Regular.ttf": "Alliance Symbols",
+    "fonts/NotoEmoji-Regular.ttf": "Alliance Emoji",
 }
+# Fixed pitch for the content hash, falling back to the body stack for anything else.
+MONO_FONT = "fonts/DejaVuSansMono.ttf"
+
+# URL path below ASSET_BASE_URL -> file below the project's static/ directory. Nothing else is served.
+ALLOWED_ASSETS: dict[str, str] = {path: path for path in (*BODY_FONTS, MONO_FONT)}
 
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -101,6 +119,23 @@ class PdfDocument:
     issued_at: datetime | None = None
     # IANA zone for printed times; defaults to Django's current time zone.
     time_zone: str | None = None
+    # The rest of what the signed snapshot holds (agreements.services.build_snapshot): every field of
+    # it is printed, since the parties sign all of it. The tour's kind comes as its display label.
+    tour_kind: str = ""
+    toward_ideal_self: str = ""
+    value_to_company: str = ""
+    employee_email: str = ""
+    manager_email: str = ""
+    employee_member_id: int | str = ""
+    manager_member_id: int | str = ""
+    organization_id: str = ""
+    agreement_id: int | str = ""
+    amendment: bool = False
+    hr_countersign: bool = False
+    requested_at: datetime | None = None
+    # Which snapshot format and service produced the signed content.
+    schema: int | str = ""
+    service: str = ""
 
 
 class PdfAssetRefused(ValueError):
@@ -146,6 +181,88 @@ def asset_url_fetcher():
             return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
 
     return StaticAssetFetcher()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Fonts: the renderer sees the bundled fonts and nothing else, and a draft's text is checked against them
+# before anyone is asked to sign, so a sealed PDF never carries an empty box (.notdef) for a character.
+
+_FONTCONFIG_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def fontconfig_file() -> Path:
+    """A fontconfig configuration that lists only static/fonts, written once per process.
+
+    It includes none of the system's configuration, so fontconfig (and Pango's fallback through it) can
+    never pick a font the machine happens to have: the PDF comes out the same on every machine. The
+    cache directory is a private temporary one, as the project directory may be read-only.
+    """
+    from xml.sax.saxutils import escape
+
+    folder = Path(tempfile.mkdtemp(prefix="alliance-fontconfig-"))
+    config = folder / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
+        f"  <dir>{escape(str(_static_dir() / 'fonts'))}</dir>\n"
+        f"  <cachedir>{escape(str(folder / 'cache'))}</cachedir>\n"
+        "</fontconfig>\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+@contextmanager
+def bundled_fonts_only():
+    """Point FONTCONFIG_FILE at fontconfig_file() while a fontconfig configuration is being loaded.
+
+    WeasyPrint loads a fresh fontconfig configuration for each FontConfiguration, reading the variable
+    at that moment; it is restored afterwards so other programs started by this process (a browser in
+    the tests, for one) keep the machine's fonts. The lock keeps two threads from interleaving.
+    """
+    with _FONTCONFIG_LOCK:
+        previous = os.environ.get("FONTCONFIG_FILE")
+        os.environ["FONTCONFIG_FILE"] = str(fontconfig_file())
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop("FONTCONFIG_FILE", None)
+            else:
+                os.environ["FONTCONFIG_FILE"] = previous
+
+
+@lru_cache(maxsize=1)
+def printable_code_points() -> frozenset[int]:
+    """Every code point some font of BODY_FONTS maps to a glyph (read from the fonts' cmap tables)."""
+    from fontTools.ttLib import TTFont
+
+    points: set[int] = set()
+    for relative in BODY_FONTS:
+        font = TTFont(_static_dir() / relative, lazy=True)
+        try:
+            points.update(font.getBestCmap())
+        finally:
+            font.close()
+    return frozenset(points)
+
+
+def _needs_no_glyph(char: str) -> bool:
+    # Line breaks and tabs are layout, and format characters (zero-width joiners, bidi marks, variation
+    # selectors choosing a glyph the base character's font has or falls back from) are never drawn as
+    # glyphs: HarfBuzz hides default-ignorable code points.
+    category = unicodedata.category(char)
+    return category in ("Cc", "Cf", "Zl", "Zp") or 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF
+
+
+def unprintable_characters(text: str) -> list[str]:
+    """The distinct characters of ``text`` that no bundled font can draw, in order of first appearance."""
+    printable = printable_code_points()
+    missing: dict[str, None] = {}
+    for char in text:
+        if ord(char) not in printable and not _needs_no_glyph(char):
+            missing[char] = None
+    return list(missing)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -248,6 +365,7 @@ def build_context(doc: PdfDocument) -> dict:
         "period_start": _format_date(doc.period_start),
         "period_end": _format_date(doc.period_end),
         "issued_at": _format_datetime(doc.issued_at or timezone.now(), zone),
+        "requested_at": _format_datetime(doc.requested_at, zone),
         "time_zone": str(zone),
         "short_hash": doc.content_hash[:12],
     }
@@ -267,7 +385,8 @@ def render_agreement_pdf(doc: PdfDocument) -> bytes:
     html = render_agreement_html(doc)
     # A fresh FontConfiguration per document: it owns temporary font files and is not shared across
     # threads, and it is cheap next to layout.
-    font_config = FontConfiguration()
+    with bundled_fonts_only():
+        font_config = FontConfiguration()
     return HTML(string=html, base_url=ASSET_BASE_URL, url_fetcher=asset_url_fetcher()).write_pdf(
         font_config=font_config
     )
@@ -381,4 +500,18 @@ def example_document(language: str = "ja", *, kpi_count: int = 4, value_count: i
         verify_url="https://alliance.example/verify/3f9c2a7e-1b4d-4c8e-9a6f-2d5b7e1c0a93/",
         issued_at=datetime(2025, 3, 25, 9, 42, 0, tzinfo=jst),
         time_zone="Asia/Tokyo",
+        tour_kind="変革型",
+        toward_ideal_self="大規模なシステム移行を率いた経験が、将来の CTO 候補としての土台になる。",
+        value_to_company="決済失敗による機会損失を年間 3,000 万円削減し、基盤の保守費用を下げる。",
+        employee_email="hanako.yamada@example.com",
+        manager_email="kenichi.sato@example.com",
+        employee_member_id=42,
+        manager_member_id=7,
+        organization_id="sample-tech",
+        agreement_id=18,
+        amendment=False,
+        hr_countersign=True,
+        requested_at=datetime(2025, 3, 21, 18, 5, 40, tzinfo=jst),
+        schema=1,
+        service="alliance",
     )

@@ -749,6 +749,10 @@ def agreement_request_signatures(
     missing = [field for field in ("company_offers", "employee_offers") if not getattr(version, field).strip()]
     if missing:
         errors.append(_("Write what the company offers and what the person offers before requesting signatures."))
+    # A character no bundled font has would be sealed as an empty box: refuse before anyone signs.
+    from agreements.documents import draft_unprintable_fields, unprintable_messages
+
+    errors.extend(unprintable_messages(draft_unprintable_fields(version)))
     if errors:
         raise ValidationError(errors)
     if tour.status == TourStatus.DRAFT:
