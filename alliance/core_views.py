@@ -1,6 +1,6 @@
 """Pages of the shared machinery: a member's in-app notifications, and HR's audit trail."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.paginator import Paginator
@@ -18,6 +18,10 @@ from alliance.views import TenantView, querystring_without_page
 
 NOTICES_PER_PAGE = 25
 AUDIT_PER_PAGE = 50
+# The period a filter may name: wide enough for any real record, narrow enough that turning a date into the
+# instants that bound it (a day later, in the site's time zone) never leaves the range Python and SQL can hold.
+AUDIT_FIRST_DAY = date(1900, 1, 1)
+AUDIT_LAST_DAY = date(9998, 12, 31)
 
 
 class NotificationListView(TenantView, TemplateView):
@@ -66,10 +70,26 @@ class AuditFilterForm(forms.Form):
         self.fields["person"].queryset = (
             Membership.objects.for_organization(organization).select_related("user").order_by("user__name", "pk")
         )
-        self.fields["person"].label_from_instance = lambda m: m.user.display_name
+        # shown_name: an invited account's chosen name stays private until it accepts (issue 7).
+        self.fields["person"].label_from_instance = lambda m: m.shown_name
         # Actions on private records are not listed for HR, so they are not offered as a filter either.
         public = sorted((name, label) for name, label in audit.ACTIONS.items() if name not in audit.PRIVATE_ACTIONS)
         self.fields["action"].choices = [("", _("All actions")), *public]
+
+    def _clean_day(self, name):
+        day = self.cleaned_data.get(name)
+        if day is not None and not AUDIT_FIRST_DAY <= day <= AUDIT_LAST_DAY:
+            raise forms.ValidationError(
+                _("Enter a date between %(first)s and %(last)s."),
+                params={"first": AUDIT_FIRST_DAY.isoformat(), "last": AUDIT_LAST_DAY.isoformat()},
+            )
+        return day
+
+    def clean_date_from(self):
+        return self._clean_day("date_from")
+
+    def clean_date_to(self):
+        return self._clean_day("date_to")
 
     def clean(self):
         data = super().clean()
