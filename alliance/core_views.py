@@ -1,6 +1,6 @@
 """Pages of the shared machinery: a member's in-app notifications, and HR's audit trail."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.core.paginator import Paginator
@@ -13,15 +13,12 @@ from django.views.generic import TemplateView
 
 from alliance import audit, notices
 from alliance.models import AuditEntry, Membership, Notice
+from alliance.periods import validate_day
 from alliance.permissions import VIEW_ALUMNI_PAGES, VIEW_AUDIT
 from alliance.views import TenantView, querystring_without_page
 
 NOTICES_PER_PAGE = 25
 AUDIT_PER_PAGE = 50
-# The period a filter may name: wide enough for any real record, narrow enough that turning a date into the
-# instants that bound it (a day later, in the site's time zone) never leaves the range Python and SQL can hold.
-AUDIT_FIRST_DAY = date(1900, 1, 1)
-AUDIT_LAST_DAY = date(9998, 12, 31)
 
 
 class NotificationListView(TenantView, TemplateView):
@@ -62,8 +59,16 @@ class AuditFilterForm(forms.Form):
         label=_("Person"), queryset=Membership.objects.none(), required=False, empty_label=_("Everyone")
     )
     action = forms.ChoiceField(label=_("Action"), required=False)
-    date_from = forms.DateField(label=_("Period from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Period to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # validate_day: a far year would overflow turning the day into instants (a 500 before it was bounded).
+    date_from = forms.DateField(
+        label=_("Period from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day],
+    )
+    date_to = forms.DateField(
+        label=_("Period to"), required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_day]
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,21 +80,6 @@ class AuditFilterForm(forms.Form):
         # Actions on private records are not listed for HR, so they are not offered as a filter either.
         public = sorted((name, label) for name, label in audit.ACTIONS.items() if name not in audit.PRIVATE_ACTIONS)
         self.fields["action"].choices = [("", _("All actions")), *public]
-
-    def _clean_day(self, name):
-        day = self.cleaned_data.get(name)
-        if day is not None and not AUDIT_FIRST_DAY <= day <= AUDIT_LAST_DAY:
-            raise forms.ValidationError(
-                _("Enter a date between %(first)s and %(last)s."),
-                params={"first": AUDIT_FIRST_DAY.isoformat(), "last": AUDIT_LAST_DAY.isoformat()},
-            )
-        return day
-
-    def clean_date_from(self):
-        return self._clean_day("date_from")
-
-    def clean_date_to(self):
-        return self._clean_day("date_to")
 
     def clean(self):
         data = super().clean()

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from agreements import services as agreement_services
 from alliance import services
-from alliance.models import AuditEntry, ManagerChange, Membership, MembershipStatus
+from alliance.models import AuditEntry, ManagerChange, Membership
 
 HIDDEN_NAME = "秘匿 花太郎"
 
@@ -57,6 +57,7 @@ def test_the_audit_page_never_shows_an_invited_accounts_name(hr, invited, login,
     "query, field",
     [
         ({"date_from": "9999-12-31"}, "date_from"),
+        ({"date_to": "2999-12-31"}, None),
         ({"date_to": "9999-12-31"}, "date_to"),
         ({"date_from": "0001-01-01"}, "date_from"),
         ({"date_to": "0001-01-01"}, "date_to"),
@@ -108,3 +109,63 @@ def test_hr_does_not_learn_how_the_employee_answered_the_share_offer(offer, empl
     assert "Earlier career alignments" not in body
     admin = client.get(reverse("admin:alliance_managerchange_change", args=[offer.pk])).content.decode()
     assert "share offer answered" not in admin.lower() and "earlier alignments shared" not in admin.lower()
+
+
+# --- a far date typed into any date field --------------------------------------------------------------------
+
+
+def _forms():
+    from agreements.forms import AlignmentForm, KpiForm, TourForm
+    from alliance.core_views import AuditFilterForm
+    from alliance.models import Organization
+
+    acme = Organization.objects.get(slug="acme")
+    return {
+        "alignment held_on": (lambda data: AlignmentForm(data, organization=acme, can_write_notes=True), "held_on"),
+        "tour start_date": (lambda data: TourForm(data), "start_date"),
+        "tour end_date": (lambda data: TourForm(data), "end_date"),
+        "kpi due_date": (lambda data: KpiForm(data), "due_date"),
+        "audit date_from": (lambda data: AuditFilterForm(data, organization=acme), "date_from"),
+        "audit date_to": (lambda data: AuditFilterForm(data, organization=acme), "date_to"),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["alignment held_on", "tour start_date", "tour end_date", "kpi due_date", "audit date_from", "audit date_to"],
+)
+@pytest.mark.parametrize(
+    "day, refused",
+    [
+        ("9999-12-31", True),
+        ("0001-01-01", True),
+        ("1899-12-31", True),
+        ("3000-01-01", True),
+        ("2026-04-01", False),
+        ("2999-12-31", False),
+    ],
+)
+def test_every_date_field_refuses_a_day_outside_the_years_it_can_compute_with(db, name, day, refused):
+    make, field = _forms()[name]
+    form = make({field: day})
+    form.is_valid()
+    assert (form.has_error(field, "date_range")) is refused
+
+
+@pytest.mark.parametrize("start", ["9999-01-01", "9999-12-01", "2999-12-31"])
+def test_a_tour_starting_at_the_end_of_time_gets_an_error_not_a_server_error(make_alignment, manager, login, start):
+    alignment = make_alignment(actor=manager)
+    response = login(manager, language="en").post(
+        reverse("agreements:tour_new", args=["acme", alignment.pk]),
+        {
+            "title": "t",
+            "kind": "transformational",
+            "goal": "g",
+            "toward_ideal_self": "x",
+            "value_to_company": "y",
+            "start_date": start,
+            "end_date": "9999-12-31",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors
