@@ -14,7 +14,7 @@ from agreements.models import (
     TourKind,
 )
 from alliance.models import CompanyValue, Membership
-from alliance.periods import period_end
+from alliance.periods import period_end, validate_day
 from alliance.selectors import by_reading
 from alliance.text import parse_sha256
 
@@ -81,6 +81,7 @@ class AlignmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["resonant_values"].queryset = CompanyValue.objects.for_organization(organization)
         self.fields["time_horizon"].choices = TimeHorizon.choices
+        self.fields["held_on"].validators.append(validate_day)
         if not can_write_notes:
             del self.fields["manager_notes"]
 
@@ -109,7 +110,7 @@ class TourForm(forms.Form):
     value_to_company = forms.CharField(
         label=_("How it creates value for the company"), widget=forms.Textarea(attrs={"rows": 3})
     )
-    start_date = forms.DateField(label=_("Start"), widget=DATE_WIDGET)
+    start_date = forms.DateField(label=_("Start"), widget=DATE_WIDGET, validators=[validate_day])
     length = forms.TypedChoiceField(
         label=_("Commitment period"),
         coerce=int,
@@ -122,6 +123,7 @@ class TourForm(forms.Form):
     end_date = forms.DateField(
         label=_("End"),
         required=False,
+        validators=[validate_day],
         widget=DATE_WIDGET,
         help_text=_(
             "The period's last day, included. A length ends the day before the same date that many months later "
@@ -168,7 +170,7 @@ class KpiForm(forms.Form):
     target = forms.DecimalField(label=_("Target"), max_digits=14, decimal_places=2)
     # An initial value, so that the blank extra row the browser submits unchanged counts as unchanged.
     direction = forms.ChoiceField(label=_("Direction"), choices=KpiDirection.choices, initial=KpiDirection.HIGHER)
-    due_date = forms.DateField(label=_("Due"), widget=DATE_WIDGET)
+    due_date = forms.DateField(label=_("Due"), widget=DATE_WIDGET, validators=[validate_day])
     weight = forms.IntegerField(label=_("Weight (%)"), min_value=0, max_value=100, initial=100)
 
     def clean(self):

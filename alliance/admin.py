@@ -272,6 +272,9 @@ class ManagerChangeAdmin(TenantScopedAdmin):
     list_display = ["membership", "previous_manager", "new_manager", "changed_by", "changed_at", "reason"]
     list_filter = ["organization", "reason"]
     list_select_related = ["membership__user", "previous_manager__user", "new_manager__user", "changed_by"]
+    # Whether the employee shared their earlier alignments with the new manager is their private answer: it tells
+    # that alignments exist, which HR may not learn unless the employee shares them (issue 7).
+    exclude = ["share_offer_closed_at", "share_offer_accepted"]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -26,6 +26,8 @@ _request: contextvars.ContextVar = contextvars.ContextVar("audit_request", defau
 # changed but not their values, and HR's page does not list them (HR may not even learn one exists).
 PRIVATE_MODELS = {"agreements.careeralignment"}
 REDACTED = "•••"
+# Every action on career alignments is named `alignment.*`; its rows are private whatever object they name.
+PRIVATE_PREFIX = "alignment."
 
 
 def client_ip(request) -> str | None:
@@ -158,9 +160,13 @@ def audit_log(
         organization_id = organization.pk
     if organization_id is None:
         raise ValueError(f"audit_log({action!r}): no organization to file the row under")
-    private = obj is not None and obj._meta.label_lower in PRIVATE_MODELS
+    # Private by what it is about, whatever object carries it: an employee's answer to the share offer is filed
+    # under a ManagerChange or a Membership, yet says how many alignments they keep (issue 7).
+    # The words of a private record are never kept; a count (how many were shared) is kept for auditors.
+    private_content = obj is not None and obj._meta.label_lower in PRIVATE_MODELS
+    private = private_content or action.startswith(PRIVATE_PREFIX)
     changes = changes or {}
-    if private:
+    if private_content:
         changes = {field: [REDACTED, REDACTED] for field in changes}
     if actor is not None and actor.organization_id != organization_id:
         actor = None  # a person acting in another organization (never expected) is kept as a user only
@@ -209,7 +215,7 @@ ACTIONS = {
 }
 
 # Actions whose rows are always about a private record (PRIVATE_MODELS).
-PRIVATE_ACTIONS = frozenset(name for name in ACTIONS if name.startswith("alignment."))
+PRIVATE_ACTIONS = frozenset(name for name in ACTIONS if name.startswith(PRIVATE_PREFIX))
 
 
 def action_label(action: str) -> str:

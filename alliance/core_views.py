@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from alliance import audit, notices
 from alliance.models import AuditEntry, Membership, Notice
+from alliance.periods import validate_day
 from alliance.permissions import VIEW_ALUMNI_PAGES, VIEW_AUDIT
 from alliance.views import TenantView, querystring_without_page
 
@@ -58,15 +59,24 @@ class AuditFilterForm(forms.Form):
         label=_("Person"), queryset=Membership.objects.none(), required=False, empty_label=_("Everyone")
     )
     action = forms.ChoiceField(label=_("Action"), required=False)
-    date_from = forms.DateField(label=_("Period from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Period to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # validate_day: a far year would overflow turning the day into instants (a 500 before it was bounded).
+    date_from = forms.DateField(
+        label=_("Period from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day],
+    )
+    date_to = forms.DateField(
+        label=_("Period to"), required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_day]
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = (
             Membership.objects.for_organization(organization).select_related("user").order_by("user__name", "pk")
         )
-        self.fields["person"].label_from_instance = lambda m: m.user.display_name
+        # shown_name: an invited account's chosen name stays private until it accepts (issue 7).
+        self.fields["person"].label_from_instance = lambda m: m.shown_name
         # Actions on private records are not listed for HR, so they are not offered as a filter either.
         public = sorted((name, label) for name, label in audit.ACTIONS.items() if name not in audit.PRIVATE_ACTIONS)
         self.fields["action"].choices = [("", _("All actions")), *public]

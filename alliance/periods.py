@@ -10,6 +10,25 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# The days a person may type into any date field (a 1on1, a tour's period, a KPI's due date, an audit filter):
+# wide enough for any real record, narrow enough that the arithmetic done on them (a period of up to 60 months,
+# the next day, the instant in the site's time zone) never leaves the years Python and the database can hold.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def validate_day(value: date) -> None:
+    """Form validator: raise ValidationError (code `date_range`) for a day outside FIRST_DAY..LAST_DAY."""
+    if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(
+            _("Enter a date between %(first)s and %(last)s."),
+            code="date_range",
+            params={"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+        )
+
 
 def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + months
