@@ -7,11 +7,13 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Alliance agreements")
 
     def ready(self):
-        from agreements import dashboard, demo, notices
+        from agreements import dashboard, demo, notices, receivers
         from alliance.dashboard import DASHBOARD_CARDS, WAITING_BUILDERS
         from alliance.demo import DEMO_EXTENSIONS
+        from alliance.signals import member_left
 
         DASHBOARD_CARDS.append(dashboard.alliance_card)
         WAITING_BUILDERS.append(dashboard.waiting_section)
         DEMO_EXTENSIONS.append(demo.seed)
         notices.register()
+        member_left.connect(receivers.withdraw_alignment_grants_of_leaver, dispatch_uid="agreements-grants-leaver")

@@ -200,6 +200,7 @@ ACTIONS = {
     "alignment.share": _("Career alignment shared with a colleague"),
     "alignment.unshare": _("Career alignment sharing withdrawn"),
     "alignment.share_with_new_manager": _("Earlier career alignments shared with a new manager"),
+    "alignment.grants_end_on_leaving": _("Career alignments shared with a leaver withdrawn"),
     "alignment.keep_from_new_manager": _("Earlier career alignments kept from a new manager"),
     "tour.create": _("Tour created"),
     "tour.update": _("Tour edited"),

@@ -18,6 +18,7 @@ from alliance.models import (
     Role,
     User,
 )
+from alliance.signals import member_left
 
 # Roles that may have reports (agreements.access.MANAGING_ROLES and selectors.manager_choices say the same).
 MANAGING_ROLES = (Role.MANAGER, Role.HR)
@@ -284,7 +285,8 @@ def membership_update(
     was_managing = _is_managing(current.role, current.status)
     previous_manager_id = current.manager_id
     current_status = current.status
-    if status == MembershipStatus.ALUMNI and current.status != MembershipStatus.ALUMNI:
+    leaving = status == MembershipStatus.ALUMNI and current.status != MembershipStatus.ALUMNI
+    if leaving:
         # A leaver reports to nobody; their alignments keep the manager who held them.
         manager = None
         current.left_on = left_on or timezone.localdate()
@@ -304,6 +306,8 @@ def membership_update(
         left = status != MembershipStatus.ACTIVE
         reason = ManagerChangeReason.STATUS_CHANGED if left else ManagerChangeReason.ROLE_CHANGED
         _detach_reports(manager=current, reason=reason, by=by)
+    if leaving:
+        member_left.send(sender=Membership, membership=current)
     for field in ("role", "manager", "job_title", "status", "left_on"):
         setattr(membership, field, getattr(current, field))
     audit_log(

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 
-from agreements import services
+from agreements import access, services
 from alliance import services as member_services
-from alliance.models import ManagerChange, Role
+from alliance.models import ManagerChange, Membership, Role
 from tests.factories import MembershipFactory
 
 SECRET = "いつか独立して起業する（まだ誰にも言っていない）"
@@ -299,3 +299,29 @@ def test_a_manager_who_no_longer_manages_cannot_sign_as_manager(ctx, make_tour, 
     version.refresh_from_db()
     with pytest.raises(PermissionDenied):
         services.agreement_sign(version=version, actor=manager, password=PASSWORD, content_hash=version.content_hash)
+
+
+@pytest.mark.parametrize("comes_back", [False, True], ids=["after leaving", "after coming back"])
+def test_a_colleague_who_leaves_loses_the_alignments_shared_with_them(acme, hr, employee, make_alignment, comes_back):
+    """A grant was given to the person the colleague was then; reactivating the same membership on a comeback
+    must not reopen it (the employee may share again)."""
+    from agreements.models import CareerAlignmentUserPermission
+    from alliance.models import MembershipStatus
+
+    own_before = access.visible_alignments(membership=employee).count()
+    alignment = make_alignment()
+    colleague = _colleague(acme)
+    other = make_alignment()
+    services.alignment_share_with(alignment=alignment, actor=employee, colleague=colleague)
+    services.alignment_share_with(alignment=other, actor=employee, colleague=colleague)
+    assert access.visible_alignments(membership=colleague).count() == 2
+
+    member_services.membership_update(
+        membership=colleague, actor=hr, role=colleague.role, manager=None, job_title="", status=MembershipStatus.ALUMNI
+    )
+    if comes_back:
+        Membership.objects.filter(pk=colleague.pk).update(status=MembershipStatus.ACTIVE, left_on=None)
+    colleague.refresh_from_db()
+    assert access.visible_alignments(membership=colleague).count() == 0
+    assert not CareerAlignmentUserPermission.objects.filter(user=colleague.user).exists()
+    assert access.visible_alignments(membership=employee).count() == own_before + 2  # the employee's are untouched

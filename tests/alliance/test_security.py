@@ -212,6 +212,22 @@ def _production_settings() -> dict:
 
 
 @pytest.mark.parametrize(
+    ("proxies", "header"),
+    [("0", None), ("1", ["HTTP_X_FORWARDED_PROTO", "https"]), ("2", ["HTTP_X_FORWARDED_PROTO", "https"])],
+)
+def test_only_a_trusted_proxy_may_say_the_connection_was_https(proxies, header):
+    """With no proxy in front, X-Forwarded-Proto comes from the client itself and must not count."""
+    code = (
+        "import django, json, os; os.environ['DJANGO_SETTINGS_MODULE']='alliance.settings'; django.setup();"
+        "from django.conf import settings; print(json.dumps(settings.SECURE_PROXY_SSL_HEADER))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(PRODUCTION, DJANGO_TRUSTED_PROXY_COUNT=proxies)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == header
+
+
+@pytest.mark.parametrize(
     ("cookie", "make"),
     [
         (
