@@ -222,3 +222,23 @@ def test_a_notice_for_a_record_confirmed_before_it_went_out_is_not_sent(acme, ma
     assert notices.deliver(notice.pk) == NoticeState.SKIPPED
     assert notices.deliver(notice.pk) == ""
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("who", "names_the_employee"),
+    [
+        ("report", False),  # their own agreement: "Sign “title”, version n"
+        ("manager", True),  # a report's agreement: whose it is must be said, the manager may have several
+    ],
+)
+def test_a_signature_to_give_says_whose_agreement_it_is(login, acme, manager, who, names_the_employee):
+    report = _report(acme, manager, n=7)
+    version = services.agreement_request_signatures(
+        version=_complete_draft(_tour(report, manager), manager), actor=manager
+    )
+    reader = report if who == "report" else manager
+    html = login(reader, language="en").get(reverse("dashboard", args=["acme"])).content.decode()
+    sign_url = reverse("agreements:sign", args=["acme", version.agreement_id, version.number])
+    item = html[html.index(f'href="{sign_url}"') :].split("</a>")[0]
+    assert "Sign “" in item
+    assert (report.user.display_name in item) == names_the_employee
