@@ -447,7 +447,9 @@ def test_a_raw_kpi_insert_still_hits_the_signed_version_guard(ctx):
         ("agreement.edit", lambda c: c.draft_version(), "kpis", "KPI", None),
     ],
 )
-def test_the_trail_shows_field_names_and_values_in_the_readers_language(ctx, as_request, action, call, key, label, values):
+def test_the_trail_shows_field_names_and_values_in_the_readers_language(
+    ctx, as_request, action, call, key, label, values
+):
     from django.utils import translation
 
     with as_request(ctx.manager):
