@@ -242,3 +242,18 @@ def test_a_signature_to_give_says_whose_agreement_it_is(login, acme, manager, wh
     item = html[html.index(f'href="{sign_url}"') :].split("</a>")[0]
     assert "Sign “" in item
     assert (report.user.display_name in item) == names_the_employee
+
+
+@pytest.mark.parametrize(("saver_language", "reader_language"), [("en", "ja"), ("ja", "en")])
+def test_the_1on1_notice_reads_in_the_employees_language_whatever_the_managers(
+    login, acme, manager, saver_language, reader_language, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    report = _report(acme, manager, n=8)
+    with translation.override(saver_language), django_capture_on_commit_callbacks(execute=True):
+        _alignment(report, manager)
+    html = login(report, language=reader_language).get(reverse("notifications", args=["acme"])).content.decode()
+    item = html[html.index('class="notice-list"') :]
+    assert "2026-04-01" in item
+    assert ("1on1 of" in item) is False and ("の1on1" in item) is False
