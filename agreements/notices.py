@@ -98,7 +98,9 @@ def notify_alignment_waits(alignment: CareerAlignment) -> None:
                 kind=ALIGNMENT_CONFIRM,
                 obj=alignment,
                 recipient_id=alignment.employee_id,
-                label=str(_("1on1 of %(date)s") % {"date": alignment.held_on.isoformat()}),
+                # Stored once and shown to a reader whose language may differ from the saver's: no words, only
+                # the date (the notice kind's label, translated when shown, says what it is).
+                label=alignment.held_on.isoformat(),
                 url=path,
             )
         ]

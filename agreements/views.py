@@ -484,9 +484,8 @@ class TourFormView(StateConflictMixin, TenantView, TemplateView):
             except ValidationError as error:
                 apply_form_errors(form, error)
             else:
+                # An overlap with another tour is explained on the tour's page, where this redirects: said once.
                 messages.success(request, _("The tour of duty was saved. Next, write the alliance agreement."))
-                for warning in services.tour_overlaps(tour):
-                    messages.warning(request, warning)
                 return redirect("agreements:tour", self.organization.slug, tour.pk)
         return self.respond(form, tour, alignment)
 

@@ -223,20 +223,53 @@ def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))
 
 
+def _field_named(model, name):
+    """The field `name` of `model`, else the field of that name on a record related to it (a signature's `role`
+    logged on its version), else None."""
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        pass
+    related = []
+    for relation in model._meta.related_objects:
+        try:
+            related.append(relation.related_model._meta.get_field(name))
+        except FieldDoesNotExist:
+            continue
+    # Several related records may have such a field (a signature's role, a signing event's free-text role):
+    # the one with choices says what the values mean.
+    return next((f for f in related if getattr(f, "flatchoices", None)), related[0] if related else None)
+
+
+def _shown_value(field, value):
+    """A recorded value as a reader understands it: a choice's label in their language, yes/no for a flag."""
+    if value is None:
+        return None
+    choices = dict(getattr(field, "flatchoices", None) or ()) if field is not None else {}
+    if choices:
+        return choices.get(value, value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
+
+
 def change_rows(entry: AuditEntry) -> list[tuple[str, object, object]]:
-    """`(field label, before, after)` for display: the field's verbose name where the model has that field."""
+    """`(field label, before, after)` for display, in the reader's language: the field's verbose name (a reverse
+    relation such as a version's `kpis` by its model's plural name, a computed key such as a signature's `role` by
+    the related field of that name), choice values by their labels, flags as yes/no. Unknown keys are shown as
+    recorded."""
     model = None
     if entry.content_type_id:
         model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
     rows = []
     for name, values in (entry.changes or {}).items():
+        field = _field_named(model, name) if model is not None else None
         label = name
-        if model is not None:
-            try:
-                # A reverse relation (`kpis` on a version) has no verbose name: the key is shown as it is.
-                label = str(getattr(model._meta.get_field(name), "verbose_name", name))
-            except FieldDoesNotExist:  # a computed key such as "kpis" or "role": shown as it is
-                label = name
+        if field is not None:
+            if field.auto_created and not field.concrete:  # a reverse relation: its value is a count of rows
+                label = str(field.related_model._meta.verbose_name_plural)
+            else:
+                label = str(getattr(field, "verbose_name", name))
         before, after = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
-        rows.append((label, before, after))
+        rows.append((label, _shown_value(field, before), _shown_value(field, after)))
     return rows

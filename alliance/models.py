@@ -409,6 +409,8 @@ class ManagerChange(TenantModel):
 
     def __str__(self):
         return f"{self.membership} {self.changed_at:%Y-%m-%d}"
+
+
 # The shared machinery's models (notices, audit trail) and the database history of sensitive tables.
 from alliance import history  # noqa: E402, F401
 from alliance.core_models import AuditEntry, Notice, NoticeState  # noqa: E402, F401

@@ -1,4 +1,4 @@
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from alliance.models import Invitation, Membership, MembershipStatus, Organization, Role
 from alliance.text import normalize_search
@@ -56,7 +56,12 @@ def member_list(
         qs = qs.filter(status=status)
     if manager_id:
         qs = qs.filter(manager_id=manager_id)
-    return by_reading(qs)
+    # An invited person's account reading is not the organization's to know until they accept: their rows come
+    # last, by e-mail, so that their place in the list does not tell it either.
+    invited = Case(When(status=MembershipStatus.INVITED, then=Value(1)), default=Value(0), output_field=IntegerField())
+    qs = by_reading(qs.annotate(_invited=invited))
+    email_if_invited = Case(When(status=MembershipStatus.INVITED, then=F("user__email")), default=Value(""))
+    return qs.order_by("_invited", email_if_invited, *qs.query.order_by)
 
 
 def manager_choices(*, organization: Organization) -> QuerySet[Membership]:

@@ -202,6 +202,11 @@ CACHES = {
 # Celery: with no broker configured, tasks run in-process (the embedded default) and errors surface at once.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # An eager task still takes a (never connected) producer from the pool; without a URL kombu assumes an AMQP
+    # host and prints "No hostname was supplied" on the console of `manage.py start`. An in-memory one, named only
+    # for writing, keeps it quiet; CELERY_BROKER_URL stays empty, which is what /healthz and eager mode read.
+    CELERY_BROKER_WRITE_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -8,13 +8,20 @@ register = template.Library()
 
 def error_items(*forms) -> list[dict]:
     """The errors of `forms` (forms or formsets, None skipped), in page order: each {"id", "label", "message"},
-    where "id" is the id of the field's input (the summary links to it) or "" for an error that names no field."""
+    where "id" is the id of the field's input (the summary links to it) or "" for an error that names no field.
+    Rows of a formset marked for deletion are left out, as the formset's own validation leaves them out."""
     items = []
     for form in forms:
         if form is None or not getattr(form, "is_bound", False):
             continue
         rows = getattr(form, "forms", None)
-        for number, sub in enumerate(rows if rows is not None else [form], start=1):
+        number = 0
+        for sub in rows if rows is not None else [form]:
+            # A row the person removed is not validated by the formset (nor shown): its errors would point at
+            # a hidden field, and the rows are numbered as the page numbers them, without the removed ones.
+            if rows is not None and form.can_delete and form._should_delete_form(sub):
+                continue
+            number += 1
             if not sub.errors:
                 continue
             items.extend({"id": "", "label": "", "message": error} for error in sub.non_field_errors())

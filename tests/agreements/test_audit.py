@@ -434,3 +434,42 @@ def test_a_raw_kpi_insert_still_hits_the_signed_version_guard(ctx):
     with pytest.raises(IntegrityError), transaction.atomic():
         Kpi.objects.create(organization=version.organization, version=version, target=1, due_date=KPI["due_date"])
     assert AgreementVersion.objects.get(pk=version.pk).status == "signed"
+
+
+@pytest.mark.parametrize(
+    "action, call, key, label, values",
+    [
+        # A model field with choices: its verbose name and the choices' labels, never the stored codes.
+        ("agreement.request_signatures", _requested, "status", "ステータス", ("下書き", "署名待ち")),
+        # A computed key named after a related record's field (a signature's role logged on its version).
+        ("agreement.sign", _sign, "role", "ロール", (None, "社員")),
+        # A reverse relation logged as a count: named by the related model.
+        ("agreement.edit", lambda c: c.draft_version(), "kpis", "KPI", None),
+    ],
+)
+def test_the_trail_shows_field_names_and_values_in_the_readers_language(
+    ctx, as_request, action, call, key, label, values
+):
+    from django.utils import translation
+
+    with as_request(ctx.manager):
+        call(ctx)
+    row = AuditEntry.objects.filter(action=action, changes__has_key=key).latest("pk")
+    with translation.override("ja"):
+        rows = {
+            str(shown): tuple(None if v is None else str(v) for v in (before, after))
+            for shown, before, after in audit.change_rows(row)
+        }
+    assert key not in rows, rows
+    assert label in rows, rows
+    if values is not None:
+        assert rows[label] == values
+
+
+@pytest.mark.parametrize("value, shown", [(True, "はい"), (False, "いいえ"), (None, None), ("x", "x"), (3, 3)])
+def test_flags_read_yes_or_no(value, shown):
+    from django.utils import translation
+
+    with translation.override("ja"):
+        result = audit._shown_value(None, value)
+        assert (result if result is None or type(result) is int else str(result)) == shown

@@ -112,6 +112,7 @@ def test_overlapping_periods_are_explained_when_the_tour_is_created(
     )
     html = response.content.decode()
     assert "This period overlaps" in html and current.title in html
+    assert html.count("This period overlaps") == 1, "explained once, not as a message and again on the page"
     tour = Tour.objects.get(title="重なる任務")
     assert "This period overlaps" in client.get(reverse("agreements:tour", args=["acme", tour.pk])).content.decode()
 

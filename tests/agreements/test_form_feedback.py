@@ -131,3 +131,39 @@ def test_the_ideal_self_is_shown_beside_the_tour_form_only_to_who_may_read_it(lo
     assert "data-ideal-self" in html and alignment.ideal_self in html
     # HR opens no tour form for someone else's alignment: the page itself stays closed.
     assert login(hr).get(url).status_code == 404
+
+
+def _kpi_formset_data(rows):
+    """Bound data for a two-field formset with deletion: each row (name, weight, removed)."""
+    data = {"k-TOTAL_FORMS": str(len(rows)), "k-INITIAL_FORMS": "0", "k-MIN_NUM_FORMS": "0", "k-MAX_NUM_FORMS": "9"}
+    for i, (name, weight, removed) in enumerate(rows):
+        data[f"k-{i}-name"], data[f"k-{i}-weight"] = name, weight
+        if removed:
+            data[f"k-{i}-DELETE"] = "on"
+    return data
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # A removed half-filled row is not validated: it must not be listed (its fields are hidden).
+        ([("売上", "", False), ("", "30", True)], [("id_k-0-weight", 1)]),
+        # Rows are numbered as the page numbers them: removed rows do not count.
+        ([("", "30", True), ("売上", "", False)], [("id_k-1-weight", 1)]),
+        ([("売上", "", False), ("", "30", True), ("", "20", False)], [("id_k-0-weight", 1), ("id_k-2-name", 2)]),
+        ([("", "30", True)], []),
+    ],
+)
+def test_the_error_summary_leaves_out_rows_the_person_removed(rows, expected):
+    from django import forms
+
+    from alliance.templatetags.form_errors import error_items
+
+    class Row(forms.Form):
+        name = forms.CharField(label="KPI")
+        weight = forms.IntegerField(label="weight")
+
+    formset = forms.formset_factory(Row, can_delete=True, extra=0)(_kpi_formset_data(rows), prefix="k")
+    formset.is_valid()
+    items = error_items(formset)
+    assert [(item["id"], int(re.search(r"(\d+)\D*$", item["label"]).group(1))) for item in items] == expected

@@ -222,3 +222,38 @@ def test_a_notice_for_a_record_confirmed_before_it_went_out_is_not_sent(acme, ma
     assert notices.deliver(notice.pk) == NoticeState.SKIPPED
     assert notices.deliver(notice.pk) == ""
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("who", "names_the_employee"),
+    [
+        ("report", False),  # their own agreement: "Sign “title”, version n"
+        ("manager", True),  # a report's agreement: whose it is must be said, the manager may have several
+    ],
+)
+def test_a_signature_to_give_says_whose_agreement_it_is(login, acme, manager, who, names_the_employee):
+    report = _report(acme, manager, n=7)
+    version = services.agreement_request_signatures(
+        version=_complete_draft(_tour(report, manager), manager), actor=manager
+    )
+    reader = report if who == "report" else manager
+    html = login(reader, language="en").get(reverse("dashboard", args=["acme"])).content.decode()
+    sign_url = reverse("agreements:sign", args=["acme", version.agreement_id, version.number])
+    item = html[html.index(f'href="{sign_url}"') :].split("</a>")[0]
+    assert "Sign “" in item
+    assert (report.user.display_name in item) == names_the_employee
+
+
+@pytest.mark.parametrize(("saver_language", "reader_language"), [("en", "ja"), ("ja", "en")])
+def test_the_1on1_notice_reads_in_the_employees_language_whatever_the_managers(
+    login, acme, manager, saver_language, reader_language, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    report = _report(acme, manager, n=8)
+    with translation.override(saver_language), django_capture_on_commit_callbacks(execute=True):
+        _alignment(report, manager)
+    html = login(report, language=reader_language).get(reverse("notifications", args=["acme"])).content.decode()
+    item = html[html.index('class="notice-list"') :]
+    assert "2026-04-01" in item
+    assert ("1on1 of" in item) is False and ("の1on1" in item) is False

@@ -154,3 +154,22 @@ def test_settings_refuse_a_bad_interval_and_keep_what_was_typed(hr, acme, login)
     assert "入力したミッション" in response.content.decode()
     acme.refresh_from_db()
     assert acme.mission != "入力したミッション"
+
+
+@pytest.mark.parametrize("query", ["", "example"])
+def test_invited_people_come_last_by_e_mail_so_the_order_does_not_reveal_their_reading(hr, acme, query):
+    """An invited account's name and reading are hidden until they accept; sorting them by that reading among
+    everyone else would show it anyway (コバヤシ between カトウ and サトウ)."""
+    from alliance import selectors
+    from tests.factories import UserFactory
+
+    for email, reading in [("z-invited@example.com", "アアア"), ("a-invited@example.com", "ンンン")]:
+        MembershipFactory(
+            organization=acme, status=MembershipStatus.INVITED, user=UserFactory(email=email, reading=reading)
+        )
+    rows = list(selectors.member_list(organization=acme, query=query))
+    statuses = [m.status for m in rows]
+    first_invited = statuses.index(MembershipStatus.INVITED)
+    assert all(status == MembershipStatus.INVITED for status in statuses[first_invited:]), statuses
+    invited = [m.user.email for m in rows[first_invited:] if m.user.email.endswith("-invited@example.com")]
+    assert invited == ["a-invited@example.com", "z-invited@example.com"]

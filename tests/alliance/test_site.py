@@ -148,3 +148,32 @@ def test_production_settings_require_verified_e_mail_and_secure_cookies():
     env.pop("ACCOUNT_EMAIL_VERIFICATION", None)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "mandatory", "True", "False"]
+
+
+def test_the_embedded_default_runs_tasks_without_a_broker_warning_on_the_console():
+    """With no broker (tasks run in-process), sending a task prints nothing: kombu used to warn "No hostname was
+    supplied" on the console of `manage.py start` as soon as the demo data sent its first notice."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in {"CELERY_BROKER_URL", "REDIS_URL"}}
+    env["DJANGO_SETTINGS_MODULE"] = "alliance.settings"
+    code = (
+        "import django; django.setup()\n"
+        "from celery import shared_task\n"
+        "@shared_task\n"
+        "def ping():\n"
+        "    return 'pong'\n"
+        "assert ping.delay().get() == 'pong'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "hostname" not in done.stderr.lower(), done.stderr

@@ -155,6 +155,9 @@ def test_the_home_page_lists_what_waits_and_a_draft_tour_is_discarded(open_ui):
     with bpage.expect_navigation():
         bpage.locator(f"main a[href='/{slug}/tours/{tour.pk}/discard/']").click()
     boss.check("tour-discard-confirm")
+    # The confirming button is styled as the site's buttons are (it had the browser's bare default look).
+    danger = bpage.locator("main form[method=post] button.danger")
+    assert danger.evaluate("e => parseFloat(getComputedStyle(e).paddingTop)") >= 6
     tour.refresh_from_db()
     assert tour.status == "draft"
     submit(bpage, bpage.locator("main form[method=post]"))
