@@ -5,6 +5,7 @@ Each test runs in a transaction over that data; browser tests (transactional) se
 """
 
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,19 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _ratelimit_windows_stand_still(monkeypatch):
+    """django-ratelimit counts in fixed windows aligned to the clock: a test whose requests straddle a window's
+    edge (a slow CI machine, 35 requests across a minute boundary) would see its counter reset half-way. Its
+    clock stands still during a test, so a limit test measures the limit, not the wall clock."""
+    import types
+
+    import django_ratelimit.core
+
+    frozen = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: frozen))
 
 
 @pytest.fixture(scope="session")
