@@ -362,13 +362,5 @@ class AgreementPdf(TenantModel):
         verbose_name_plural = _("agreement PDFs")
 
 
-class NoticeKind(models.TextChoices):
-    """The signature notices the services owe (agreements.notices; recorded as alliance.Notice since 0004)."""
-
-    REQUESTED = "requested", _("Signature requested")
-    REMINDER = "reminder", _("Reminder")
-    COMPLETED = "completed", _("Fully signed")
-
-
 # Trigger-kept history of versions, signatures, KPIs and tours (alliance.history).
 from agreements import history  # noqa: E402, F401

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from agreements import access
+from agreements import access, notices
 from agreements.models import (
     CLAUSE_FIELDS,
     TOUR_MAX_MONTHS,
@@ -26,7 +26,6 @@ from agreements.models import (
     CareerAlignment,
     EventKind,
     Kpi,
-    NoticeKind,
     Signature,
     SignerRole,
     SigningEvent,
@@ -137,8 +136,6 @@ def _notify_alignment_waits(alignment: CareerAlignment, actor: Membership) -> No
 
     Recorded as a core notice in this transaction (its unique key makes a second save a no-op) and sent after
     commit (agreements.notices.notify_alignment_waits)."""
-    from agreements import notices
-
     if actor.pk == alignment.employee_id or alignment.status != AlignmentStatus.DRAFT:
         return
     notices.notify_alignment_waits(alignment)
@@ -716,17 +713,6 @@ def not_pending_conflict(version: AgreementVersion) -> StateConflict:
     )
 
 
-def _notify(version: AgreementVersion, kind: str, recipients) -> None:
-    """Record the signature notices an action owes; they are sent after commit (agreements.notices)."""
-    from agreements import notices
-
-    if kind == NoticeKind.COMPLETED:
-        notices.notify_completed(version, recipients)
-    else:
-        request = SigningEvent.objects.filter(version=version, kind=EventKind.REQUESTED).order_by("-at", "-id").first()
-        notices.notify_requested(version, request, recipients)
-
-
 @transaction.atomic
 def agreement_request_signatures(
     *, version: AgreementVersion, actor: Membership, info: RequestInfo | None = None
@@ -766,8 +752,8 @@ def agreement_request_signatures(
     version.requested_at = now
     version.last_decline_reason = ""
     version.save()
-    _event(version, EventKind.REQUESTED, actor=actor, role=actor.role, info=info)
-    _notify(version, NoticeKind.REQUESTED, pending_signers(version))
+    request = _event(version, EventKind.REQUESTED, actor=actor, role=actor.role, info=info)
+    notices.notify_requested(version, request, pending_signers(version))
     audit_log("agreement.request_signatures", obj=version, actor=actor, changes=diff(version, ["status"]))
     return version
 
@@ -862,7 +848,7 @@ def _complete(version: AgreementVersion) -> None:
         tour.status = TourStatus.ACTIVE
         tour.save(update_fields=["status"])
     signers = [s.signer for s in live_signatures(version)]
-    _notify(version, NoticeKind.COMPLETED, signers)
+    notices.notify_completed(version, signers)
     transaction.on_commit(lambda: enqueue(render_signed_pdf, version.pk))
 
 
@@ -931,10 +917,6 @@ def agreement_amend(*, agreement: Agreement, actor: Membership) -> AgreementVers
     audit_log("agreement.amend", obj=draft, actor=actor, label=f"{agreement} v{draft.number}")
     return draft
 
-
-# --- reminders: agreements.notices registers them with the core notice scan (alliance.notices) ----------------
-
-from agreements.notices import due_reminder_sequence  # noqa: E402, F401  (kept where callers found it)
 
 # --- a new manager: the employee decides whether they read earlier alignments ------------------------------
 

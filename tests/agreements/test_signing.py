@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from agreements import services
+from agreements import notices, services
 from agreements.models import AgreementPdf, EventKind, Signature, SigningEvent, TourStatus, VersionStatus
 from tests.agreements.conftest import PASSWORD
 
@@ -194,7 +194,7 @@ def test_the_pdf_task_renders_once(signed_version):
 def test_reminders_after_three_days_then_weekly_stopping_after_thirty():
     start = __import__("django.utils.timezone", fromlist=["now"]).now()
     seq = [
-        services.due_reminder_sequence(start, start + timedelta(days=d)) for d in (0, 2, 3, 9, 10, 17, 24, 30, 31, 60)
+        notices.due_reminder_sequence(start, start + timedelta(days=d)) for d in (0, 2, 3, 9, 10, 17, 24, 30, 31, 60)
     ]
     assert seq == [0, 0, 1, 1, 2, 3, 4, 4, 4, 4]
 
