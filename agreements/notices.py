@@ -198,7 +198,7 @@ def _version_and_request(notice):
     else:
         version_id, request = target.pk, None
     version = AgreementVersion.objects.select_related("agreement__tour__employee__user", "organization").get(
-        pk=version_id
+        pk=version_id, organization_id=notice.organization_id
     )
     return version, request
 

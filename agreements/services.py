@@ -250,23 +250,14 @@ def _validate_tour(tour: Tour) -> None:
         raise ValidationError(errors)
 
 
-def _overlapping_active_tours(tour: Tour):
-    return (
-        Tour.objects.for_organization(tour.organization)
-        .filter(
-            employee=tour.employee, status=TourStatus.ACTIVE, start_date__lt=tour.end_date, end_date__gt=tour.start_date
-        )
-        .exclude(pk=tour.pk)
-    )
-
-
-def _overlapping_planned_tours(tour: Tour):
-    """Other tours of the same person, active or drafted, whose period overlaps this one's (end dates inclusive)."""
+def _overlapping_tours(tour: Tour, *, statuses):
+    """The person's other tours in `statuses` whose period shares at least one day with this one's (start and
+    end dates both inclusive, so a tour starting on another's last day overlaps it)."""
     return (
         Tour.objects.for_organization(tour.organization)
         .filter(
             employee=tour.employee,
-            status__in=[TourStatus.ACTIVE, TourStatus.DRAFT],
+            status__in=statuses,
             start_date__lte=tour.end_date,
             end_date__gte=tour.start_date,
         )
@@ -296,14 +287,14 @@ def tour_overlaps(tour: Tour) -> list[str]:
             "start": date_format(other.start_date),
             "end": date_format(other.end_date),
         }
-        for other in _overlapping_planned_tours(tour)[:5]
+        for other in _overlapping_tours(tour, statuses=[TourStatus.ACTIVE, TourStatus.DRAFT])[:5]
     ]
 
 
 def _check_no_concurrent_tour(tour: Tour) -> None:
     if tour.allow_concurrent:
         return
-    other = _overlapping_active_tours(tour).first()
+    other = _overlapping_tours(tour, statuses=[TourStatus.ACTIVE]).first()
     if other is not None:
         raise ValidationError(
             {

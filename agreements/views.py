@@ -873,9 +873,13 @@ def _verify_limited(request) -> bool:
     """Count one check against the caller's address (alliance.security.client_ip, through RATELIMIT_IP_META_KEY)
     once per request, however often it is asked; the plain form page costs nothing."""
     if not hasattr(request, "_verify_limited"):
+        # Every window counts the check (a list, not a short-circuiting any()), so the hourly one is not skipped
+        # while the per-minute one is exceeded.
         request._verify_limited = _verify_checking(request) and any(
-            is_ratelimited(request, group="agreements.verify", key="ip", rate=rate, method=ALL, increment=True)
-            for rate in VERIFY_RATES
+            [
+                is_ratelimited(request, group="agreements.verify", key="ip", rate=rate, method=ALL, increment=True)
+                for rate in VERIFY_RATES
+            ]
         )
     return request._verify_limited
 

@@ -19,6 +19,7 @@ from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from alliance.models import AuditEntry, Membership
+from alliance.security import client_ip
 
 _request: contextvars.ContextVar = contextvars.ContextVar("audit_request", default=None)
 
@@ -28,11 +29,6 @@ PRIVATE_MODELS = {"agreements.careeralignment"}
 REDACTED = "•••"
 # Every action on career alignments is named `alignment.*`; its rows are private whatever object they name.
 PRIVATE_PREFIX = "alignment."
-
-
-def client_ip(request) -> str | None:
-    """The client's address as this deployment sees it. Swapped for the security helper's proxy-aware one."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class AuditContextMiddleware:
@@ -101,15 +97,6 @@ def diff(obj: models.Model, fields=None) -> dict:
         if before != after:
             result[field.name] = [_plain(before), _plain(after)]
     return result
-
-
-def diff_values(before: dict, after: dict) -> dict:
-    """`{key: [before, after]}` for the keys whose values differ between two plain dicts."""
-    return {
-        key: [_plain(before.get(key)), _plain(after.get(key))]
-        for key in sorted(set(before) | set(after))
-        if before.get(key) != after.get(key)
-    }
 
 
 def _subject_id(obj) -> int | None:

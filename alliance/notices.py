@@ -248,8 +248,9 @@ def message_id(notice: Notice) -> str:
 
 
 def target_of(notice: Notice):
-    """The object a notice is about (one query)."""
-    return notice.content_type.get_object_for_this_type(pk=notice.object_id)
+    """The object a notice is about (one query), fetched through the notice's organization: every object a notice
+    can be about is tenant-owned."""
+    return notice.content_type.get_object_for_this_type(pk=notice.object_id, organization_id=notice.organization_id)
 
 
 # --- the periodic scan ---------------------------------------------------------------------------------------

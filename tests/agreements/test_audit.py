@@ -473,3 +473,18 @@ def test_flags_read_yes_or_no(value, shown):
     with translation.override("ja"):
         result = audit._shown_value(None, value)
         assert (result if result is None or type(result) is int else str(result)) == shown
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "recorded"),
+    [(0, "198.51.100.1", ADDRESS), (1, "198.51.100.1", "198.51.100.1"), (1, "", ADDRESS)],
+    ids=["no proxy: the header is ignored", "one proxy: the client it saw", "one proxy, no header: the peer"],
+)
+def test_the_trail_records_the_address_the_signatures_record(ctx, settings, proxies, forwarded, recorded):
+    """The audit row's address comes from alliance.security.client_ip, as signatures and rate limits do."""
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR=ADDRESS, HTTP_USER_AGENT=AGENT, HTTP_X_FORWARDED_FOR=forwarded)
+    request.user, request.membership = ctx.employee.user, ctx.employee
+    with audit.acting_request(request):
+        ctx.make_alignment()
+    assert AuditEntry.objects.filter(action="alignment.create").latest("pk").ip_address == recorded

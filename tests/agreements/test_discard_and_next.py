@@ -117,19 +117,37 @@ def test_overlapping_periods_are_explained_when_the_tour_is_created(
     assert "This period overlaps" in client.get(reverse("agreements:tour", args=["acme", tour.pk])).content.decode()
 
 
-@pytest.mark.parametrize(
-    ("start", "end", "overlaps"),
-    [
-        (date(2032, 5, 2), date(2033, 5, 1), False),  # the day after the current tour ends
-        (date(2032, 5, 1), date(2033, 5, 1), True),  # end dates are inclusive: the last day is shared
-        (date(2030, 5, 1), date(2031, 5, 1), True),  # ends on the first day of the current tour
-        (date(2030, 1, 1), date(2031, 4, 30), False),  # ends the day before
-    ],
-)
+OVERLAP_CASES = [
+    (date(2032, 5, 2), date(2033, 5, 1), False),  # the day after the current tour ends
+    (date(2032, 5, 1), date(2033, 5, 1), True),  # end dates are inclusive: the last day is shared
+    (date(2030, 5, 1), date(2031, 5, 1), True),  # ends on the first day of the current tour
+    (date(2030, 1, 1), date(2031, 4, 30), False),  # ends the day before
+]
+
+
+@pytest.mark.parametrize(("start", "end", "overlaps"), OVERLAP_CASES)
 def test_the_overlap_rule_reads_end_dates_as_inclusive(make_tour, make_alignment, start, end, overlaps):
     make_tour()  # 2031-05-01 – 2032-05-01, a draft
     other = make_tour(alignment=make_alignment(), title="別", start_date=start, end_date=end)
     assert bool(services.tour_overlaps(other)) is overlaps
+
+
+@pytest.mark.parametrize(("start", "end", "overlaps"), OVERLAP_CASES)
+def test_signing_refuses_exactly_the_overlaps_the_tour_page_explains(make_tour, make_alignment, start, end, overlaps):
+    """One rule for the warning and the refusal: a period sharing one day with an active tour is both."""
+    from django.core.exceptions import ValidationError
+
+    from agreements.models import TourStatus
+
+    current = make_tour()  # 2031-05-01 – 2032-05-01
+    Tour.objects.filter(pk=current.pk).update(status=TourStatus.ACTIVE)
+    other = make_tour(alignment=make_alignment(), title="別", start_date=start, end_date=end)
+    assert bool(services.tour_overlaps(other)) is overlaps
+    if overlaps:
+        with pytest.raises(ValidationError):
+            services._check_no_concurrent_tour(other)
+    else:
+        services._check_no_concurrent_tour(other)
 
 
 def test_hr_is_one_pending_signer_on_the_page_and_in_the_mail(
