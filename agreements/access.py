@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from agreements.models import Agreement, AgreementVersion, CareerAlignment, CareerAlignmentUserPermission, Tour
-from alliance.models import Membership, MembershipStatus, Role
+from alliance.models import MANAGING_ROLES, Membership, MembershipStatus, Role
 
 READ_ALIGNMENT = "read_careeralignment"
 
@@ -22,8 +22,6 @@ def is_hr(membership: Membership) -> bool:
     return membership.role == Role.HR and membership.status == MembershipStatus.ACTIVE
 
 
-# Roles that may have reports (alliance.selectors.manager_choices offers the same ones).
-MANAGING_ROLES = (Role.MANAGER, Role.HR)
 
 
 def is_manager_of(membership: Membership, employee: Membership) -> bool:

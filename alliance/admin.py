@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance import services
 from alliance.models import (
+    MANAGING_ROLES,
     CompanyValue,
     Invitation,
     ManagerChange,
@@ -232,7 +233,7 @@ class MembershipAdmin(TenantScopedAdmin):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "manager":
             field.queryset = field.queryset.filter(
-                status=MembershipStatus.ACTIVE, role__in=services.MANAGING_ROLES
+                status=MembershipStatus.ACTIVE, role__in=MANAGING_ROLES
             ).select_related("user", "organization")
         return field
 
@@ -293,7 +294,7 @@ class InvitationAdmin(TenantScopedAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "manager":
-            field.queryset = field.queryset.filter(status=MembershipStatus.ACTIVE, role__in=services.MANAGING_ROLES)
+            field.queryset = field.queryset.filter(status=MembershipStatus.ACTIVE, role__in=MANAGING_ROLES)
         return field
 
     def has_add_permission(self, request, obj=None):

@@ -195,6 +195,10 @@ class Role(models.TextChoices):
     HR = "hr", _("HR")
 
 
+# The roles that may have reports: a manager is a membership in one of these with reports of its own.
+MANAGING_ROLES = (Role.MANAGER, Role.HR)
+
+
 class MembershipStatus(models.TextChoices):
     INVITED = "invited", _("Invited")
     ACTIVE = "active", _("Active")

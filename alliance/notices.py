@@ -91,16 +91,23 @@ def kind_label(name: str) -> str:
 # --- recording -----------------------------------------------------------------------------------------------
 
 
+def _key(due: Due) -> dict:
+    """The fields of a notice's unique key (organization, kind, object, recipient, sequence) for `due`."""
+    return {
+        "organization_id": due.organization_id,
+        "kind": due.kind,
+        "content_type": ContentType.objects.get_for_model(due.obj),
+        "object_id": due.obj.pk,
+        "recipient_id": due.recipient_id,
+        "sequence": due.sequence,
+    }
+
+
 def _rows(dues: Iterable[Due]) -> list[Notice]:
     now = timezone.now()
     return [
         Notice(
-            organization_id=due.organization_id,
-            kind=due.kind,
-            content_type=ContentType.objects.get_for_model(due.obj),
-            object_id=due.obj.pk,
-            recipient_id=due.recipient_id,
-            sequence=due.sequence,
+            **_key(due),
             label=due.label[:300],
             url=due.url[:500],
             created_at=now,
@@ -127,14 +134,7 @@ def enqueue(dues: Iterable[Due]) -> list[int]:
     record(dues)
     keys = Q()
     for due in dues:
-        keys |= Q(
-            organization_id=due.organization_id,
-            kind=due.kind,
-            content_type=ContentType.objects.get_for_model(due.obj),
-            object_id=due.obj.pk,
-            recipient_id=due.recipient_id,
-            sequence=due.sequence,
-        )
+        keys |= Q(**_key(due))
     ids = list(Notice.objects.filter(keys, state=NoticeState.QUEUED).values_list("pk", flat=True))
     transaction.on_commit(lambda: _dispatch(ids))
     return ids

@@ -1,6 +1,6 @@
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
-from alliance.models import Invitation, Membership, MembershipStatus, Organization, Role
+from alliance.models import MANAGING_ROLES, Invitation, Membership, MembershipStatus, Organization, Role
 from alliance.text import normalize_search
 
 
@@ -68,7 +68,7 @@ def manager_choices(*, organization: Organization) -> QuerySet[Membership]:
     """Active members who can have reports: managers and HR."""
     return by_reading(
         Membership.objects.for_organization(organization)
-        .filter(status=MembershipStatus.ACTIVE, role__in=[Role.MANAGER, Role.HR])
+        .filter(status=MembershipStatus.ACTIVE, role__in=MANAGING_ROLES)
         .select_related("user")
     )
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from alliance.audit import audit_log, diff
 from alliance.models import (
+    MANAGING_ROLES,
     Invitation,
     ManagerChange,
     ManagerChangeReason,
@@ -19,9 +20,6 @@ from alliance.models import (
     User,
 )
 from alliance.signals import member_left
-
-# Roles that may have reports (agreements.access.MANAGING_ROLES and selectors.manager_choices say the same).
-MANAGING_ROLES = (Role.MANAGER, Role.HR)
 
 
 class InvitationError(Exception):
@@ -280,7 +278,8 @@ def membership_update(
     )
     current = Membership.objects.select_for_update().select_related("organization").get(pk=membership.pk)
     status = current.status if status is None else status
-    membership_check_change(membership=current, actor=actor, role=role, manager=manager, status=status, lock=True)
+    # The HR rows are locked just above, so the check need not lock them again.
+    membership_check_change(membership=current, actor=actor, role=role, manager=manager, status=status)
     by = _actor_user(actor)
     was_managing = _is_managing(current.role, current.status)
     previous_manager_id = current.manager_id
