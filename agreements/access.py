@@ -22,8 +22,6 @@ def is_hr(membership: Membership) -> bool:
     return membership.role == Role.HR and membership.status == MembershipStatus.ACTIVE
 
 
-
-
 def is_manager_of(membership: Membership, employee: Membership) -> bool:
     """Whether `membership` holds manager powers over `employee` now: named as their manager, active, and still
     in a role that may have reports (a demoted manager loses these powers at once, even before the graph is

@@ -44,7 +44,7 @@ from alliance.models import Membership
 from alliance.permissions import MANAGE_ORGANIZATION, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership
 from alliance.security import body_limit
 from alliance.selectors import by_reading
-from alliance.views import TenantView, apply_form_errors, querystring_without_page
+from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page
 
 PEOPLE_PER_PAGE = 25
 

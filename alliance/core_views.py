@@ -15,7 +15,7 @@ from alliance import audit, notices
 from alliance.models import AuditEntry, Membership, Notice
 from alliance.periods import validate_day
 from alliance.permissions import VIEW_ALUMNI_PAGES, VIEW_AUDIT
-from alliance.views import TenantView, querystring_without_page
+from alliance.tenancy import TenantView, querystring_without_page
 
 NOTICES_PER_PAGE = 25
 AUDIT_PER_PAGE = 50

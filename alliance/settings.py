@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "alliance.middleware.TenantMiddleware",
+    "alliance.tenancy.TenantMiddleware",
     "alliance.audit.AuditContextMiddleware",
 ]
 

@@ -31,49 +31,16 @@ from alliance.permissions import (
     MANAGE_MEMBERS,
     MANAGE_ORGANIZATION,
     VIEW_ALUMNI_PAGES,
-    VIEW_DASHBOARD,
     VIEW_MEMBERS,
     VIEW_ORG_STATISTICS,
     VIEW_REPORTS,
     access_membership,
     membership_has,
-    require,
 )
+from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page
 
 MEMBERS_PER_PAGE = 25
 DASHBOARD_REPORTS = 8
-
-
-class TenantView(View):
-    """Base of every `/<org_slug>/` view: TenantMiddleware has resolved the tenant; this checks the capability."""
-
-    required_capability: str = VIEW_DASHBOARD
-
-    def dispatch(self, request, *args, **kwargs):
-        require(request.membership, self.required_capability)
-        self.organization = request.organization
-        self.membership = request.membership
-        self.resolve()
-        return super().dispatch(request, *args, **kwargs)
-
-    def resolve(self) -> None:
-        """Fetch the objects the URL names, through the access helpers (404/403 before any handler runs)."""
-
-
-def querystring_without_page(request) -> str:
-    """The list's filters as a query string, for pagination links (templates/_pagination.html)."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-def apply_form_errors(form, error: ValidationError, *, rename: dict | None = None) -> None:
-    """Show a service's ValidationError on the form: each field's messages beside that field (or beside the
-    field `rename` names for it), the rest, and errors that name no field, at the top of the form."""
-    messages_by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for field, errors in messages_by_field.items():
-        target = (rename or {}).get(field, field)
-        form.add_error(target if target in form.fields else None, errors)
 
 
 @require_GET
