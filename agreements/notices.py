@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from agreements.capabilities import COUNTERSIGN
 from agreements.models import (
     AgreementVersion,
     AlignmentStatus,
@@ -28,7 +29,8 @@ from agreements.models import (
     VersionStatus,
 )
 from alliance import notices
-from alliance.models import Membership, MembershipStatus, Role
+from alliance.models import Membership, MembershipStatus
+from alliance.permissions import roles_with
 
 REQUESTED = "signature-requested"
 REMINDER = "signature-reminder"
@@ -161,7 +163,7 @@ def reminders_due(*, now, batch_size: int):
         hr_by_org = defaultdict(list)
         orgs = {v.organization_id for v in batch if v.requires_hr}
         for org_id, pk in Membership.objects.filter(
-            organization_id__in=orgs, role=Role.HR, status=MembershipStatus.ACTIVE
+            organization_id__in=orgs, role__in=roles_with(COUNTERSIGN), status=MembershipStatus.ACTIVE
         ).values_list("organization_id", "pk"):
             hr_by_org[org_id].append(pk)
         dues = []

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q
 
 from agreements import access
+from agreements.capabilities import COUNTERSIGN, READ_ALL_RECORDS
 from agreements.models import (
     AgreementVersion,
     AlignmentStatus,
@@ -18,6 +19,7 @@ from agreements.models import (
     VersionStatus,
 )
 from alliance.models import Membership, MembershipStatus, Organization
+from alliance.permissions import membership_has
 from alliance.selectors import by_reading, person_search
 
 
@@ -70,7 +72,7 @@ def team_members(*, viewer: Membership, query: str = ""):
     """The active people on the team page: a manager's reports, or everyone for HR; in 五十音順, filtered by
     `query` on name, reading or e-mail however they were typed (alliance.selectors.person_search)."""
     members = Membership.objects.for_organization(viewer.organization).filter(status=MembershipStatus.ACTIVE)
-    if not access.is_hr(viewer):
+    if not membership_has(viewer, READ_ALL_RECORDS):
         members = members.filter(manager=viewer)
     return by_reading(members.filter(person_search(query)).select_related("user", "manager__user"))
 
@@ -263,7 +265,7 @@ def waiting_for(*, membership: Membership) -> Waiting:
     waiting = Waiting()
     if membership.status != MembershipStatus.ACTIVE:
         return waiting
-    hr = access.is_hr(membership)
+    hr = membership_has(membership, COUNTERSIGN)
     people = Q(employee=membership) | Q(employee__manager=membership)
     for alignment in (
         access.visible_alignments(membership=membership)

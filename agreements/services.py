@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agreements import access, notices
+from agreements.capabilities import ALLOW_CONCURRENT_TOURS, COUNTERSIGN
 from agreements.models import (
     CLAUSE_FIELDS,
     TOUR_MAX_MONTHS,
@@ -34,9 +35,9 @@ from agreements.models import (
     VersionStatus,
 )
 from alliance.audit import audit_log, diff
-from alliance.models import CompanyValue, Membership, MembershipStatus, Role
+from alliance.models import CompanyValue, Membership, MembershipStatus
 from alliance.periods import period_end
-from alliance.permissions import grant_object_access, revoke_object_access
+from alliance.permissions import grant_object_access, membership_has, revoke_object_access, roles_with
 from alliance.tasks import enqueue
 
 ALIGNMENT_FIELDS = (
@@ -351,7 +352,7 @@ def tour_update(*, tour: Tour, actor: Membership, data: dict, allow_concurrent: 
     for field in TOUR_FIELDS:
         if field in data:
             setattr(tour, field, data[field])
-    if allow_concurrent is not None and access.is_hr(actor):
+    if allow_concurrent is not None and membership_has(actor, ALLOW_CONCURRENT_TOURS):
         tour.allow_concurrent = allow_concurrent
     _validate_tour(tour)
     tour.save()
@@ -420,7 +421,7 @@ def tour_discard(*, tour: Tour, actor: Membership) -> Tour:
 
 @transaction.atomic
 def tour_set_allow_concurrent(*, tour: Tour, actor: Membership, allow: bool) -> None:
-    if not access.is_hr(actor):
+    if not membership_has(actor, ALLOW_CONCURRENT_TOURS):
         raise PermissionDenied
     Tour.objects.filter(pk=tour.pk).update(allow_concurrent=allow)
     audit_log("tour.allow_concurrent", obj=tour, actor=actor, changes={"allow_concurrent": [None, allow]})
@@ -628,7 +629,7 @@ def pending_signers(version: AgreementVersion) -> list[Membership]:
     if version.requires_hr and SignerRole.HR not in signed_roles:
         people.extend(
             Membership.objects.for_organization(version.organization)
-            .filter(role=Role.HR, status=MembershipStatus.ACTIVE)
+            .filter(role__in=roles_with(COUNTERSIGN), status=MembershipStatus.ACTIVE)
             .exclude(pk__in=[tour.employee_id, version.manager_signer_id])
             .select_related("user")
         )
@@ -651,7 +652,7 @@ def pending_parties(version: AgreementVersion, *, viewer: Membership | None = No
     for party in parties:
         member = party.pop("member")
         if party["role"] == SignerRole.HR:
-            party["you"] = viewer is not None and access.is_hr(viewer)
+            party["you"] = viewer is not None and membership_has(viewer, COUNTERSIGN)
         else:
             party["you"] = viewer is not None and member.pk == viewer.pk
     return parties
@@ -675,7 +676,7 @@ def signing_party_role(version: AgreementVersion, membership: Membership) -> str
         # Signing as the manager is a manager power: it ends when they stop managing the employee (a move or
         # a role change); the request is then withdrawn and asked again of the current manager.
         return SignerRole.MANAGER if access.is_manager_of(membership, version.agreement.tour.employee) else None
-    if requires_hr and access.is_hr(membership):
+    if requires_hr and membership_has(membership, COUNTERSIGN):
         return SignerRole.HR
     return None
 
