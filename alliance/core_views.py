@@ -39,19 +39,33 @@ class NotificationListView(TenantView, TemplateView):
 
 
 class NotificationOpenView(TenantView):
-    """`/<org>/notifications/<pk>/`: mark the notice read and go to what it is about (only one's own: else 404)."""
+    """`/<org>/notifications/<pk>/`: go to what one's own notice is about (someone else's: 404).
+
+    POST (the button on the notifications page, CSRF-protected) marks it read first; GET only follows it, so a
+    link or an image on another site cannot change what the reader has read.
+    """
 
     required_capability = VIEW_ALUMNI_PAGES
 
-    def get(self, request, *args, pk, **kwargs):
+    def get_notice(self, pk: int) -> Notice:
         notice = Notice.objects.filter(organization=self.organization, recipient=self.membership, pk=pk).first()
         if notice is None:
             raise Http404
-        notices.mark_read(notice=notice)
+        return notice
+
+    def follow(self, notice: Notice):
         # Only a page of this organization: a stored URL never sends the reader off-site.
         if notice.url.startswith(f"/{self.organization.slug}/"):
             return redirect(notice.url)
         return redirect("notifications", self.organization.slug)
+
+    def get(self, request, *args, pk, **kwargs):
+        return self.follow(self.get_notice(pk))
+
+    def post(self, request, *args, pk, **kwargs):
+        notice = self.get_notice(pk)
+        notices.mark_read(notice=notice)
+        return self.follow(notice)
 
 
 class AuditFilterForm(forms.Form):

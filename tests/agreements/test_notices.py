@@ -232,7 +232,16 @@ def test_a_completed_agreement_tells_every_signer_once(requested, employee, mana
 # --- in-app ----------------------------------------------------------------------------------------------------
 
 
-def test_the_header_shows_the_unread_count_and_opening_a_notice_marks_it_read(requested, login, manager):
+@pytest.mark.parametrize(
+    "method, marks_read",
+    [
+        ("get", False),  # a link followed from anywhere (another site included) changes nothing
+        ("post", True),  # the button on the notifications page
+    ],
+)
+def test_the_header_shows_the_unread_count_and_only_opening_a_notice_by_its_button_marks_it_read(
+    requested, login, manager, method, marks_read
+):
     client = login(manager)
     unread = notices.unread_count(membership=manager)
     assert unread >= 1
@@ -240,12 +249,25 @@ def test_the_header_shows_the_unread_count_and_opening_a_notice_marks_it_read(re
     assert f'<span class="badge nav-count">{unread}<span class="visually-hidden">' in page
     notice = _owed(requested, REQUESTED).get(recipient=manager)
     listing = client.get(reverse("notifications", args=["acme"])).content.decode()
-    assert reverse("notification_open", args=["acme", notice.pk]) in listing
-    response = client.get(reverse("notification_open", args=["acme", notice.pk]))
+    assert f'<form method="post" action="{reverse("notification_open", args=["acme", notice.pk])}">' in listing
+    response = getattr(client, method)(reverse("notification_open", args=["acme", notice.pk]))
     assert response.status_code == 302 and response["Location"] == notice.url
     notice.refresh_from_db()
-    assert notice.read_at is not None
-    assert notices.unread_count(membership=manager) == unread - 1
+    assert (notice.read_at is not None) is marks_read
+    assert notices.unread_count(membership=manager) == unread - (1 if marks_read else 0)
+
+
+def test_another_site_cannot_mark_a_notice_read(requested, manager):
+    """A cross-site POST carries the session cookie but not the CSRF token: refused, nothing changes."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager.user)
+    notice = _owed(requested, REQUESTED).get(recipient=manager)
+    response = client.post(reverse("notification_open", args=["acme", notice.pk]))
+    assert response.status_code == 403
+    notice.refresh_from_db()
+    assert notice.read_at is None
 
 
 def test_the_unread_count_costs_one_query_per_page(requested, login, manager, django_assert_num_queries):
