@@ -162,7 +162,10 @@ class MembershipAdminForm(forms.ModelForm):
 
     class Meta:
         model = Membership
-        fields = ["role", "status", "job_title", "manager", "joined_on", "left_on"]
+        # No `manager` here: a foreign key to a tenant model declared on the class would build its choices when
+        # this module is imported, outside any organization scope (ScopeError). The admin adds the field per
+        # request from MembershipAdmin.get_fields, inside its scope, through formfield_for_foreignkey.
+        fields = ["role", "status", "job_title", "joined_on", "left_on"]
 
     def clean(self):
         cleaned = super().clean()
