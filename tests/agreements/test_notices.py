@@ -75,7 +75,7 @@ def test_e_mails_are_in_the_recipients_language_text_and_html(requested):
     user = notice.recipient.user
     user.language = "ja"
     user.save(update_fields=["language"])
-    assert notices.deliver(notice.pk) == NoticeState.SENT
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == NoticeState.SENT
     message = mail.outbox[-1]
     assert "署名" in message.subject and message.to == [user.email]
     html = message.alternatives[0]
@@ -146,11 +146,13 @@ def _backend_that_sends_then_raises(error):
 def test_a_crash_after_the_e_mail_left_never_sends_it_again(requested):
     notice = _owed(requested, REQUESTED).first()
     with _backend_that_sends_then_raises(smtplib.SMTPServerDisconnected("connection lost after DATA")):
-        assert notices.deliver(notice.pk) == NoticeState.UNKNOWN
+        assert notices.deliver(notice.pk, organization_id=notice.organization_id) == NoticeState.UNKNOWN
     assert len(mail.outbox) == 1
     notice.refresh_from_db()
     assert notice.state == NoticeState.UNKNOWN and "SMTPServerDisconnected" in notice.error
-    assert notices.deliver(notice.pk) == "", "not waiting any more: nothing done"
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == "", (
+        "not waiting any more: nothing done"
+    )
     notices.scan_and_send(now=timezone.now() + timedelta(hours=6))
     assert [m for m in mail.outbox if m.to == mail.outbox[0].to and m.subject == mail.outbox[0].subject] == [
         mail.outbox[0]
@@ -167,10 +169,10 @@ def test_a_failed_stamp_after_sending_never_sends_again(requested):
         real_finish(row, **values)
 
     with mock.patch.object(notices, "_finish", finish):
-        assert notices.deliver(notice.pk) == NoticeState.SENT
+        assert notices.deliver(notice.pk, organization_id=notice.organization_id) == NoticeState.SENT
     notice.refresh_from_db()
     assert notice.state == NoticeState.SENDING, "claimed before sending, so no later run takes it"
-    assert notices.deliver(notice.pk) == ""
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == ""
     notices.scan_and_send(now=timezone.now() + timedelta(hours=6))
     assert sum(1 for m in mail.outbox if m.to == [notice.recipient.user.email]) == 1
 
@@ -188,7 +190,7 @@ def test_a_failed_stamp_after_sending_never_sends_again(requested):
 def test_a_send_that_did_not_leave_is_recorded_as_failed_and_retried_with_backoff(requested, error):
     notice = _owed(requested, REQUESTED).first()
     with mock.patch.object(EmailBackend, "send_messages", side_effect=error):
-        assert notices.deliver(notice.pk) == NoticeState.FAILED
+        assert notices.deliver(notice.pk, organization_id=notice.organization_id) == NoticeState.FAILED
     notice.refresh_from_db()
     assert notice.state == NoticeState.FAILED and type(error).__name__ in notice.error and notice.attempts == 1
     assert mail.outbox == []
@@ -206,7 +208,7 @@ def test_a_notice_that_keeps_failing_stops_after_the_last_attempt(requested):
     with mock.patch.object(EmailBackend, "send_messages", side_effect=ConnectionRefusedError("down")):
         for _ in range(notices.MAX_ATTEMPTS + 2):
             notices.scan_and_send(now=timezone.now() + timedelta(days=1))
-            notices.deliver(notice.pk)
+            notices.deliver(notice.pk, organization_id=notice.organization_id)
     notice.refresh_from_db()
     assert notice.state == NoticeState.FAILED and notice.attempts == notices.MAX_ATTEMPTS
 
@@ -226,7 +228,7 @@ def test_a_completed_agreement_tells_every_signer_once(requested, employee, mana
     assert sorted(completed.values_list("recipient_id", flat=True)) == sorted([employee.pk, manager.pk, hr.pk])
     # The requests still queued have nothing to say any more: skipped, not mailed.
     for pk in _owed(requested, REQUESTED).values_list("pk", flat=True):
-        assert notices.deliver(pk) == NoticeState.SKIPPED
+        assert notices.deliver(pk, organization_id=requested.organization_id) == NoticeState.SKIPPED
 
 
 # --- in-app ----------------------------------------------------------------------------------------------------
