@@ -216,7 +216,7 @@ def tenant_manager(queryset_class: type[models.QuerySet] = TenantQuerySet) -> mo
                 return self.with_scopes_disabled().get_queryset().filter(organization=organization)
             return self.get_queryset().filter(organization=organization)
 
-    TenantManager.__name__ = TenantManager.__qualname__ = f"Tenant{queryset_class.__name__}Manager"
+    TenantManager.__name__ = TenantManager.__qualname__ = f"Scoped{queryset_class.__name__}Manager"
     return TenantManager()
 
 

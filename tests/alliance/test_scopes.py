@@ -163,7 +163,7 @@ def _spy_on_rendering():
 @pytest.mark.parametrize(
     ("who", "slug"), [("hr", "acme"), ("outsider", "globex")], ids=["acme's HR", "globex's employee"]
 )
-def test_a_page_of_an_organization_runs_in_that_organizations_scope(request, login, who, slug):
+def test_a_page_of_an_organization_runs_in_that_organizations_scope(db, request, login, who, slug):
     member = request.getfixturevalue(who)
     seen, spy = _spy_on_rendering()
     with spy:
