@@ -190,6 +190,27 @@ def test_the_organization_switcher_lists_every_organization_of_the_user(login, h
     assert reverse("dashboard", args=["globex"]) in page and globex.name in page
 
 
+@pytest.mark.parametrize(
+    ("superuser", "expected"), [(False, {"acme"}), (True, {"acme", "globex"})], ids=["staff HR", "superuser"]
+)
+def test_the_admin_keeps_a_staff_hr_in_their_organizations_even_if_a_filter_is_forgotten(
+    login, hr, superuser, expected
+):
+    """The admin's own filter (TenantScopedAdmin.get_queryset) removed: the admin's scope still keeps a staff HR
+    to the organizations where they are HR; a superuser reads every organization by design."""
+    from django.contrib.admin import ModelAdmin
+
+    from alliance.admin import MembershipAdmin
+
+    hr.user.is_staff, hr.user.is_superuser = True, superuser
+    hr.user.save()
+    unfiltered = mock.patch.object(MembershipAdmin, "get_queryset", ModelAdmin.get_queryset)
+    with unfiltered:
+        response = login(hr).get(reverse("admin:alliance_membership_changelist") + "?all=")
+    assert response.status_code == 200
+    assert {m.organization.slug for m in response.context["cl"].result_list} == expected
+
+
 # --- tasks and commands ----------------------------------------------------------------------------------------
 
 
