@@ -137,7 +137,9 @@ def _alignment_still_draft(notice) -> bool:
 
 def reminders_due(*, now, batch_size: int):
     """Yield lists of reminder notices due at `now`: per pending version, its current request and the signers
-    who have not signed. Three queries per batch of versions, whatever the batch size."""
+    who have not signed. Three queries per batch of versions, whatever the batch size. Called by the scan with
+    django-scopes disabled (alliance.notices.scan): the queries span every organization, each `Due` names its
+    version's organization, and the HR lookup is limited to the organizations of the batch."""
     from agreements.services import required_roles
 
     versions = (

@@ -834,14 +834,14 @@ def _complete(version: AgreementVersion) -> None:
     version.status = VersionStatus.SIGNED
     version.signed_at = timezone.now()
     version.save(update_fields=["status", "signed_at"])
-    tour = Tour.objects.select_for_update().get(pk=version.agreement.tour_id)
+    tour = Tour.objects.for_organization(version.organization_id).select_for_update().get(pk=version.agreement.tour_id)
     if tour.status == TourStatus.DRAFT:
         _check_no_concurrent_tour(tour)
         tour.status = TourStatus.ACTIVE
         tour.save(update_fields=["status"])
     signers = [s.signer for s in live_signatures(version)]
     notices.notify_completed(version, signers)
-    transaction.on_commit(lambda: enqueue(render_signed_pdf, version.pk))
+    transaction.on_commit(lambda: enqueue(render_signed_pdf, version.pk, version.organization_id))
 
 
 def amend_conflict(latest: AgreementVersion | None) -> StateConflict | None:

@@ -1,10 +1,17 @@
-"""Django admin, scoped: a staff HR admin sees and changes only rows of organizations where they are HR."""
+"""Django admin, scoped: a staff HR admin sees and changes only rows of organizations where they are HR.
+
+Every admin page runs in a django-scopes scope of its own (`admin_scope`, wrapped around each view by
+`admin.site.admin_view`): the organizations where the user is active HR, or, for a superuser, scoping disabled.
+"""
+
+from functools import wraps
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_scopes import scope, scopes_disabled
 
 from alliance import services
 from alliance.models import (
@@ -21,11 +28,55 @@ from alliance.models import (
 
 
 def hr_organization_ids(user) -> list[int]:
-    return list(
-        Membership.objects.filter(user=user, role=Role.HR, status=MembershipStatus.ACTIVE).values_list(
-            "organization_id", flat=True
+    """The ids of the organizations where `user` is active HR (the admin's reach for a staff user)."""
+    # Across organizations on purpose: the user's own HR memberships are what decide the admin's scope.
+    with scopes_disabled():
+        return list(
+            Membership.objects.filter(user=user, role=Role.HR, status=MembershipStatus.ACTIVE).values_list(
+                "organization_id", flat=True
+            )
         )
-    )
+
+
+def admin_scope(request):
+    """The django-scopes scope an admin page runs in, as a context manager.
+
+    A superuser administers every organization by design: scoping is disabled, and the ModelAdmins' own
+    permission checks still apply. A staff user is scoped to the organizations where they are active HR, the
+    same set TenantScopedAdmin filters by, so a query the admin forgot to filter still stays inside them.
+    Anyone else (the admin sends them to sign in, or refuses them) gets a scope of no organization."""
+    user = request.user
+    if user.is_active and user.is_superuser:
+        return scopes_disabled()
+    if user.is_active and user.is_staff:
+        return scope(organization=hr_organization_ids(user))
+    return scope(organization=[])
+
+
+def _scoped_admin_view(admin_view):
+    """Wrap AdminSite.admin_view so that each admin view, and its template's rendering, runs in `admin_scope`."""
+
+    @wraps(admin_view)
+    def wrap(view, cacheable=False):
+        checked = admin_view(view, cacheable)
+
+        @wraps(checked)
+        def in_scope(request, *args, **kwargs):
+            with admin_scope(request):
+                response = checked(request, *args, **kwargs)
+                # Rendered here, while the scope is open, rather than by the handler after this returns.
+                if callable(getattr(response, "render", None)):
+                    response = response.render()
+                return response
+
+        return in_scope
+
+    return wrap
+
+
+# ModelAdmin and AdminSite URLs call admin_site.admin_view(view) on every request, so this covers every page
+# behind the admin's permission check (index, change lists and forms, history, autocomplete).
+admin.site.admin_view = _scoped_admin_view(admin.site.admin_view)
 
 
 class OwnOrganizationFilter(admin.RelatedFieldListFilter):
@@ -162,7 +213,10 @@ class MembershipAdminForm(forms.ModelForm):
 
     class Meta:
         model = Membership
-        fields = ["role", "status", "job_title", "manager", "joined_on", "left_on"]
+        # No `manager` here: a foreign key to a tenant model declared on the class would build its choices when
+        # this module is imported, outside any organization scope (ScopeError). The admin adds the field per
+        # request from MembershipAdmin.get_fields, inside its scope, through formfield_for_foreignkey.
+        fields = ["role", "status", "job_title", "joined_on", "left_on"]
 
     def clean(self):
         cleaned = super().clean()
@@ -251,7 +305,7 @@ class MembershipAdmin(TenantScopedAdmin):
             super().save_model(request, obj, form, change)
             return
         services.membership_update(
-            membership=Membership.objects.get(pk=obj.pk),
+            membership=Membership.objects.for_organization(obj.organization_id).get(pk=obj.pk),
             actor=request.user,
             role=obj.role,
             manager=obj.manager,
@@ -263,7 +317,7 @@ class MembershipAdmin(TenantScopedAdmin):
         fields = {"joined_on": obj.joined_on}
         if obj.left_on is not None:
             fields["left_on"] = obj.left_on
-        Membership.objects.filter(pk=obj.pk).update(**fields)
+        Membership.objects.for_organization(obj.organization_id).filter(pk=obj.pk).update(**fields)
 
 
 @admin.register(ManagerChange)

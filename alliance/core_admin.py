@@ -1,5 +1,8 @@
 """The audit trail in the admin: superusers read it; nobody adds, changes or deletes a row (the database refuses
-it too: alliance migration 0003). HR reads it on `/<org>/audit/`."""
+it too: alliance migration 0003). HR reads it on `/<org>/audit/`.
+
+Its pages run in `alliance.admin.admin_scope`: scoping disabled for a superuser, who reads every organization's
+trail by design; a staff user without superuser rights is refused before any row is read."""
 
 from django.contrib import admin
 

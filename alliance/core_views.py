@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from alliance import audit, notices
-from alliance.models import AuditEntry, Membership
+from alliance.models import AuditEntry, Membership, Notice
 from alliance.periods import validate_day
 from alliance.permissions import VIEW_ALUMNI_PAGES, VIEW_AUDIT, access_own_notice
 from alliance.tenancy import TenantView, querystring_without_page, url_object
@@ -38,18 +38,27 @@ class NotificationListView(TenantView, TemplateView):
 
 
 class NotificationOpenView(TenantView):
-    """`/<org>/notifications/<pk>/`: mark the notice read and go to what it is about (only one's own: else 404)."""
+    """`/<org>/notifications/<pk>/`: go to what one's own notice is about (someone else's: 404).
 
-    capabilities = {"GET": VIEW_ALUMNI_PAGES}
+    POST (the button on the notifications page, CSRF-protected) marks it read first; GET only follows it, so a
+    link or an image on another site cannot change what the reader has read.
+    """
+
+    capabilities = {"GET": VIEW_ALUMNI_PAGES, "POST": VIEW_ALUMNI_PAGES}
     url_objects = {"notice": url_object(access_own_notice, pk="pk")}
 
-    def get(self, request, *args, **kwargs):
-        notice = self.notice
-        notices.mark_read(notice=notice)
+    def follow(self, notice: Notice):
         # Only a page of this organization: a stored URL never sends the reader off-site.
         if notice.url.startswith(f"/{self.organization.slug}/"):
             return redirect(notice.url)
         return redirect("notifications", self.organization.slug)
+
+    def get(self, request, *args, **kwargs):
+        return self.follow(self.notice)
+
+    def post(self, request, *args, **kwargs):
+        notices.mark_read(notice=self.notice)
+        return self.follow(self.notice)
 
 
 class AuditFilterForm(forms.Form):

@@ -8,6 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from alliance.models import CompanyValue, Invitation, Membership, MembershipStatus, Organization, Role, User
+from alliance.tenancy import organization_scope
 
 DEMO_PASSWORD = "alliance-demo"
 
@@ -199,64 +200,72 @@ def seed(*, stdout=None) -> list[Organization]:
                 "hr_countersign": spec["hr_countersign"],
             },
         )
-        for position, (title, description) in enumerate(spec["values"], start=1):
-            CompanyValue.objects.update_or_create(
-                organization=org, position=position, defaults={"title": title, "description": description}
-            )
-        people = spec["people"]
-        hr = _member(
-            org,
-            _user(f"hr@{slug}.example", people["hr"][0]),
-            role=Role.HR,
-            status=MembershipStatus.ACTIVE,
-            job_title=people["hr"][1],
-            joined=date(2019, 4, 1),
-        )
-        manager = _member(
-            org,
-            _user(f"manager@{slug}.example", people["manager"][0]),
-            role=Role.MANAGER,
-            status=MembershipStatus.ACTIVE,
-            job_title=people["manager"][1],
-            manager=hr,
-            joined=date(2020, 4, 1),
-        )
-        _member(
-            org,
-            _user(f"employee@{slug}.example", people["employee"][0]),
-            role=Role.EMPLOYEE,
-            status=MembershipStatus.ACTIVE,
-            job_title=people["employee"][1],
-            manager=manager,
-            joined=date(2023, 4, 1),
-        )
-        _member(
-            org,
-            _user(f"alumni@{slug}.example", people["alumni"][0]),
-            role=Role.EMPLOYEE,
-            status=MembershipStatus.ALUMNI,
-            job_title=people["alumni"][1],
-            manager=manager,
-            joined=date(2018, 4, 1),
-            left=date(2025, 3, 31),
-        )
-        for index, (name, role, status, job_title) in enumerate(spec["extra"], start=1):
-            left = date(2024, 9, 30) if status == MembershipStatus.ALUMNI else None
-            _member(
-                org,
-                _user(f"member{index:02d}@{slug}.example", name),
-                role=role,
-                status=status,
-                job_title=job_title,
-                manager=None if role == Role.HR else manager,
-                joined=None if status == MembershipStatus.INVITED else date(2021, 4, 1),
-                left=left,
-            )
-            if status == MembershipStatus.INVITED:
-                _pending_invitation(org, f"member{index:02d}@{slug}.example", role, job_title, manager, hr)
-        for extend in DEMO_EXTENSIONS:
-            extend(org)
+        with organization_scope(org):
+            _seed_organization(org, spec, stdout=stdout)
         organizations.append(org)
-        if stdout:
-            stdout.write(f"  {org.name} (/{slug}/): {org.memberships.count()} members")
     return organizations
+
+
+def _seed_organization(org: Organization, spec: dict, *, stdout=None) -> None:
+    """One organization's demo rows, inside its scope (the caller entered it): values, people, invitations,
+    then each app's extension (DEMO_EXTENSIONS)."""
+    slug = spec["slug"]
+    for position, (title, description) in enumerate(spec["values"], start=1):
+        CompanyValue.objects.update_or_create(
+            organization=org, position=position, defaults={"title": title, "description": description}
+        )
+    people = spec["people"]
+    hr = _member(
+        org,
+        _user(f"hr@{slug}.example", people["hr"][0]),
+        role=Role.HR,
+        status=MembershipStatus.ACTIVE,
+        job_title=people["hr"][1],
+        joined=date(2019, 4, 1),
+    )
+    manager = _member(
+        org,
+        _user(f"manager@{slug}.example", people["manager"][0]),
+        role=Role.MANAGER,
+        status=MembershipStatus.ACTIVE,
+        job_title=people["manager"][1],
+        manager=hr,
+        joined=date(2020, 4, 1),
+    )
+    _member(
+        org,
+        _user(f"employee@{slug}.example", people["employee"][0]),
+        role=Role.EMPLOYEE,
+        status=MembershipStatus.ACTIVE,
+        job_title=people["employee"][1],
+        manager=manager,
+        joined=date(2023, 4, 1),
+    )
+    _member(
+        org,
+        _user(f"alumni@{slug}.example", people["alumni"][0]),
+        role=Role.EMPLOYEE,
+        status=MembershipStatus.ALUMNI,
+        job_title=people["alumni"][1],
+        manager=manager,
+        joined=date(2018, 4, 1),
+        left=date(2025, 3, 31),
+    )
+    for index, (name, role, status, job_title) in enumerate(spec["extra"], start=1):
+        left = date(2024, 9, 30) if status == MembershipStatus.ALUMNI else None
+        _member(
+            org,
+            _user(f"member{index:02d}@{slug}.example", name),
+            role=role,
+            status=status,
+            job_title=job_title,
+            manager=None if role == Role.HR else manager,
+            joined=None if status == MembershipStatus.INVITED else date(2021, 4, 1),
+            left=left,
+        )
+        if status == MembershipStatus.INVITED:
+            _pending_invitation(org, f"member{index:02d}@{slug}.example", role, job_title, manager, hr)
+    for extend in DEMO_EXTENSIONS:
+        extend(org)
+    if stdout:
+        stdout.write(f"  {org.name} (/{slug}/): {org.memberships.count()} members")

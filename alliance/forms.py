@@ -12,9 +12,17 @@ READING_HELP = _("In katakana or hiragana, for example ヤマダ タロウ. List
 READING_LABEL = _("Reading of your name (furigana)")
 
 
+class ReadingField(forms.CharField):
+    """A フリガナ input: cleans to the stored form (`alliance.text.normalize_reading`), or a ValidationError in the
+    reader's language when anything but kana and spaces is left."""
+
+    def clean(self, value):
+        return normalize_reading(super().clean(value))
+
+
 def reading_field(*, label=READING_LABEL, required=False, help_text=READING_HELP):
-    """The フリガナ field of every form that asks for one; each form's clean_reading applies normalize_reading."""
-    return forms.CharField(
+    """The フリガナ field of every form that asks for one (up to 150 characters, normalized when cleaned)."""
+    return ReadingField(
         label=label,
         max_length=150,
         required=required,
@@ -29,9 +37,6 @@ class SignupNameForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=150)
     reading = reading_field(required=True)
 
-    def clean_reading(self):
-        return normalize_reading(self.cleaned_data["reading"])
-
     def signup(self, request, user):
         user.name = self.cleaned_data["name"]
         user.reading = self.cleaned_data["reading"]
@@ -39,14 +44,12 @@ class SignupNameForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    reading = reading_field()
+
     class Meta:
         model = User
         fields = ["name", "reading", "language"]
-        help_texts = {"language": _("Pages and e-mails use this language."), "reading": READING_HELP}
-        labels = {"reading": READING_LABEL}
-
-    def clean_reading(self):
-        return normalize_reading(self.cleaned_data["reading"])
+        help_texts = {"language": _("Pages and e-mails use this language.")}
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -76,17 +79,11 @@ class InvitationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["manager"].queryset = manager_choices(organization=organization)
 
-    def clean_reading(self):
-        return normalize_reading(self.cleaned_data["reading"])
-
 
 class InvitationAcceptForm(forms.Form):
     """What the invitee confirms when accepting: the reading HR entered (or their own), which they may correct."""
 
     reading = reading_field()
-
-    def clean_reading(self):
-        return normalize_reading(self.cleaned_data["reading"])
 
 
 class MembershipForm(forms.Form):

@@ -15,7 +15,14 @@ from alliance.models import Membership
 
 
 def track(model, name: str):
-    """Record every insert, update and delete of `model` in an append-only `<name>` event model."""
+    """Record every insert, update and delete of `model` in an append-only `<name>` event model. The event rows
+    copy the tracked row's `organization`, so their default manager is scoped by it as the tracked model's is
+    (`alliance.models.tenant_manager`)."""
+    from pghistory.models import EventQuerySet
+
+    from alliance.models import tenant_manager
+
+    attrs = {"objects": tenant_manager(EventQuerySet)} if hasattr(model, "organization") else None
     return pghistory.track(
         pghistory.InsertEvent(),
         pghistory.UpdateEvent(),
@@ -24,6 +31,7 @@ def track(model, name: str):
         append_only=True,
         # `<model>.history`, not pghistory's default `events` (AgreementVersion.events is the signing record).
         obj_field=pghistory.ObjForeignKey(related_name="history"),
+        attrs=attrs,
     )(model)
 
 

@@ -8,15 +8,21 @@
   the notices under their unique key (organization, kind, object, recipient, sequence), so a notice is recorded
   once however many scans run, even at the same time.
 * Services record the notices an action owes at once with `enqueue` (sent after the transaction commits).
-* `deliver` sends one notice at most once: the row is locked and stamped `sending` in its own transaction before
-  the e-mail leaves, so a crash after sending (or a failed stamp) never sends it again; an error that proves
-  nothing left (refused connection, refused recipient) marks it `failed` and it is retried with backoff.
+* `deliver` sends one notice at most once, inside its organization's scope: the row is locked and stamped
+  `sending` in its own transaction before the e-mail leaves, so a crash after sending (or a failed stamp) never
+  sends it again; an error that proves nothing left (refused connection, refused recipient) marks it `failed`
+  and it is retried with backoff.
 
 Adding a kind (agreements/notices.py is the worked example): write `templates/emails/<kind>-subject.txt`,
 `-body.txt` and `-body.html`; call `register_kind("<kind>", label=..., context=fn, relevant=fn)` from the app's
 `AppConfig.ready()`; then either `enqueue([Due(...)])` from the service that owes the message (inside its
 transaction), or `register_provider(fn)` where `fn(*, now, batch_size)` yields lists of `Due` for what is due
 at `now` (reminders). The object a notice is about is any model row; `sequence` numbers repeats.
+
+Scopes (django-scopes, alliance.models.tenant_manager): `enqueue` runs in the caller's organization scope (a
+service serving a request); the scan is a system job across organizations, so it calls the providers with
+scoping disabled (their queries are set-based over every organization and each `Due` names its own); every
+delivery runs in its notice's organization scope, and so do the kinds' `context` and `relevant`.
 """
 
 from __future__ import annotations
@@ -33,9 +39,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from alliance import emails
 from alliance.models import Membership, Notice, NoticeState
+from alliance.tenancy import organization_scope
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +86,9 @@ def register_kind(name: str, *, label, context, relevant=None) -> None:
 
 
 def register_provider(provider) -> None:
-    """Add `provider(*, now, batch_size)`, a generator of lists of `Due`, to the periodic scan."""
+    """Add `provider(*, now, batch_size)`, a generator of lists of `Due`, to the periodic scan. It runs with
+    django-scopes disabled (see `scan`): it must select by what is due, across organizations, and give each
+    `Due` the organization of the row it is about."""
     if provider not in PROVIDERS:
         PROVIDERS.append(provider)
 
@@ -127,7 +137,9 @@ def record(dues: Iterable[Due]) -> int:
 
 def enqueue(dues: Iterable[Due]) -> list[int]:
     """Record the notices an action owes and send each after the current transaction commits (nothing is
-    sent for a change that rolled back). Returns the ids of the notices still waiting to be sent."""
+    sent for a change that rolled back). Returns the ids of the notices still waiting to be sent. Runs in the
+    caller's organization scope: only notices of that organization are dispatched now (any other is left
+    queued for the next scan)."""
     dues = list(dues)
     if not dues:
         return []
@@ -135,17 +147,19 @@ def enqueue(dues: Iterable[Due]) -> list[int]:
     keys = Q()
     for due in dues:
         keys |= Q(**_key(due))
-    ids = list(Notice.objects.filter(keys, state=NoticeState.QUEUED).values_list("pk", flat=True))
-    transaction.on_commit(lambda: _dispatch(ids))
-    return ids
+    waiting = list(
+        Notice.objects.filter(keys, state=NoticeState.QUEUED).values_list("organization_id", "pk").order_by("pk")
+    )
+    transaction.on_commit(lambda: _dispatch(waiting))
+    return [pk for _organization_id, pk in waiting]
 
 
-def _dispatch(ids: Iterable[int]) -> None:
+def _dispatch(waiting: Iterable[tuple[int, int]]) -> None:
     from alliance.tasks import enqueue as enqueue_task
     from alliance.tasks import send_notice
 
-    for pk in ids:
-        enqueue_task(send_notice, pk)
+    for organization_id, pk in waiting:
+        enqueue_task(send_notice, pk, organization_id)
 
 
 # --- sending -------------------------------------------------------------------------------------------------
@@ -173,6 +187,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _claim(notice_id: int) -> tuple[Notice | None, str]:
+    # Called by `deliver` inside the notice's organization scope: the lookup below is filtered to it.
     """Lock the row and stamp it `sending` in a transaction of its own. Returns the notice to send, or None and
     what became of it: `skipped` (nothing left to say), or `""` when it is not waiting (sent, or claimed by
     another sender)."""
@@ -203,9 +218,15 @@ def _finish(notice: Notice, **values) -> None:
         setattr(notice, name, value)
 
 
-def deliver(notice_id: int) -> str:
-    """Send one notice at most once and return what this call did: `sent`, `failed`, `skipped`, `unknown`, or
-    `""` when the notice was not waiting (sent already, or claimed by another sender)."""
+def deliver(notice_id: int, *, organization_id: int) -> str:
+    """Send one notice of `organization_id` at most once, inside that organization's scope, and return what this
+    call did: `sent`, `failed`, `skipped`, `unknown`, or `""` when the notice was not waiting (sent already,
+    claimed by another sender, or not a notice of that organization)."""
+    with organization_scope(organization_id):
+        return _deliver(notice_id)
+
+
+def _deliver(notice_id: int) -> str:
     notice, outcome = _claim(notice_id)
     if notice is None:
         return outcome
@@ -263,7 +284,12 @@ class ScanResult:
     skipped: int = 0
     failed: int = 0
     unknown: int = 0
-    ids: list[int] = field(default_factory=list)
+    # (organization id, notice id) of every notice waiting to be sent: a delivery enters that organization.
+    waiting: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[int]:
+        return [pk for _organization_id, pk in self.waiting]
 
     def line(self) -> str:
         return f"found={self.found} sent={self.sent} skipped={self.skipped} failed={self.failed}" + (
@@ -276,24 +302,30 @@ def scan(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> ScanRe
     now waiting to be sent: new ones, ones whose send task was lost, failed ones whose backoff has passed."""
     now = now or timezone.now()
     result = ScanResult()
-    for provider in PROVIDERS:
-        for batch in provider(now=now, batch_size=batch_size):
-            try:
-                result.found += record(batch)
-            except IntegrityError:  # pragma: no cover - ignore_conflicts makes this a backend without ON CONFLICT
-                logger.exception("could not record a batch of notices")
-    waiting = Notice.objects.filter(
-        Q(state=NoticeState.QUEUED) | Q(state=NoticeState.FAILED, attempts__lt=MAX_ATTEMPTS, next_attempt_at__lte=now)
-    ).order_by("pk")
-    result.ids = list(waiting.values_list("pk", flat=True)[:10_000])
+    # Across organizations on purpose: the scan is the system's own job, not a person's request. The providers'
+    # queries and the one below are set-based over every organization (by what is due, a few per batch, not one
+    # query per organization); they return ids and what is due, each naming its organization, and nothing of a
+    # row leaves this function but those. Each delivery then runs in its own organization's scope.
+    with scopes_disabled():
+        for provider in PROVIDERS:
+            for batch in provider(now=now, batch_size=batch_size):
+                try:
+                    result.found += record(batch)
+                except IntegrityError:  # pragma: no cover - ignore_conflicts: a backend without ON CONFLICT
+                    logger.exception("could not record a batch of notices")
+        waiting = Notice.objects.filter(
+            Q(state=NoticeState.QUEUED)
+            | Q(state=NoticeState.FAILED, attempts__lt=MAX_ATTEMPTS, next_attempt_at__lte=now)
+        ).order_by("pk")
+        result.waiting = list(waiting.values_list("organization_id", "pk")[:10_000])
     return result
 
 
 def scan_and_send(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> ScanResult:
     """One scan, every waiting notice delivered in this process (the `send_reminders` command)."""
     result = scan(now=now, batch_size=batch_size)
-    for pk in result.ids:
-        state = deliver(pk)
+    for organization_id, pk in result.waiting:
+        state = deliver(pk, organization_id=organization_id)
         if state == NoticeState.SENT:
             result.sent += 1
         elif state == NoticeState.SKIPPED:

@@ -1,4 +1,5 @@
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django_scopes import scopes_disabled
 
 from alliance.models import MANAGING_ROLES, Invitation, Membership, MembershipStatus, Organization, Role
 from alliance.text import normalize_search
@@ -24,11 +25,11 @@ def by_reading(qs: QuerySet, *, user_path: str = "user") -> QuerySet:
 
 def memberships_of_user(*, user) -> QuerySet[Membership]:
     """The organizations a user may open (the switcher): active and alumni memberships only."""
-    return (
-        Membership.objects.filter(user=user, status__in=[MembershipStatus.ACTIVE, MembershipStatus.ALUMNI])
-        .select_related("organization")
-        .order_by("organization__name")
-    )
+    # Across organizations on purpose (the header's switcher on every page, the landing page, the chooser): the
+    # user's own memberships, nobody else's. The queryset is built unscoped and may be evaluated anywhere.
+    with scopes_disabled():
+        mine = Membership.objects.filter(user=user, status__in=[MembershipStatus.ACTIVE, MembershipStatus.ALUMNI])
+    return mine.select_related("organization").order_by("organization__name")
 
 
 def member_list(

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from alliance.audit import audit_log, diff
 from alliance.models import (
@@ -20,6 +21,7 @@ from alliance.models import (
     User,
 )
 from alliance.signals import member_left
+from alliance.tenancy import organization_scope
 
 
 class InvitationError(Exception):
@@ -62,7 +64,9 @@ def _detach_reports(*, manager: Membership, reason: str, by: User | None) -> int
     reports = list(Membership.objects.select_for_update().filter(manager=manager))
     for report in reports:
         _record_manager_change(membership=report, previous_id=manager.pk, new=None, reason=reason, by=by)
-    Membership.objects.filter(pk__in=[r.pk for r in reports]).update(manager=None)
+    Membership.objects.for_organization(manager.organization_id).filter(pk__in=[r.pk for r in reports]).update(
+        manager=None
+    )
     Invitation.objects.for_organization(manager.organization_id).pending().filter(manager=manager).update(manager=None)
     return len(reports)
 
@@ -108,16 +112,19 @@ def invitation_create(
     # accept. invitation_accept makes the membership; until then the organization knows only the address.
     from alliance.tasks import enqueue, send_invitation_email
 
-    transaction.on_commit(lambda: enqueue(send_invitation_email, invitation.pk, token))
+    transaction.on_commit(lambda: enqueue(send_invitation_email, invitation.pk, token, invitation.organization_id))
     audit_log("invitation.create", obj=invitation, changes=diff(invitation, ["email", "role", "manager", "job_title"]))
     return invitation, token
 
 
 def invitation_by_token(token: str) -> Invitation:
     """The invitation a link names, or an InvitationError saying why it cannot be used."""
-    invitation = (
-        Invitation.objects.select_related("organization").filter(token_hash=Invitation.hash_token(token)).first()
-    )
+    # Across organizations on purpose: the link is opened outside any organization, and its token's hash (a
+    # 256-bit secret) names one row; the caller enters that invitation's organization (invitation_accept).
+    with scopes_disabled():
+        invitation = (
+            Invitation.objects.select_related("organization").filter(token_hash=Invitation.hash_token(token)).first()
+        )
     if invitation is None:
         raise InvitationError(_("This invitation link is not valid. Check that you copied the whole link."))
     if invitation.accepted_at is not None:
@@ -134,7 +141,15 @@ def invitation_accept(*, token: str, user: User, reading: str | None = None) -> 
     """Make `user` an active member as the invitation says; the link works once and only for its address.
     `reading`, when given, is the name's reading as the invitee confirmed it (already normalised by the form)."""
     invitation = invitation_by_token(token)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    # The link names its organization: the acceptance runs in that organization's scope.
+    with organization_scope(invitation.organization_id):
+        return _invitation_accept(invitation=invitation, user=user, reading=reading)
+
+
+def _invitation_accept(*, invitation: Invitation, user: User, reading: str | None) -> Membership:
+    invitation = (
+        Invitation.objects.for_organization(invitation.organization_id).select_for_update().get(pk=invitation.pk)
+    )
     if invitation.accepted_at is not None:
         raise InvitationError(_("This invitation has already been used. Sign in to reach the organization."))
     if invitation.email.lower() != user.email.lower():
@@ -276,7 +291,12 @@ def membership_update(
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    current = Membership.objects.select_for_update().select_related("organization").get(pk=membership.pk)
+    current = (
+        Membership.objects.for_organization(membership.organization_id)
+        .select_for_update()
+        .select_related("organization")
+        .get(pk=membership.pk)
+    )
     status = current.status if status is None else status
     # The HR rows are locked just above, so the check need not lock them again.
     membership_check_change(membership=current, actor=actor, role=role, manager=manager, status=status)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from django_scopes import scopes_disabled
 
 from alliance import demo
 from alliance.models import Membership, Role
@@ -54,6 +55,17 @@ def _ratelimit_windows_stand_still(monkeypatch):
 
     frozen = time.time()
     monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: frozen))
+
+
+@pytest.fixture(autouse=True)
+def _test_code_reads_every_organization():
+    """The test's own code (fixtures, factories, assertions reading the database directly) runs with django-scopes
+    disabled: it builds and checks rows of both organizations at will. What it exercises is still scoped: every
+    request through the test client starts a scope of its own (alliance.tenancy.TenantMiddleware), and tasks,
+    commands and the notice scan enter theirs; a `scope()` nested in this one enforces scoping again
+    (tests/alliance/test_scopes.py proves both)."""
+    with scopes_disabled():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, connections
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_scopes import scopes_disabled
 
 from agreements import services
 from agreements.notices import COMPLETED, REMINDER, REQUESTED
@@ -75,7 +76,7 @@ def test_e_mails_are_in_the_recipients_language_text_and_html(requested):
     user = notice.recipient.user
     user.language = "ja"
     user.save(update_fields=["language"])
-    assert notices.deliver(notice.pk) == NoticeState.SENT
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == NoticeState.SENT
     message = mail.outbox[-1]
     assert "署名" in message.subject and message.to == [user.email]
     html = message.alternatives[0]
@@ -115,9 +116,15 @@ def test_two_scans_racing_send_each_reminder_once_postgresql(db):
         keys = [(n.object_id, n.recipient_id, n.sequence) for n in new]
         assert len(keys) == len(set(keys))
     finally:
-        cleanup = threading.Thread(
-            target=lambda: (Notice.objects.filter(pk__gt=before).delete(), connections.close_all())
-        )
+
+        def cleanup_rows():
+            # A new thread starts outside any scope; the test removes what both scans committed, in every
+            # organization.
+            with scopes_disabled():
+                Notice.objects.filter(pk__gt=before).delete()
+            connections.close_all()
+
+        cleanup = threading.Thread(target=cleanup_rows)
         cleanup.start()
         cleanup.join()
 
@@ -146,11 +153,13 @@ def _backend_that_sends_then_raises(error):
 def test_a_crash_after_the_e_mail_left_never_sends_it_again(requested):
     notice = _owed(requested, REQUESTED).first()
     with _backend_that_sends_then_raises(smtplib.SMTPServerDisconnected("connection lost after DATA")):
-        assert notices.deliver(notice.pk) == NoticeState.UNKNOWN
+        assert notices.deliver(notice.pk, organization_id=notice.organization_id) == NoticeState.UNKNOWN
     assert len(mail.outbox) == 1
     notice.refresh_from_db()
     assert notice.state == NoticeState.UNKNOWN and "SMTPServerDisconnected" in notice.error
-    assert notices.deliver(notice.pk) == "", "not waiting any more: nothing done"
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == "", (
+        "not waiting any more: nothing done"
+    )
     notices.scan_and_send(now=timezone.now() + timedelta(hours=6))
     assert [m for m in mail.outbox if m.to == mail.outbox[0].to and m.subject == mail.outbox[0].subject] == [
         mail.outbox[0]
@@ -167,10 +176,10 @@ def test_a_failed_stamp_after_sending_never_sends_again(requested):
         real_finish(row, **values)
 
     with mock.patch.object(notices, "_finish", finish):
-        assert notices.deliver(notice.pk) == NoticeState.SENT
+        assert notices.deliver(notice.pk, organization_id=notice.organization_id) == NoticeState.SENT
     notice.refresh_from_db()
     assert notice.state == NoticeState.SENDING, "claimed before sending, so no later run takes it"
-    assert notices.deliver(notice.pk) == ""
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == ""
     notices.scan_and_send(now=timezone.now() + timedelta(hours=6))
     assert sum(1 for m in mail.outbox if m.to == [notice.recipient.user.email]) == 1
 
@@ -188,7 +197,7 @@ def test_a_failed_stamp_after_sending_never_sends_again(requested):
 def test_a_send_that_did_not_leave_is_recorded_as_failed_and_retried_with_backoff(requested, error):
     notice = _owed(requested, REQUESTED).first()
     with mock.patch.object(EmailBackend, "send_messages", side_effect=error):
-        assert notices.deliver(notice.pk) == NoticeState.FAILED
+        assert notices.deliver(notice.pk, organization_id=notice.organization_id) == NoticeState.FAILED
     notice.refresh_from_db()
     assert notice.state == NoticeState.FAILED and type(error).__name__ in notice.error and notice.attempts == 1
     assert mail.outbox == []
@@ -206,7 +215,7 @@ def test_a_notice_that_keeps_failing_stops_after_the_last_attempt(requested):
     with mock.patch.object(EmailBackend, "send_messages", side_effect=ConnectionRefusedError("down")):
         for _ in range(notices.MAX_ATTEMPTS + 2):
             notices.scan_and_send(now=timezone.now() + timedelta(days=1))
-            notices.deliver(notice.pk)
+            notices.deliver(notice.pk, organization_id=notice.organization_id)
     notice.refresh_from_db()
     assert notice.state == NoticeState.FAILED and notice.attempts == notices.MAX_ATTEMPTS
 
@@ -226,13 +235,22 @@ def test_a_completed_agreement_tells_every_signer_once(requested, employee, mana
     assert sorted(completed.values_list("recipient_id", flat=True)) == sorted([employee.pk, manager.pk, hr.pk])
     # The requests still queued have nothing to say any more: skipped, not mailed.
     for pk in _owed(requested, REQUESTED).values_list("pk", flat=True):
-        assert notices.deliver(pk) == NoticeState.SKIPPED
+        assert notices.deliver(pk, organization_id=requested.organization_id) == NoticeState.SKIPPED
 
 
 # --- in-app ----------------------------------------------------------------------------------------------------
 
 
-def test_the_header_shows_the_unread_count_and_opening_a_notice_marks_it_read(requested, login, manager):
+@pytest.mark.parametrize(
+    "method, marks_read",
+    [
+        ("get", False),  # a link followed from anywhere (another site included) changes nothing
+        ("post", True),  # the button on the notifications page
+    ],
+)
+def test_the_header_shows_the_unread_count_and_only_opening_a_notice_by_its_button_marks_it_read(
+    requested, login, manager, method, marks_read
+):
     client = login(manager)
     unread = notices.unread_count(membership=manager)
     assert unread >= 1
@@ -240,12 +258,25 @@ def test_the_header_shows_the_unread_count_and_opening_a_notice_marks_it_read(re
     assert f'<span class="badge nav-count">{unread}<span class="visually-hidden">' in page
     notice = _owed(requested, REQUESTED).get(recipient=manager)
     listing = client.get(reverse("notifications", args=["acme"])).content.decode()
-    assert reverse("notification_open", args=["acme", notice.pk]) in listing
-    response = client.get(reverse("notification_open", args=["acme", notice.pk]))
+    assert f'<form method="post" action="{reverse("notification_open", args=["acme", notice.pk])}">' in listing
+    response = getattr(client, method)(reverse("notification_open", args=["acme", notice.pk]))
     assert response.status_code == 302 and response["Location"] == notice.url
     notice.refresh_from_db()
-    assert notice.read_at is not None
-    assert notices.unread_count(membership=manager) == unread - 1
+    assert (notice.read_at is not None) is marks_read
+    assert notices.unread_count(membership=manager) == unread - (1 if marks_read else 0)
+
+
+def test_another_site_cannot_mark_a_notice_read(requested, manager):
+    """A cross-site POST carries the session cookie but not the CSRF token: refused, nothing changes."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager.user)
+    notice = _owed(requested, REQUESTED).get(recipient=manager)
+    response = client.post(reverse("notification_open", args=["acme", notice.pk]))
+    assert response.status_code == 403
+    notice.refresh_from_db()
+    assert notice.read_at is None
 
 
 def test_the_unread_count_costs_one_query_per_page(requested, login, manager, django_assert_num_queries):

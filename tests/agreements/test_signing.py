@@ -242,7 +242,7 @@ def test_a_notice_for_a_withdrawn_request_is_not_sent(draft_version, manager, dj
     owed = Notice.objects.filter(url__contains=f"/agreements/{version.agreement_id}/", state="queued")
     assert owed.exists() and callbacks
     for pk in owed.values_list("pk", flat=True):
-        assert notices.deliver(pk) == "skipped"
+        assert notices.deliver(pk, organization_id=version.organization_id) == "skipped"
     assert mail.outbox == []
 
 

@@ -219,8 +219,8 @@ def test_a_notice_for_a_record_confirmed_before_it_went_out_is_not_sent(acme, ma
     services.alignment_confirm(alignment=alignment, actor=report)
     notice = Notice.objects.get(kind=ALIGNMENT_CONFIRM, object_id=alignment.pk)
     mail.outbox.clear()
-    assert notices.deliver(notice.pk) == NoticeState.SKIPPED
-    assert notices.deliver(notice.pk) == ""
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == NoticeState.SKIPPED
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == ""
     assert mail.outbox == []
 
 

@@ -6,9 +6,11 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django_scopes import scopes_disabled
 
 from alliance import services
 from alliance.models import Membership, MembershipStatus, Role
+from alliance.tenancy import organization_scope
 from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.skipif(
@@ -40,11 +42,16 @@ def _in_threads(*calls):
 
 def _demote(target_pk, actor_pk, *, role=Role.EMPLOYEE, status=None):
     def call():
-        target = Membership.objects.select_related("organization", "manager").get(pk=target_pk)
-        actor = Membership.objects.get(pk=actor_pk)
-        return services.membership_update(
-            membership=target, actor=actor, role=role, manager=None, job_title="", status=status
-        )
+        # A new thread starts outside any scope: the test finds the row, then acts in its organization's scope
+        # as a request to the members page would (alliance.tenancy.TenantMiddleware).
+        with scopes_disabled():
+            organization_id = Membership.objects.values_list("organization_id", flat=True).get(pk=target_pk)
+        with organization_scope(organization_id):
+            target = Membership.objects.select_related("organization", "manager").get(pk=target_pk)
+            actor = Membership.objects.get(pk=actor_pk)
+            return services.membership_update(
+                membership=target, actor=actor, role=role, manager=None, job_title="", status=status
+            )
 
     return call
 

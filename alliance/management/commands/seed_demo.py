@@ -6,6 +6,8 @@ from alliance import demo
 class Command(BaseCommand):
     help = "Create or refresh the demo organizations acme and globex (safe to run again: never duplicates)."
 
+    # alliance.demo.seed creates each organization, then seeds it inside that organization's scope.
+
     def handle(self, *args, **options):
         from django.test.utils import override_settings
 

@@ -1,5 +1,8 @@
 """`manage.py send_reminders [--now ISO-8601]`: one notice scan, run here and now, every e-mail sent through
-the configured backend; prints one summary line. Run twice at the same instant, the second sends nothing."""
+the configured backend; prints one summary line. Run twice at the same instant, the second sends nothing.
+
+It starts outside any organization scope: the scan reads across organizations on purpose and each notice is
+delivered in its own organization's scope (alliance.notices.scan_and_send)."""
 
 from datetime import datetime
 
