@@ -289,6 +289,11 @@ class Kpi(TenantModel):
         return self.name
 
 
+# The KPI's content, in the order pages, the snapshot, the PDF and the admin show it: declared once here, as
+# CLAUSE_FIELDS is for the clauses. Adding a field here adds it to each of them (and to what signers agree to).
+KPI_FIELDS = ("name", "definition", "unit", "baseline", "target", "direction", "due_date", "weight")
+
+
 class SignerRole(models.TextChoices):
     EMPLOYEE = "employee", _("Employee")
     MANAGER = "manager", _("Manager")
