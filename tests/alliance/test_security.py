@@ -412,7 +412,7 @@ def test_a_file_within_the_bound_is_still_checked(client, db, upload_spy):
 
 def test_the_verify_rate_limit_is_checked_before_the_body_is_read(db, upload_spy, monkeypatch):
     # An hourly window, so the test never straddles the limiter's window boundary on a slow machine.
-    monkeypatch.setattr("agreements.views.VERIFY_RATES", ("3/h",))
+    monkeypatch.setattr("agreements.views.verify.VERIFY_RATES", ("3/h",))
     client = Client(enforce_csrf_checks=True)
     for _ in range(3):
         client.get("/verify/", {"hash": "0" * 64})

@@ -1,0 +1,325 @@
+"""STEP 3: the alliance agreement, its versions, editing, the signing actions, amending, the PDF, the template."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
+
+from agreements import access, services
+from agreements.forms import ClausesForm, DeclineForm, KpiFormSet, SignForm
+from agreements.models import CLAUSE_FIELDS, AgreementPdf, AgreementTemplate, AgreementVersion, VersionStatus
+from agreements.views.common import StateConflictMixin, request_info
+from alliance.permissions import MANAGE_ORGANIZATION, VIEW_OWN_RECORDS
+from alliance.tenancy import TenantView, apply_form_errors
+
+
+class AgreementView(TenantView):
+    required_capability = VIEW_OWN_RECORDS
+
+    def get(self, request, *args, **kwargs):
+        agreement = access.access_agreement(membership=self.membership, pk=kwargs["pk"])
+        version = services.current_version(agreement)
+        return redirect("agreements:version", self.organization.slug, agreement.pk, version.number)
+
+
+class VersionMixin:
+    def get_version(self) -> AgreementVersion:
+        return access.access_version(
+            membership=self.membership, agreement_pk=self.kwargs["pk"], number=self.kwargs["number"]
+        )
+
+
+class VersionDetailView(VersionMixin, TenantView, TemplateView):
+    template_name = "agreements/version_detail.html"
+    required_capability = VIEW_OWN_RECORDS
+
+    def get_context_data(self, **kwargs):
+        version = self.get_version()
+        agreement = version.agreement
+        signer_role = services.signer_role_for(version, self.membership)
+        signatures = list(version.signatures.select_related("signer__user").order_by("signed_at"))
+        live = [s for s in signatures if s.voided_at is None]
+        versions = list(agreement.versions.order_by("-number").only("number", "status", "signed_at", "agreement_id"))
+        can_edit = access.can_edit_agreement(self.membership, agreement)
+        return super().get_context_data(
+            version=version,
+            agreement=agreement,
+            tour=agreement.tour,
+            kpis=list(version.kpis.all()),
+            signatures=live,
+            events=list(version.events.select_related("actor__user")),
+            versions=versions,
+            # A discarded amendment is kept, out of the way: the version before it stays the one in force.
+            latest_number=next((v.number for v in versions if v.status != VersionStatus.DISCARDED), versions[0].number),
+            can_edit=can_edit,
+            signer_role=signer_role,
+            already_signed=signer_role is not None and any(s.role == signer_role for s in live),
+            pending_parties=services.pending_parties(version, viewer=self.membership)
+            if version.status == VersionStatus.PENDING
+            else [],
+            can_discard=can_edit and version.status == VersionStatus.DRAFT and version.is_amendment,
+            pdf=AgreementPdf.objects.filter(version=version).first(),
+            sign_form=SignForm(initial={"content_hash": version.content_hash}),
+            decline_form=DeclineForm(),
+            snapshot=version.snapshot,
+            **kwargs,
+        )
+
+
+class VersionEditView(StateConflictMixin, VersionMixin, TenantView, TemplateView):
+    template_name = "agreements/version_edit.html"
+    required_capability = VIEW_OWN_RECORDS
+
+    def get_checked_version(self):
+        version = self.get_version()
+        if not access.can_edit_agreement(self.membership, version.agreement):
+            raise PermissionDenied
+        conflict = services.version_edit_conflict(version)
+        if conflict is not None:
+            raise conflict
+        return version
+
+    def respond(self, version, clauses, kpis):
+        tour = version.agreement.tour
+        return self.render_to_response(
+            self.get_context_data(
+                version=version,
+                tour=tour,
+                clauses=clauses,
+                kpis=kpis,
+            )
+        )
+
+    def get(self, request, *args, **kwargs):
+        version = self.get_checked_version()
+        clauses = ClausesForm(initial={f: getattr(version, f) for f in CLAUSE_FIELDS})
+        initial = [
+            {
+                f: getattr(k, f)
+                for f in ("name", "definition", "unit", "baseline", "target", "direction", "due_date", "weight")
+            }
+            for k in version.kpis.all()
+        ]
+        kpis = KpiFormSet(initial=initial, prefix="kpi", tour=version.agreement.tour)
+        return self.respond(version, clauses, kpis)
+
+    def post(self, request, *args, **kwargs):
+        version = self.get_checked_version()
+        clauses = ClausesForm(request.POST)
+        kpis = KpiFormSet(request.POST, prefix="kpi", tour=version.agreement.tour)
+        if clauses.is_valid() and kpis.is_valid():
+            rows = [
+                {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
+                for f in kpis.forms
+                if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            ]
+            try:
+                services.agreement_update_draft(
+                    version=version, actor=self.membership, clauses=clauses.cleaned_data, kpis=rows
+                )
+            except ValidationError as error:
+                apply_form_errors(clauses, error)
+            else:
+                messages.success(request, _("The draft was saved."))
+                if "request" in request.POST:
+                    return redirect("agreements:request", self.organization.slug, version.agreement_id, version.number)
+                return redirect("agreements:version", self.organization.slug, version.agreement_id, version.number)
+        return self.respond(version, clauses, kpis)
+
+
+class VersionActionView(StateConflictMixin, VersionMixin, TenantView, TemplateView):
+    """GET shows what the action will do and asks to confirm; POST does it. `allowed` is the role rule (403);
+    `conflict` the state rule (409 page naming the state and the next step)."""
+
+    required_capability = VIEW_OWN_RECORDS
+    form_class = None
+
+    def allowed(self, version) -> bool:
+        return access.can_edit_agreement(self.membership, version.agreement)
+
+    def conflict(self, version) -> services.StateConflict | None:
+        return services.version_edit_conflict(version)
+
+    def get_version(self) -> AgreementVersion:
+        version = super().get_version()
+        if not self.allowed(version):
+            raise PermissionDenied
+        conflict = self.conflict(version)
+        if conflict is not None:
+            raise conflict
+        return version
+
+    def back(self, version):
+        return redirect("agreements:version", self.organization.slug, version.agreement_id, version.number)
+
+    def get(self, request, *args, **kwargs):
+        version = self.get_version()
+        form = self.form_class(initial={"content_hash": version.content_hash}) if self.form_class else None
+        return self.render_to_response(self.get_context_data(version=version, tour=version.agreement.tour, form=form))
+
+    def post(self, request, *args, **kwargs):
+        version = self.get_version()
+        form = self.form_class(request.POST) if self.form_class else None
+        if form is None or form.is_valid():
+            try:
+                self.act(version, form.cleaned_data if form else {})
+            except ValidationError as error:
+                if form is None:
+                    for message in error.messages:
+                        messages.error(request, message)
+                    return self.back(version)
+                apply_form_errors(form, error)
+            else:
+                return self.back(version)
+        return self.render_to_response(self.get_context_data(version=version, tour=version.agreement.tour, form=form))
+
+
+class RequestSignaturesView(VersionActionView):
+    template_name = "agreements/request_signatures.html"
+
+    def act(self, version, data):
+        services.agreement_request_signatures(version=version, actor=self.membership, info=request_info(self.request))
+        messages.success(self.request, _("Signatures were requested. Each signer got an e-mail."))
+
+
+class WithdrawView(VersionActionView):
+    template_name = "agreements/withdraw.html"
+
+    def conflict(self, version):
+        return None if version.status == VersionStatus.PENDING else services.not_pending_conflict(version)
+
+    def act(self, version, data):
+        services.agreement_withdraw(version=version, actor=self.membership, info=request_info(self.request))
+        messages.success(self.request, _("The request was withdrawn; the version is a draft again."))
+
+
+class SignView(VersionActionView):
+    template_name = "agreements/sign.html"
+    form_class = SignForm
+
+    def allowed(self, version) -> bool:
+        return services.signing_party_role(version, self.membership) is not None
+
+    def conflict(self, version):
+        return None if version.status == VersionStatus.PENDING else services.not_pending_conflict(version)
+
+    def act(self, version, data):
+        # The password check must not become a guessing oracle: a handful of tries an hour per person.
+        if is_ratelimited(self.request, group="agreements.sign", key="user", rate="10/h", method=ALL, increment=True):
+            raise ValidationError(_("Too many signing attempts. Wait an hour, then try again."))
+        services.agreement_sign(
+            version=version,
+            actor=self.membership,
+            password=data["password"],
+            content_hash=data["content_hash"],
+            info=request_info(self.request),
+        )
+        messages.success(self.request, _("You signed version %(n)s.") % {"n": version.number})
+
+
+class DeclineView(VersionActionView):
+    template_name = "agreements/decline.html"
+    form_class = DeclineForm
+
+    def allowed(self, version) -> bool:
+        return services.signing_party_role(version, self.membership) is not None
+
+    def conflict(self, version):
+        return None if version.status == VersionStatus.PENDING else services.not_pending_conflict(version)
+
+    def act(self, version, data):
+        services.agreement_decline(
+            version=version, actor=self.membership, reason=data["reason"], info=request_info(self.request)
+        )
+        messages.success(self.request, _("You declined. The version is a draft again, with your reason shown."))
+
+
+class VersionDiscardView(VersionActionView):
+    """Give up a draft amendment (confirmation page, then POST); the signed version stays the current one."""
+
+    template_name = "agreements/discard.html"
+
+    def conflict(self, version):
+        return services.version_discard_conflict(version)
+
+    def act(self, version, data):
+        services.version_discard(version=version, actor=self.membership)
+        messages.success(
+            self.request,
+            _("Version %(n)s was discarded. It is kept for the record; the signed version stays in force.")
+            % {"n": version.number},
+        )
+
+    def back(self, version):
+        return redirect("agreements:agreement", self.organization.slug, version.agreement_id)
+
+
+class AmendView(StateConflictMixin, TenantView, TemplateView):
+    template_name = "agreements/amend.html"
+    required_capability = VIEW_OWN_RECORDS
+
+    def get_agreement(self):
+        agreement = access.access_agreement(membership=self.membership, pk=self.kwargs["pk"])
+        if not access.can_edit_agreement(self.membership, agreement):
+            raise PermissionDenied
+        conflict = services.amend_conflict(services.current_version(agreement))
+        if conflict is not None:
+            raise conflict
+        return agreement
+
+    def get_context_data(self, **kwargs):
+        agreement = self.get_agreement()
+        return super().get_context_data(
+            agreement=agreement, tour=agreement.tour, version=services.current_version(agreement), **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        agreement = self.get_agreement()
+        draft = services.agreement_amend(agreement=agreement, actor=self.membership)
+        messages.success(request, _("Version %(n)s was started as an amendment.") % {"n": draft.number})
+        return redirect("agreements:version_edit", self.organization.slug, agreement.pk, draft.number)
+
+
+class PdfView(VersionMixin, TenantView):
+    """The stored, sealed PDF as it was rendered at signing: the employee, their manager and HR only."""
+
+    required_capability = VIEW_OWN_RECORDS
+
+    def get(self, request, *args, **kwargs):
+        version = self.get_version()
+        pdf = AgreementPdf.objects.filter(version=version).first()
+        if pdf is None:
+            raise Http404
+        return FileResponse(
+            pdf.file.open("rb"),
+            content_type="application/pdf",
+            as_attachment=request.GET.get("download") == "1",
+            filename=f"alliance-agreement-{version.agreement_id}-v{version.number}.pdf",
+        )
+
+
+class AgreementTemplateView(TenantView, TemplateView):
+    template_name = "agreements/template_form.html"
+    required_capability = MANAGE_ORGANIZATION
+
+    def get_instance(self):
+        return AgreementTemplate.objects.filter(organization=self.organization).first() or AgreementTemplate(
+            organization=self.organization
+        )
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=ClausesForm(instance=self.get_instance())))
+
+    def post(self, request, *args, **kwargs):
+        form = ClausesForm(request.POST, instance=self.get_instance())
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("The default clauses were saved. New agreements start from them."))
+            return redirect("agreements:template", self.organization.slug)
+        return self.render_to_response(self.get_context_data(form=form))

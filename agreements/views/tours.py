@@ -1,0 +1,138 @@
+"""STEP 2: the tour of duty (write, read, HR's concurrent switch, discard)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from agreements import access, selectors, services
+from agreements.forms import TourForm
+from agreements.models import TOUR_KIND_HELP, TourKind
+from agreements.views.common import StateConflictMixin, is_party
+from alliance.permissions import VIEW_OWN_RECORDS
+from alliance.tenancy import TenantView, apply_form_errors
+
+
+class TourFormView(StateConflictMixin, TenantView, TemplateView):
+    template_name = "agreements/tour_form.html"
+    required_capability = VIEW_OWN_RECORDS
+
+    def get_objects(self):
+        if "pk" in self.kwargs:
+            tour = access.access_tour(membership=self.membership, pk=self.kwargs["pk"])
+            if not access.can_edit_tour(self.membership, tour):
+                conflict = services.tour_edit_conflict(tour)
+                if conflict is not None and is_party(self.membership, tour.employee):
+                    raise conflict
+                raise PermissionDenied
+            return tour, tour.alignment
+        alignment = access.access_alignment(membership=self.membership, pk=self.kwargs["alignment_pk"])
+        employee = alignment.employee
+        if not (employee.pk == self.membership.pk or access.is_manager_of(self.membership, employee)):
+            raise PermissionDenied
+        return None, alignment
+
+    def initial(self, tour):
+        if tour is None:
+            return {"kind": TourKind.TRANSFORMATIONAL, "length": 12}
+        return {f: getattr(tour, f) for f in services.TOUR_FIELDS}
+
+    def respond(self, form, tour, alignment):
+        # The ideal self beside the form, only when the viewer may read that alignment (access rules own it).
+        readable = access.visible_alignments(membership=self.membership).filter(pk=alignment.pk).exists()
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                tour=tour,
+                alignment=alignment,
+                alignment_readable=readable,
+                kind_help=TOUR_KIND_HELP,
+            )
+        )
+
+    def get(self, request, *args, **kwargs):
+        tour, alignment = self.get_objects()
+        return self.respond(TourForm(initial=self.initial(tour)), tour, alignment)
+
+    def post(self, request, *args, **kwargs):
+        tour, alignment = self.get_objects()
+        form = TourForm(request.POST)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k in services.TOUR_FIELDS}
+            try:
+                if tour is None:
+                    previous = (
+                        selectors.tour_history(member=alignment.employee)
+                        .filter(status__in=["active", "completed"])
+                        .first()
+                    )
+                    tour = services.tour_create(
+                        actor=self.membership, alignment=alignment, data=data, previous=previous
+                    )
+                else:
+                    tour = services.tour_update(tour=tour, actor=self.membership, data=data)
+            except ValidationError as error:
+                apply_form_errors(form, error)
+            else:
+                # An overlap with another tour is explained on the tour's page, where this redirects: said once.
+                messages.success(request, _("The tour of duty was saved. Next, write the alliance agreement."))
+                return redirect("agreements:tour", self.organization.slug, tour.pk)
+        return self.respond(form, tour, alignment)
+
+
+class TourDetailView(TenantView, TemplateView):
+    template_name = "agreements/tour_detail.html"
+    required_capability = VIEW_OWN_RECORDS
+
+    def get_context_data(self, **kwargs):
+        tour = access.access_tour(membership=self.membership, pk=self.kwargs["pk"])
+        alignment_visible = access.visible_alignments(membership=self.membership).filter(pk=tour.alignment_id).exists()
+        return super().get_context_data(
+            tour=tour,
+            alignment_visible=alignment_visible,
+            can_edit=access.can_edit_tour(self.membership, tour),
+            overlaps=services.tour_overlaps(tour),
+            is_hr=access.is_hr(self.membership),
+            versions=tour.agreement.versions.order_by("-number"),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        """HR's switch: allow this tour to run beside another active one."""
+        tour = access.access_tour(membership=self.membership, pk=self.kwargs["pk"])
+        services.tour_set_allow_concurrent(tour=tour, actor=self.membership, allow=request.POST.get("allow") == "1")
+        messages.success(request, _("The setting was saved."))
+        return redirect("agreements:tour", self.organization.slug, tour.pk)
+
+
+class TourDiscardView(StateConflictMixin, TenantView, TemplateView):
+    """Give up a draft tour and its draft agreement (confirmation page, then POST): kept, marked discarded."""
+
+    template_name = "agreements/discard.html"
+    required_capability = VIEW_OWN_RECORDS
+
+    def get_tour(self):
+        tour = access.access_tour(membership=self.membership, pk=self.kwargs["pk"])
+        if not is_party(self.membership, tour.employee):
+            raise PermissionDenied
+        conflict = services.tour_edit_conflict(tour)
+        if conflict is not None:
+            raise conflict
+        return tour
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tour=self.get_tour(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        tour = services.tour_discard(tour=self.get_tour(), actor=self.membership)
+        messages.success(
+            request,
+            _("The tour of duty “%(title)s” was discarded. It is kept for the record, out of the way.")
+            % {"title": tour.title},
+        )
+        if tour.employee_id == self.membership.pk:
+            return redirect("agreements:mine", self.organization.slug)
+        return redirect("agreements:person", self.organization.slug, tour.employee_id)
