@@ -183,12 +183,7 @@ class KpiForm(forms.ModelForm):
         """No model validation here: the service validates the KPIs as a whole (agreements.rules)."""
 
 
-class BaseKpiFormSet(forms.BaseFormSet):
-    def __init__(self, *args, tour=None, **kwargs):
-        super().__init__(*args, **kwargs)
-
-
-KpiFormSet = forms.formset_factory(KpiForm, formset=BaseKpiFormSet, extra=1, can_delete=True, max_num=20)
+KpiFormSet = forms.formset_factory(KpiForm, extra=1, can_delete=True, max_num=20)
 
 
 class SignForm(forms.Form):

@@ -40,7 +40,7 @@ class StateConflict(ValidationError):
 
     `message` says which state blocks it; `next_step` says what to do instead, and `next_url_name` with
     `next_url_args` (URL name and arguments after the organization slug) link to it. Views show it as a 409
-    page (agreements.views.StateConflictMixin). A ValidationError subclass, so callers that only catch
+    page (agreements.views.common.StateConflictMixin). A ValidationError subclass, so callers that only catch
     ValidationError still show the message."""
 
     def __init__(self, message, *, next_step: str = "", next_url_name: str = "", next_url_args=(), next_label=""):

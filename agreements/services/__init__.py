@@ -61,37 +61,3 @@ __all__ = [
     "tour_update",
     "version_discard",
 ]
-
-# TEMPORARY, until agreements/views is split (branch i-views) and its call sites move to selectors and rules:
-# the names views.py still reads through `services`. Removed in this branch right after that merge.
-from agreements.rules import (  # noqa: E402
-    alignment_confirmed_conflict,
-    amend_conflict,
-    not_pending_conflict,
-    tour_edit_conflict,
-    version_discard_conflict,
-    version_edit_conflict,
-)
-from agreements.selectors import (  # noqa: E402
-    current_version,
-    live_signatures,
-    pending_parties,
-    signer_role_for,
-    signing_party_role,
-    tour_overlaps,
-)
-
-__all__ += [
-    "alignment_confirmed_conflict",
-    "amend_conflict",
-    "current_version",
-    "live_signatures",
-    "not_pending_conflict",
-    "pending_parties",
-    "signer_role_for",
-    "signing_party_role",
-    "tour_edit_conflict",
-    "tour_overlaps",
-    "version_discard_conflict",
-    "version_edit_conflict",
-]

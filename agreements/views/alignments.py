@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
-from agreements import access, selectors, services
+from agreements import access, rules, selectors, services
 from agreements.forms import AlignmentForm, CoreValueFormSet, DriftFormSet, ShareForm
 from agreements.models import AlignmentStatus, CareerAlignmentUserPermission
 from agreements.views.common import StateConflictMixin, int_or_404
@@ -40,8 +40,8 @@ class MyAllianceView(TenantView, TemplateView):
         state = selectors.person_alliance(viewer=self.membership, member=member)
         signer_role = already_signed = None
         if state.stage == "pending":
-            signer_role = services.signer_role_for(state.version, self.membership)
-            already_signed = services.live_signatures(state.version).filter(role=signer_role).exists()
+            signer_role = selectors.signer_role_for(state.version, self.membership)
+            already_signed = selectors.live_signatures(state.version).filter(role=signer_role).exists()
         return super().get_context_data(
             member=member,
             state=state,
@@ -138,7 +138,7 @@ class AlignmentFormView(StateConflictMixin, TenantView, TemplateView):
             self.alignment = access.access_alignment(membership=self.membership, pk=self.kwargs["pk"])
             if not access.can_edit_alignment(self.membership, self.alignment):
                 if self.alignment.status != AlignmentStatus.DRAFT:
-                    raise services.alignment_confirmed_conflict(self.alignment)
+                    raise rules.alignment_confirmed_conflict(self.alignment)
                 raise PermissionDenied
             self.employee = self.alignment.employee
         else:

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from agreements import access, selectors, services
+from agreements import access, rules, selectors, services
 from agreements.forms import TourForm
 from agreements.models import TOUR_KIND_HELP, TourKind
 from agreements.views.common import StateConflictMixin, is_party
@@ -24,7 +24,7 @@ class TourFormView(StateConflictMixin, TenantView, TemplateView):
         if "pk" in self.kwargs:
             tour = access.access_tour(membership=self.membership, pk=self.kwargs["pk"])
             if not access.can_edit_tour(self.membership, tour):
-                conflict = services.tour_edit_conflict(tour)
+                conflict = rules.tour_edit_conflict(tour)
                 if conflict is not None and is_party(self.membership, tour.employee):
                     raise conflict
                 raise PermissionDenied
@@ -94,7 +94,7 @@ class TourDetailView(TenantView, TemplateView):
             tour=tour,
             alignment_visible=alignment_visible,
             can_edit=access.can_edit_tour(self.membership, tour),
-            overlaps=services.tour_overlaps(tour),
+            overlaps=selectors.tour_overlaps(tour),
             is_hr=access.is_hr(self.membership),
             versions=tour.agreement.versions.order_by("-number"),
             **kwargs,
@@ -118,7 +118,7 @@ class TourDiscardView(StateConflictMixin, TenantView, TemplateView):
         tour = access.access_tour(membership=self.membership, pk=self.kwargs["pk"])
         if not is_party(self.membership, tour.employee):
             raise PermissionDenied
-        conflict = services.tour_edit_conflict(tour)
+        conflict = rules.tour_edit_conflict(tour)
         if conflict is not None:
             raise conflict
         return tour
