@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import UserObjectPermissionBase
 
+from alliance.history import track
 from alliance.models import CompanyValue, Membership, TenantModel
 
 
@@ -367,5 +368,9 @@ class AgreementPdf(TenantModel):
         verbose_name_plural = _("agreement PDFs")
 
 
-# Trigger-kept history of versions, signatures, KPIs and tours (alliance.history).
-from agreements import history  # noqa: E402, F401
+# Trigger-kept history of versions, signatures, KPIs and tours (alliance.history): declared here, beside the
+# models, so that the event models load with them and no module imports this one back.
+track(AgreementVersion, "AgreementVersionEvent")
+track(Signature, "SignatureEvent")
+track(Kpi, "KpiEvent")
+track(Tour, "TourEvent")
