@@ -67,6 +67,7 @@ def validate_alignment(alignment: CareerAlignment) -> None:
 
 
 def alignment_confirmed_conflict(alignment: CareerAlignment) -> StateConflict:
+    """Editing an alignment the employee confirmed: it is kept as it was; a new 1on1 record is the next step."""
     return StateConflict(
         _("This career alignment was confirmed by the employee and is kept as it was."),
         next_step=_("Record a new 1on1 instead: it starts from what this one says."),
@@ -96,6 +97,8 @@ def validate_tour(tour: Tour) -> None:
 
 
 def check_no_concurrent_tour(tour: Tour) -> None:
+    """Raise ValidationError (on `start_date`) when the tour's period overlaps another active tour of the same
+    person, unless HR allowed this tour to run beside another (`allow_concurrent`). Dates are inclusive."""
     if tour.allow_concurrent:
         return
     other = selectors.overlapping_tours(tour, statuses=[TourStatus.ACTIVE]).first()

@@ -135,10 +135,12 @@ def people_alliance(*, viewer: Membership, members) -> list[PersonAlliance]:
 
 
 def person_alliance(*, viewer: Membership, member: Membership) -> PersonAlliance:
+    """`people_alliance` for one member."""
     return people_alliance(viewer=viewer, members=[member])[0]
 
 
 def alignment_history(*, viewer: Membership, member: Membership):
+    """The alignments of `member` that `viewer` may read, newest 1on1 first."""
     return (
         access.visible_alignments(membership=viewer)
         .filter(employee=member)

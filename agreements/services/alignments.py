@@ -86,6 +86,9 @@ def alignment_create(
 def alignment_update(
     *, alignment: CareerAlignment, actor: Membership, data: dict, resonant_values=None, manager_notes=None
 ) -> CareerAlignment:
+    """Change a draft alignment (`data` as for alignment_create); the manager of the record may also change
+    `manager_notes`. Raises StateConflict once the employee confirmed it, PermissionDenied for someone who may
+    not edit it, ValidationError keyed by field when it says neither a far goal nor directions."""
     alignment = CareerAlignment.objects.select_for_update().get(pk=alignment.pk)
     if alignment.status != AlignmentStatus.DRAFT:
         raise rules.alignment_confirmed_conflict(alignment)
@@ -116,6 +119,8 @@ def alignment_confirm(*, alignment: CareerAlignment, actor: Membership) -> Caree
 
 @transaction.atomic
 def alignment_share_with_hr(*, alignment: CareerAlignment, actor: Membership, shared: bool) -> None:
+    """The employee shares the alignment with HR (`shared` True) or takes it back. Raises PermissionDenied for
+    anyone but the employee."""
     if not access.is_alignment_owner(actor, alignment):
         raise PermissionDenied
     CareerAlignment.objects.filter(pk=alignment.pk).update(shared_with_hr=shared)
@@ -138,6 +143,8 @@ def alignment_share_with(*, alignment: CareerAlignment, actor: Membership, colle
 
 @transaction.atomic
 def alignment_unshare(*, alignment: CareerAlignment, actor: Membership, colleague: Membership) -> None:
+    """The employee takes back the read access they gave `colleague`. Raises PermissionDenied for anyone but the
+    employee."""
     if not access.is_alignment_owner(actor, alignment):
         raise PermissionDenied
     revoke_object_access(user=colleague.user, obj=alignment, perm=access.READ_ALIGNMENT)

@@ -90,6 +90,9 @@ def agreement_withdraw(*, version: AgreementVersion, actor: Membership, info: Re
 def agreement_decline(
     *, version: AgreementVersion, actor: Membership, reason: str, info: RequestInfo | None = None
 ) -> None:
+    """A signer refuses the version waiting for their signature, saying why (`reason`, required): the version is
+    a draft again and the signatures given so far are voided. Raises PermissionDenied for someone who does
+    not sign it, StateConflict when it is not waiting for signatures, ValidationError for an empty reason."""
     version = locked_version(version)
     role = selectors.signer_role_for(version, actor)
     if role is None:

@@ -55,6 +55,11 @@ def tour_create(*, actor: Membership, alignment: CareerAlignment, data: dict, pr
 
 @transaction.atomic
 def tour_update(*, tour: Tour, actor: Membership, data: dict, allow_concurrent: bool | None = None) -> Tour:
+    """Change a draft tour's fields of TOUR_FIELDS given in `data` (and, for HR, `allow_concurrent`).
+
+    Raises StateConflict once the tour is active, discarded or frozen by a request for signatures
+    (rules.tour_edit_conflict), PermissionDenied for someone who may not edit it, ValidationError keyed by
+    field for a period the rules refuse (rules.validate_tour)."""
     tour = Tour.objects.select_for_update().select_related("employee__user").get(pk=tour.pk)
     conflict = rules.tour_edit_conflict(tour)
     if conflict is not None:
@@ -95,6 +100,8 @@ def tour_discard(*, tour: Tour, actor: Membership) -> Tour:
 
 @transaction.atomic
 def tour_set_allow_concurrent(*, tour: Tour, actor: Membership, allow: bool) -> None:
+    """HR allows (or no longer allows) `tour` to run beside another active tour of the same person.
+    Raises PermissionDenied for anyone but HR."""
     if not access.is_hr(actor):
         raise PermissionDenied
     Tour.objects.filter(pk=tour.pk).update(allow_concurrent=allow)
