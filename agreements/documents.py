@@ -12,17 +12,20 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from agreements.models import (
     AgreementPdf,
     AgreementVersion,
     EventKind,
+    Kpi,
     KpiDirection,
     SignerRole,
+    Tour,
     TourKind,
     VersionStatus,
 )
-from agreements.pdf import PdfDocument, PdfEvent, PdfKpi, PdfSignature, render_agreement_pdf
+from agreements.pdf import PdfDocument, PdfEvent, PdfKpi, PdfSignature, render_agreement_pdf, unprintable_characters
 from agreements.sealing import seal_pdf
 from agreements.snapshot import build_snapshot, kpi_values
 
@@ -176,10 +179,6 @@ def _snapshot_strings(value, path=()):
 
 
 def _field_label(path: tuple) -> str:
-    from django.utils.translation import gettext as _
-
-    from agreements.models import Kpi, Tour
-
     head = path[0] if path else ""
     if head == "tour" and len(path) == 2:
         return str(Tour._meta.get_field(path[1]).verbose_name)
@@ -208,8 +207,6 @@ def unprintable_fields(snapshot: dict) -> list[tuple[str, list[str]]]:
     ``snapshot`` has the shape of ``agreements.snapshot.build_snapshot``; labels are in the active language. An
     empty list means the PDF will print every character of it (agreements.pdf.unprintable_characters).
     """
-    from agreements.pdf import unprintable_characters
-
     problems = []
     for path, text in _snapshot_strings(snapshot):
         missing = unprintable_characters(text)
@@ -242,8 +239,6 @@ def draft_unprintable_fields(version: AgreementVersion) -> list[tuple[str, list[
 
 def unprintable_messages(problems: list[tuple[str, list[str]]]) -> list[str]:
     """One sentence per field of ``unprintable_fields``, naming the characters and their code points."""
-    from django.utils.translation import gettext as _
-
     return [
         _(
             "“%(field)s” contains characters the signed PDF cannot print: %(characters)s. Replace them, for "
