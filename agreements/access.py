@@ -12,32 +12,39 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from agreements.capabilities import READ_ALIGNMENTS_SHARED_WITH_HR, READ_ALL_RECORDS
 from agreements.models import Agreement, AgreementVersion, CareerAlignment, CareerAlignmentUserPermission, Tour
-from alliance.models import MANAGING_ROLES, Membership, MembershipStatus, Role
+from alliance.models import Membership, MembershipStatus
+from alliance.permissions import VIEW_REPORTS, access_membership, membership_has
 
 READ_ALIGNMENT = "read_careeralignment"
 
 
-def is_hr(membership: Membership) -> bool:
-    return membership.role == Role.HR and membership.status == MembershipStatus.ACTIVE
-
-
 def is_manager_of(membership: Membership, employee: Membership) -> bool:
     """Whether `membership` holds manager powers over `employee` now: named as their manager, active, and still
-    in a role that may have reports (a demoted manager loses these powers at once, even before the graph is
-    cleaned up by alliance.services)."""
-    return (
-        employee.manager_id == membership.pk
-        and membership.status == MembershipStatus.ACTIVE
-        and membership.role in MANAGING_ROLES
-    )
+    in a role that may have reports (VIEW_REPORTS: a demoted manager loses these powers at once, even before the
+    graph is cleaned up by alliance.services)."""
+    return employee.manager_id == membership.pk and membership_has(membership, VIEW_REPORTS)
 
 
 def can_see_person(membership: Membership, employee: Membership) -> bool:
-    """Tours and agreements of `employee`: themselves, their manager, HR."""
+    """Tours and agreements of `employee`: themselves, their manager, and whoever reads all records (HR)."""
     if membership.status != MembershipStatus.ACTIVE:
         return False
-    return employee.pk == membership.pk or is_manager_of(membership, employee) or is_hr(membership)
+    return (
+        employee.pk == membership.pk
+        or is_manager_of(membership, employee)
+        or membership_has(membership, READ_ALL_RECORDS)
+    )
+
+
+def access_person(*, membership: Membership, pk: int) -> Membership:
+    """A member whose alliance page `membership` may open (themselves, a report, anyone for READ_ALL_RECORDS);
+    404 for anyone else, or anyone of another organization."""
+    member = access_membership(membership=membership, pk=pk, capability=READ_ALL_RECORDS)
+    if not can_see_person(membership, member):
+        raise Http404
+    return member
 
 
 def visible_alignments(*, membership: Membership) -> QuerySet[CareerAlignment]:
@@ -50,7 +57,7 @@ def visible_alignments(*, membership: Membership) -> QuerySet[CareerAlignment]:
     # `manager` is the manager who held the 1on1, fixed when the record was made; the current graph
     # (`employee__manager`) never opens a record, so that reassigning a manager reveals nothing.
     rule = Q(employee=membership) | Q(manager=membership) | Q(pk__in=granted)
-    if is_hr(membership):
+    if membership_has(membership, READ_ALIGNMENTS_SHARED_WITH_HR):
         rule |= Q(shared_with_hr=True)
     return CareerAlignment.objects.for_organization(membership.organization_id).filter(rule)
 
@@ -85,10 +92,10 @@ def visible_tours(*, membership: Membership) -> QuerySet[Tour]:
     if membership.status != MembershipStatus.ACTIVE:
         return Tour.objects.none()
     qs = Tour.objects.for_organization(membership.organization_id)
-    if is_hr(membership):
+    if membership_has(membership, READ_ALL_RECORDS):
         return qs
     rule = Q(employee=membership)
-    if membership.role in MANAGING_ROLES:
+    if membership_has(membership, VIEW_REPORTS):
         rule |= Q(employee__manager=membership)
     return qs.filter(rule)
 

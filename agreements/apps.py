@@ -7,7 +7,13 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Alliance agreements")
 
     def ready(self):
-        from agreements import dashboard, demo, notices, receivers
+        from agreements import (
+            capabilities,  # noqa: F401  (registers its capabilities with the core role map)
+            dashboard,
+            demo,
+            notices,
+            receivers,
+        )
         from alliance.dashboard import DASHBOARD_CARDS, WAITING_BUILDERS
         from alliance.demo import DEMO_EXTENSIONS
         from alliance.signals import member_left

@@ -2,8 +2,10 @@
 
 from django.urls import reverse
 
-from agreements import access, selectors
+from agreements import selectors
+from agreements.capabilities import READ_ALL_RECORDS
 from alliance.models import MembershipStatus
+from alliance.permissions import membership_has
 
 
 def alliance_card(*, request, membership):
@@ -13,7 +15,7 @@ def alliance_card(*, request, membership):
         "template": "agreements/cards/alliance.html",
         "state": selectors.person_alliance(viewer=membership, member=membership),
     }
-    if membership.reports.exists() or access.is_hr(membership):
+    if membership.reports.exists() or membership_has(membership, READ_ALL_RECORDS):
         card["team_url_visible"] = True
     return card
 

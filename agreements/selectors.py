@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agreements import access
+from agreements.capabilities import COUNTERSIGN, READ_ALL_RECORDS
 from agreements.models import (
     Agreement,
     AgreementVersion,
@@ -22,7 +23,8 @@ from agreements.models import (
     TourStatus,
     VersionStatus,
 )
-from alliance.models import ManagerChange, Membership, MembershipStatus, Organization, Role
+from alliance.models import ManagerChange, Membership, MembershipStatus, Organization
+from alliance.permissions import membership_has, roles_with
 from alliance.selectors import by_reading, person_search
 
 
@@ -75,7 +77,7 @@ def team_members(*, viewer: Membership, query: str = ""):
     """The active people on the team page: a manager's reports, or everyone for HR; in 五十音順, filtered by
     `query` on name, reading or e-mail however they were typed (alliance.selectors.person_search)."""
     members = Membership.objects.for_organization(viewer.organization).filter(status=MembershipStatus.ACTIVE)
-    if not access.is_hr(viewer):
+    if not membership_has(viewer, READ_ALL_RECORDS):
         members = members.filter(manager=viewer)
     return by_reading(members.filter(person_search(query)).select_related("user", "manager__user"))
 
@@ -276,7 +278,7 @@ def waiting_for(*, membership: Membership) -> Waiting:
     waiting = Waiting()
     if membership.status != MembershipStatus.ACTIVE:
         return waiting
-    hr = access.is_hr(membership)
+    hr = membership_has(membership, COUNTERSIGN)
     people = Q(employee=membership) | Q(employee__manager=membership)
     for alignment in (
         access.visible_alignments(membership=membership)
@@ -429,7 +431,9 @@ def pending_signer_ids_of(versions) -> dict[int, list[int]]:
     organizations = {v.organization_id for v in versions if v.requires_hr}
     if organizations:
         for organization_id, pk in (
-            Membership.objects.filter(organization_id__in=organizations, role=Role.HR, status=MembershipStatus.ACTIVE)
+            Membership.objects.filter(
+                organization_id__in=organizations, role__in=roles_with(COUNTERSIGN), status=MembershipStatus.ACTIVE
+            )
             .order_by("pk")
             .values_list("organization_id", "pk")
         ):
@@ -466,7 +470,13 @@ def pending_parties(version: AgreementVersion, *, viewer: Membership | None = No
         elif role == SignerRole.MANAGER and version.manager_signer:
             member = version.manager_signer
         elif role == SignerRole.HR:
-            parties.append({"name": _("one of HR"), "role": role, "you": viewer is not None and access.is_hr(viewer)})
+            parties.append(
+                {
+                    "name": _("one of HR"),
+                    "role": role,
+                    "you": viewer is not None and membership_has(viewer, COUNTERSIGN),
+                }
+            )
             continue
         else:
             continue
@@ -494,6 +504,6 @@ def signing_party_role(version: AgreementVersion, membership: Membership) -> str
         # Signing as the manager is a manager power: it ends when they stop managing the employee (a move or
         # a role change); the request is then withdrawn and asked again of the current manager.
         return SignerRole.MANAGER if access.is_manager_of(membership, version.agreement.tour.employee) else None
-    if requires_hr and access.is_hr(membership):
+    if requires_hr and membership_has(membership, COUNTERSIGN):
         return SignerRole.HR
     return None

@@ -2,7 +2,10 @@ from alliance.permissions import capabilities_of
 
 
 def tenancy(request):
-    """The request's organization, membership, their capabilities and the user's organizations (the switcher)."""
+    """The request's organization, membership, their capabilities and the user's organizations (the switcher).
+
+    `capabilities` is the set of capability names the current member holds (alliance.permissions): templates
+    ask `{% if "view_reports" in capabilities %}`, never the member's role."""
     membership = getattr(request, "membership", None)
     user = getattr(request, "user", None)
     context = {

@@ -5,17 +5,16 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from alliance import audit, notices
-from alliance.models import AuditEntry, Membership, Notice
+from alliance.models import AuditEntry, Membership
 from alliance.periods import validate_day
-from alliance.permissions import VIEW_ALUMNI_PAGES, VIEW_AUDIT
-from alliance.tenancy import TenantView, querystring_without_page
+from alliance.permissions import VIEW_ALUMNI_PAGES, VIEW_AUDIT, access_own_notice
+from alliance.tenancy import TenantView, querystring_without_page, url_object
 
 NOTICES_PER_PAGE = 25
 AUDIT_PER_PAGE = 50
@@ -25,7 +24,7 @@ class NotificationListView(TenantView, TemplateView):
     """`/<org>/notifications/`: the member's own notices in this organization, newest first."""
 
     template_name = "alliance/notifications.html"
-    required_capability = VIEW_ALUMNI_PAGES  # every member, alumni included
+    capabilities = {"GET": VIEW_ALUMNI_PAGES}  # every member, alumni included
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -41,12 +40,11 @@ class NotificationListView(TenantView, TemplateView):
 class NotificationOpenView(TenantView):
     """`/<org>/notifications/<pk>/`: mark the notice read and go to what it is about (only one's own: else 404)."""
 
-    required_capability = VIEW_ALUMNI_PAGES
+    capabilities = {"GET": VIEW_ALUMNI_PAGES}
+    url_objects = {"notice": url_object(access_own_notice, pk="pk")}
 
-    def get(self, request, *args, pk, **kwargs):
-        notice = Notice.objects.filter(organization=self.organization, recipient=self.membership, pk=pk).first()
-        if notice is None:
-            raise Http404
+    def get(self, request, *args, **kwargs):
+        notice = self.notice
         notices.mark_read(notice=notice)
         # Only a page of this organization: a stored URL never sends the reader off-site.
         if notice.url.startswith(f"/{self.organization.slug}/"):
@@ -92,7 +90,7 @@ class AuditTrailView(TenantView, TemplateView):
     """`/<org>/audit/`: HR reads the audit trail, filtered by person, action and period; nobody edits it."""
 
     template_name = "alliance/audit.html"
-    required_capability = VIEW_AUDIT
+    capabilities = {"GET": VIEW_AUDIT}
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -1,53 +1,127 @@
-"""Who may do what: role capabilities declared once, and the `access_*` helpers that fetch through a tenant.
+"""Who may do what: one registry of named capabilities, the role map built from it, and the `access_*` helpers.
 
-Views declare the capability they need (`TenantView.required_capability`); object-level grants that go beyond
-roles (an employee sharing a record with a mentor) live in django-guardian and are reached only from here.
+A capability names a decision, about a page or about a record ("may countersign", "reads every member's tours").
+The core declares its own below; each feature app declares its capabilities next to its code
+(`agreements/capabilities.py`) with `register_capability`, at import time of that module, which the app's
+`AppConfig.ready()` imports. Views state the capability each HTTP method needs (`TenantView.capabilities`);
+services, selectors and templates ask `membership_has` (templates: `"name" in capabilities`, from
+`alliance.context_processors.tenancy`, or `member|has_capability:"name"` for another member). Nothing else
+compares role strings. Object-level grants that go beyond roles (an employee sharing a record with a mentor) live
+in django-guardian and are reached only from here.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
 from django.http import Http404
 from guardian.shortcuts import assign_perm, remove_perm
 
-from alliance.models import Membership, MembershipStatus, Role
+from alliance.models import Invitation, Membership, MembershipStatus, Notice, Role
 
-VIEW_DASHBOARD = "view_dashboard"
-VIEW_OWN_RECORDS = "view_own_records"
-VIEW_REPORTS = "view_reports"
-VIEW_MEMBERS = "view_members"
-MANAGE_MEMBERS = "manage_members"
-MANAGE_ORGANIZATION = "manage_organization"
-VIEW_ORG_STATISTICS = "view_org_statistics"
-VIEW_ALUMNI_PAGES = "view_alumni_pages"
-VIEW_AUDIT = "view_audit"
+# The holder kinds a capability is granted to: the three roles of an active member, and alumni (whatever their
+# role was). An invited membership (not accepted yet) holds nothing.
+ALUMNI = "alumni"
+HOLDERS = (Role.EMPLOYEE, Role.MANAGER, Role.HR, ALUMNI)
 
-_EMPLOYEE = {VIEW_DASHBOARD, VIEW_OWN_RECORDS, VIEW_ALUMNI_PAGES}
-_MANAGER = _EMPLOYEE | {VIEW_REPORTS}
-_HR = _MANAGER | {VIEW_MEMBERS, MANAGE_MEMBERS, MANAGE_ORGANIZATION, VIEW_ORG_STATISTICS, VIEW_AUDIT}
 
-ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.EMPLOYEE: frozenset(_EMPLOYEE),
-    Role.MANAGER: frozenset(_MANAGER),
-    Role.HR: frozenset(_HR),
-}
-# Alumni keep their login and reach only the alumni pages of the organization they left.
-ALUMNI_CAPABILITIES: frozenset[str] = frozenset({VIEW_ALUMNI_PAGES})
+@dataclass(frozen=True)
+class Capability:
+    name: str
+    holders: frozenset[str]
+    description: str
+
+
+CAPABILITIES: dict[str, Capability] = {}
+
+
+def register_capability(name: str, *, holders: Iterable[str], description: str) -> str:
+    """Declare capability `name`, granted to `holders` (values of `Role`, or `ALUMNI`), and return `name`.
+
+    Called at import time by the module that owns the capability, so a constant and its grant sit together.
+    Registering the same name again with the same holders is a no-op (a module imported twice); with other
+    holders it raises ImproperlyConfigured, so two apps never silently disagree on one name.
+    """
+    capability = Capability(name=name, holders=frozenset(str(h) for h in holders), description=description)
+    unknown = capability.holders - {str(h) for h in HOLDERS}
+    if unknown:
+        raise ImproperlyConfigured(f"capability {name!r}: unknown holders {sorted(unknown)}")
+    known = CAPABILITIES.get(name)
+    if known is not None and known.holders != capability.holders:
+        raise ImproperlyConfigured(f"capability {name!r} is registered twice with different holders")
+    CAPABILITIES[name] = capability
+    return name
+
+
+_EMPLOYEE = (Role.EMPLOYEE, Role.MANAGER, Role.HR)
+_MANAGERS = (Role.MANAGER, Role.HR)
+_HR = (Role.HR,)
+
+VIEW_DASHBOARD = register_capability(
+    "view_dashboard", holders=_EMPLOYEE, description="Open the organization's pages as an active member."
+)
+VIEW_OWN_RECORDS = register_capability(
+    "view_own_records", holders=_EMPLOYEE, description="Read and write one's own records (alignments, tours...)."
+)
+VIEW_ALUMNI_PAGES = register_capability(
+    "view_alumni_pages",
+    holders=(*_EMPLOYEE, ALUMNI),
+    description="The home page, notifications and alumni pages; alumni keep these after leaving.",
+)
+VIEW_REPORTS = register_capability(
+    "view_reports",
+    holders=_MANAGERS,
+    description="Have reports: be named someone's manager, see the team and act as their manager.",
+)
+VIEW_MEMBERS = register_capability("view_members", holders=_HR, description="List every member.")
+MANAGE_MEMBERS = register_capability(
+    "manage_members", holders=_HR, description="Invite members, change roles and managers."
+)
+MANAGE_ORGANIZATION = register_capability(
+    "manage_organization", holders=_HR, description="Edit the organization's settings."
+)
+VIEW_ORG_STATISTICS = register_capability(
+    "view_org_statistics", holders=_HR, description="See counts across the whole organization."
+)
+VIEW_AUDIT = register_capability("view_audit", holders=_HR, description="Read the audit trail.")
+REPORTS_TO_MANAGER = register_capability(
+    "reports_to_manager",
+    holders=(Role.EMPLOYEE, Role.MANAGER),
+    description="Is expected to have a manager: without one, the members list flags it (HR answers to nobody).",
+)
+
+
+def holder_of(membership: Membership | None) -> str | None:
+    """The holder kind `membership` counts as: its role while active, ALUMNI once left, None otherwise."""
+    if membership is None:
+        return None
+    if membership.status == MembershipStatus.ACTIVE:
+        return str(membership.role)
+    if membership.status == MembershipStatus.ALUMNI:
+        return ALUMNI
+    return None
 
 
 def capabilities_of(membership: Membership | None) -> frozenset[str]:
-    if membership is None:
+    """Every registered capability `membership` holds (empty for None and for an invited membership)."""
+    holder = holder_of(membership)
+    if holder is None:
         return frozenset()
-    if membership.status == MembershipStatus.ACTIVE:
-        return ROLE_CAPABILITIES.get(membership.role, frozenset())
-    if membership.status == MembershipStatus.ALUMNI:
-        return ALUMNI_CAPABILITIES
-    return frozenset()
+    return frozenset(name for name, cap in CAPABILITIES.items() if holder in cap.holders)
 
 
 def membership_has(membership: Membership | None, capability: str) -> bool:
-    return capability in capabilities_of(membership)
+    """Whether `membership` holds `capability`. An unregistered name raises KeyError: a typo never reads as 'no'."""
+    holder = holder_of(membership)
+    return holder is not None and holder in CAPABILITIES[capability].holders
+
+
+def roles_with(capability: str) -> list[str]:
+    """The `Role` values whose active members hold `capability`, for queries (`role__in=roles_with(...)`)."""
+    return [str(role) for role in Role if str(role) in CAPABILITIES[capability].holders]
 
 
 def require(membership: Membership | None, capability: str) -> None:
@@ -68,6 +142,22 @@ def access_membership(*, membership: Membership, pk: int, capability: str = VIEW
     if target.manager_id == membership.pk and membership_has(membership, VIEW_REPORTS):
         return target
     raise Http404
+
+
+def access_pending_invitation(*, membership: Membership, pk: int) -> Invitation:
+    """A pending invitation of `membership`'s organization; 404 for another organization's or a settled one."""
+    invitation = Invitation.objects.for_organization(membership.organization).pending().filter(pk=pk).first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def access_own_notice(*, membership: Membership, pk: int) -> Notice:
+    """One of `membership`'s own notices in its organization; 404 for anyone else's."""
+    notice = Notice.objects.filter(organization=membership.organization, recipient=membership, pk=pk).first()
+    if notice is None:
+        raise Http404
+    return notice
 
 
 def grant_object_access(*, user, obj: models.Model, perm: str) -> None:

@@ -1,19 +1,23 @@
 """The tenancy framework every organization page is built on, in one place.
 
 - `TenantMiddleware` resolves `/<org_slug>/...` into `request.organization` and `request.membership`.
-- `TenantView` is the base of every organization page: it checks the capability the page needs.
+- `TenantView` is the base of every organization page: it checks the capability each HTTP method needs and
+  resolves the objects the URL names, as the view declares them (`capabilities`, `url_objects`).
 - `apply_form_errors` and `querystring_without_page` are the helpers those pages share.
 
 Feature apps (agreements, checkpoints, alumni) import these from here, never from `alliance.views`.
 """
 
+from collections.abc import Callable
+from typing import Any, ClassVar
+
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import Http404
 from django.views import View
 
 from alliance.models import Membership, MembershipStatus
-from alliance.permissions import VIEW_DASHBOARD, require
+from alliance.permissions import require
 
 
 class TenantMiddleware:
@@ -53,20 +57,87 @@ class TenantMiddleware:
         return None
 
 
-class TenantView(View):
-    """Base of every `/<org_slug>/` view: TenantMiddleware has resolved the tenant; this checks the capability."""
+Resolver = Callable[["TenantView"], Any]
 
-    required_capability: str = VIEW_DASHBOARD
+# The handlers Django may route to besides these two (HEAD runs `get`, OPTIONS lists the allowed methods).
+_DERIVED_METHODS = {"head": "GET", "options": "GET"}
+_RESERVED_OBJECT_NAMES = {"request", "args", "kwargs", "organization", "membership"}
+
+
+class TenantView(View):
+    """Base of every `/<org_slug>/` view. TenantMiddleware has resolved the tenant; then, for each request:
+
+    1. `capabilities[METHOD]` is required of the member (403 otherwise). Every HTTP method a view implements
+       must be named there; `__init_subclass__` refuses a class that leaves one out, and a method missing at run
+       time is refused (403), never allowed. HEAD and OPTIONS use the GET entry.
+    2. Each entry of `url_objects` (name -> resolver, in declaration order) is resolved: a resolver takes the
+       view, fetches through the access helpers and raises Http404 (not visible, or of another organization),
+       PermissionDenied (visible, but not for this member to act on) or a state conflict. Later resolvers may
+       use earlier results. Each result is set as `self.<name>` and put in the template context as `<name>`.
+
+    Handlers then only read `self.<name>`: no view fetches a URL's object any other way. Resolvers shared by
+    several views live in the app's access module or in `url_object()` declarations.
+    """
+
+    capabilities: ClassVar[dict[str, str]] = {}
+    url_objects: ClassVar[dict[str, Resolver]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "required_capability" in vars(cls):
+            raise ImproperlyConfigured(f"{cls.__qualname__}: state `capabilities` per HTTP method instead.")
+        missing = [method.upper() for method in cls.implemented_methods() if method.upper() not in cls.capabilities]
+        if missing:
+            raise ImproperlyConfigured(f"{cls.__qualname__} implements {missing} without a capability for them.")
+        reserved = _RESERVED_OBJECT_NAMES & set(cls.url_objects)
+        if reserved:
+            raise ImproperlyConfigured(f"{cls.__qualname__}: url_objects may not be named {sorted(reserved)}.")
+
+    @classmethod
+    def implemented_methods(cls) -> list[str]:
+        """The lower-case HTTP methods this view has a handler for (HEAD and OPTIONS follow GET)."""
+        return [m for m in cls.http_method_names if m not in _DERIVED_METHODS and hasattr(cls, m)]
+
+    @classmethod
+    def capability_for(cls, method: str) -> str | None:
+        """The capability an HTTP `method` needs here, or None when the view does not declare it (refused)."""
+        method = method.lower()
+        return cls.capabilities.get(_DERIVED_METHODS.get(method, method.upper()))
 
     def dispatch(self, request, *args, **kwargs):
-        require(request.membership, self.required_capability)
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            # 405 before anything is looked up or checked, as Django's View answers: it reveals nothing.
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        capability = self.capability_for(method)
+        if capability is None:
+            raise PermissionDenied
+        require(request.membership, capability)
         self.organization = request.organization
         self.membership = request.membership
-        self.resolve()
+        for name, resolver in self.url_objects.items():
+            setattr(self, name, resolver(self))
         return super().dispatch(request, *args, **kwargs)
 
-    def resolve(self) -> None:
-        """Fetch the objects the URL names, through the access helpers (404/403 before any handler runs)."""
+    def get_context_data(self, **kwargs):
+        for name in self.url_objects:
+            kwargs.setdefault(name, getattr(self, name))
+        return super().get_context_data(**kwargs)
+
+
+def url_object(fetch: Callable[..., Any], **params: str) -> Resolver:
+    """A resolver for `TenantView.url_objects`: `fetch(membership=<the member>, <param>=<URL kwarg>...)`.
+
+    `params` maps each keyword argument of `fetch` to the URL kwarg that supplies it, e.g.
+    `url_object(access.access_version, agreement_pk="pk", number="number")`. `fetch` is an access helper that
+    raises Http404 for rows outside the organization or not visible to the member.
+    """
+
+    def resolve(view: TenantView):
+        return fetch(membership=view.membership, **{param: view.kwargs[kwarg] for param, kwarg in params.items()})
+
+    resolve.__qualname__ = f"url_object({getattr(fetch, '__name__', fetch)!s})"
+    return resolve
 
 
 def querystring_without_page(request) -> str:

@@ -7,7 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,7 +26,7 @@ from alliance.forms import (
     OrganizationForm,
     ProfileForm,
 )
-from alliance.models import CompanyValue, Invitation
+from alliance.models import CompanyValue
 from alliance.permissions import (
     MANAGE_MEMBERS,
     MANAGE_ORGANIZATION,
@@ -35,9 +35,10 @@ from alliance.permissions import (
     VIEW_ORG_STATISTICS,
     VIEW_REPORTS,
     access_membership,
+    access_pending_invitation,
     membership_has,
 )
-from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page
+from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page, url_object
 
 MEMBERS_PER_PAGE = 25
 DASHBOARD_REPORTS = 8
@@ -167,7 +168,7 @@ class InvitationAcceptView(View):
 class DashboardView(TenantView, TemplateView):
     template_name = "alliance/dashboard.html"
     # Alumni keep a home page in the organization they left (the alumni pages hang off it).
-    required_capability = VIEW_ALUMNI_PAGES
+    capabilities = {"GET": VIEW_ALUMNI_PAGES}
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -196,7 +197,7 @@ def dashboard_cards(request, membership):
 
 class MemberListView(TenantView, TemplateView):
     template_name = "alliance/members.html"
-    required_capability = VIEW_MEMBERS
+    capabilities = {"GET": VIEW_MEMBERS}
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -224,7 +225,7 @@ class MemberListView(TenantView, TemplateView):
 class InviteView(TenantView, FormView):
     template_name = "alliance/invite.html"
     form_class = InvitationForm
-    required_capability = MANAGE_MEMBERS
+    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS, "PUT": MANAGE_MEMBERS}
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "organization": self.organization}
@@ -255,10 +256,8 @@ class InviteView(TenantView, FormView):
 class MemberEditView(TenantView, FormView):
     template_name = "alliance/member_edit.html"
     form_class = MembershipForm
-    required_capability = MANAGE_MEMBERS
-
-    def resolve(self):
-        self.target = access_membership(membership=self.membership, pk=self.kwargs["pk"])
+    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS, "PUT": MANAGE_MEMBERS}
+    url_objects = {"target": url_object(access_membership, pk="pk")}
 
     def get_initial(self):
         return {"role": self.target.role, "manager": self.target.manager, "job_title": self.target.job_title}
@@ -285,21 +284,11 @@ class InvitationRevokeView(TenantView, TemplateView):
     """GET asks for confirmation; POST withdraws the invitation (the row is kept, its link stops working)."""
 
     template_name = "alliance/invitation_revoke.html"
-    required_capability = MANAGE_MEMBERS
-
-    def get_invitation(self):
-        invitation = (
-            Invitation.objects.for_organization(self.organization).pending().filter(pk=self.kwargs["pk"]).first()
-        )
-        if invitation is None:
-            raise Http404
-        return invitation
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(invitation=self.get_invitation(), **kwargs)
+    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS}
+    url_objects = {"invitation": url_object(access_pending_invitation, pk="pk")}
 
     def post(self, request, *args, **kwargs):
-        invitation = self.get_invitation()
+        invitation = self.invitation
         services.invitation_revoke(invitation=invitation)
         messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
         return redirect("members", org_slug=self.organization.slug)
@@ -309,7 +298,7 @@ class OrganizationSettingsView(TenantView, TemplateView):
     """HR edits the company's name, mission, vision, values, checkpoint interval and countersigning."""
 
     template_name = "alliance/settings.html"
-    required_capability = MANAGE_ORGANIZATION
+    capabilities = {"GET": MANAGE_ORGANIZATION, "POST": MANAGE_ORGANIZATION}
 
     def forms(self, data=None):
         values = CompanyValue.objects.for_organization(self.organization).order_by("position", "id")

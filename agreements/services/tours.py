@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agreements import access, rules
+from agreements.capabilities import ALLOW_CONCURRENT_TOURS
 from agreements.models import (
     CLAUSE_FIELDS,
     Agreement,
@@ -19,6 +20,7 @@ from agreements.models import (
 )
 from alliance.audit import audit_log, diff
 from alliance.models import Membership
+from alliance.permissions import membership_has
 
 TOUR_FIELDS = ("title", "kind", "goal", "toward_ideal_self", "value_to_company", "start_date", "end_date")
 
@@ -69,7 +71,7 @@ def tour_update(*, tour: Tour, actor: Membership, data: dict, allow_concurrent: 
     for field in TOUR_FIELDS:
         if field in data:
             setattr(tour, field, data[field])
-    if allow_concurrent is not None and access.is_hr(actor):
+    if allow_concurrent is not None and membership_has(actor, ALLOW_CONCURRENT_TOURS):
         tour.allow_concurrent = allow_concurrent
     rules.validate_tour(tour)
     tour.save()
@@ -102,7 +104,7 @@ def tour_discard(*, tour: Tour, actor: Membership) -> Tour:
 def tour_set_allow_concurrent(*, tour: Tour, actor: Membership, allow: bool) -> None:
     """HR allows (or no longer allows) `tour` to run beside another active tour of the same person.
     Raises PermissionDenied for anyone but HR."""
-    if not access.is_hr(actor):
+    if not membership_has(actor, ALLOW_CONCURRENT_TOURS):
         raise PermissionDenied
     Tour.objects.filter(pk=tour.pk).update(allow_concurrent=allow)
     audit_log("tour.allow_concurrent", obj=tour, actor=actor, changes={"allow_concurrent": [None, allow]})

@@ -12,6 +12,7 @@ from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
 from agreements import access, rules, selectors, services
+from agreements.capabilities import EDIT_AGREEMENT_TEMPLATE
 from agreements.forms import ClausesForm, DeclineForm, KpiFormSet, SignForm
 from agreements.models import (
     CLAUSE_FIELDS,
@@ -22,32 +23,80 @@ from agreements.models import (
     VersionStatus,
 )
 from agreements.views.common import StateConflictMixin, request_info
-from alliance.permissions import MANAGE_ORGANIZATION, VIEW_OWN_RECORDS
-from alliance.tenancy import TenantView, apply_form_errors, apply_formset_errors, without_keys
+from alliance.permissions import VIEW_OWN_RECORDS
+from alliance.tenancy import TenantView, apply_form_errors, apply_formset_errors, url_object, without_keys
+
+# The agreement `/agreements/<pk>/` names, as the member may see it (404 otherwise).
+visible_agreement = url_object(access.access_agreement, pk="pk")
+# The version `/agreements/<pk>/v<number>/` names, as the member may see it (404 otherwise).
+visible_version = url_object(access.access_version, agreement_pk="pk", number="number")
+
+
+def editable_version(view) -> AgreementVersion:
+    """The named version, for editing its draft: a party only (403), and only while its state allows (409)."""
+    version = visible_version(view)
+    if not access.can_edit_agreement(view.membership, version.agreement):
+        raise PermissionDenied
+    conflict = rules.version_edit_conflict(version)
+    if conflict is not None:
+        raise conflict
+    return version
+
+
+def version_for_action(view) -> AgreementVersion:
+    """The named version, for a VersionActionView: its `allowed()` is the role rule (403), its `conflict()` the
+    state rule (409)."""
+    version = visible_version(view)
+    if not view.allowed(version):
+        raise PermissionDenied
+    conflict = view.conflict(version)
+    if conflict is not None:
+        raise conflict
+    return version
+
+
+def amendable_agreement(view):
+    """The agreement `pk` names, for starting an amendment: a party only (403), from a signed version (409)."""
+    agreement = visible_agreement(view)
+    if not access.can_edit_agreement(view.membership, agreement):
+        raise PermissionDenied
+    conflict = rules.amend_conflict(selectors.current_version(agreement))
+    if conflict is not None:
+        raise conflict
+    return agreement
+
+
+def sealed_pdf(view) -> AgreementPdf:
+    """The stored PDF of `view.version` (404 until it is signed and sealed)."""
+    pdf = AgreementPdf.objects.filter(version=view.version).first()
+    if pdf is None:
+        raise Http404
+    return pdf
+
+
+def organization_template(view) -> AgreementTemplate:
+    """The organization's default clauses (unsaved and empty until HR first saves them)."""
+    return AgreementTemplate.objects.filter(organization=view.organization).first() or AgreementTemplate(
+        organization=view.organization
+    )
 
 
 class AgreementView(TenantView):
-    required_capability = VIEW_OWN_RECORDS
+    capabilities = {"GET": VIEW_OWN_RECORDS}
+    url_objects = {"agreement": visible_agreement}
 
     def get(self, request, *args, **kwargs):
-        agreement = access.access_agreement(membership=self.membership, pk=kwargs["pk"])
-        version = selectors.current_version(agreement)
-        return redirect("agreements:version", self.organization.slug, agreement.pk, version.number)
+        version = selectors.current_version(self.agreement)
+        return redirect("agreements:version", self.organization.slug, self.agreement.pk, version.number)
 
 
-class VersionMixin:
-    def get_version(self) -> AgreementVersion:
-        return access.access_version(
-            membership=self.membership, agreement_pk=self.kwargs["pk"], number=self.kwargs["number"]
-        )
-
-
-class VersionDetailView(VersionMixin, TenantView, TemplateView):
+class VersionDetailView(TenantView, TemplateView):
     template_name = "agreements/version_detail.html"
-    required_capability = VIEW_OWN_RECORDS
+    capabilities = {"GET": VIEW_OWN_RECORDS}
+    url_objects = {"version": visible_version}
 
     def get_context_data(self, **kwargs):
-        version = self.get_version()
+        version = self.version
         agreement = version.agreement
         signer_role = selectors.signer_role_for(version, self.membership)
         signatures = list(version.signatures.select_related("signer__user").order_by("signed_at"))
@@ -55,7 +104,6 @@ class VersionDetailView(VersionMixin, TenantView, TemplateView):
         versions = list(agreement.versions.order_by("-number").only("number", "status", "signed_at", "agreement_id"))
         can_edit = access.can_edit_agreement(self.membership, agreement)
         return super().get_context_data(
-            version=version,
             agreement=agreement,
             tour=agreement.tour,
             kpis=list(version.kpis.all()),
@@ -79,18 +127,10 @@ class VersionDetailView(VersionMixin, TenantView, TemplateView):
         )
 
 
-class VersionEditView(StateConflictMixin, VersionMixin, TenantView, TemplateView):
+class VersionEditView(StateConflictMixin, TenantView, TemplateView):
     template_name = "agreements/version_edit.html"
-    required_capability = VIEW_OWN_RECORDS
-
-    def get_checked_version(self):
-        version = self.get_version()
-        if not access.can_edit_agreement(self.membership, version.agreement):
-            raise PermissionDenied
-        conflict = rules.version_edit_conflict(version)
-        if conflict is not None:
-            raise conflict
-        return version
+    capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
+    url_objects = {"version": editable_version}
 
     def respond(self, version, clauses, kpis):
         tour = version.agreement.tour
@@ -104,14 +144,14 @@ class VersionEditView(StateConflictMixin, VersionMixin, TenantView, TemplateView
         )
 
     def get(self, request, *args, **kwargs):
-        version = self.get_checked_version()
+        version = self.version
         clauses = ClausesForm(initial={f: getattr(version, f) for f in CLAUSE_FIELDS})
         initial = [{f: getattr(k, f) for f in KPI_FIELDS} for k in version.kpis.all()]
         kpis = KpiFormSet(initial=initial, prefix="kpi")
         return self.respond(version, clauses, kpis)
 
     def post(self, request, *args, **kwargs):
-        version = self.get_checked_version()
+        version = self.version
         clauses = ClausesForm(request.POST)
         kpis = KpiFormSet(request.POST, prefix="kpi")
         if clauses.is_valid() and kpis.is_valid():
@@ -135,11 +175,12 @@ class VersionEditView(StateConflictMixin, VersionMixin, TenantView, TemplateView
         return self.respond(version, clauses, kpis)
 
 
-class VersionActionView(StateConflictMixin, VersionMixin, TenantView, TemplateView):
+class VersionActionView(StateConflictMixin, TenantView, TemplateView):
     """GET shows what the action will do and asks to confirm; POST does it. `allowed` is the role rule (403);
     `conflict` the state rule (409 page naming the state and the next step)."""
 
-    required_capability = VIEW_OWN_RECORDS
+    capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
+    url_objects = {"version": version_for_action}
     form_class = None
 
     def allowed(self, version) -> bool:
@@ -148,25 +189,16 @@ class VersionActionView(StateConflictMixin, VersionMixin, TenantView, TemplateVi
     def conflict(self, version) -> services.StateConflict | None:
         return rules.version_edit_conflict(version)
 
-    def get_version(self) -> AgreementVersion:
-        version = super().get_version()
-        if not self.allowed(version):
-            raise PermissionDenied
-        conflict = self.conflict(version)
-        if conflict is not None:
-            raise conflict
-        return version
-
     def back(self, version):
         return redirect("agreements:version", self.organization.slug, version.agreement_id, version.number)
 
     def get(self, request, *args, **kwargs):
-        version = self.get_version()
+        version = self.version
         form = self.form_class(initial={"content_hash": version.content_hash}) if self.form_class else None
         return self.render_to_response(self.get_context_data(version=version, tour=version.agreement.tour, form=form))
 
     def post(self, request, *args, **kwargs):
-        version = self.get_version()
+        version = self.version
         form = self.form_class(request.POST) if self.form_class else None
         if form is None or form.is_valid():
             try:
@@ -264,25 +296,15 @@ class VersionDiscardView(VersionActionView):
 
 class AmendView(StateConflictMixin, TenantView, TemplateView):
     template_name = "agreements/amend.html"
-    required_capability = VIEW_OWN_RECORDS
-
-    def get_agreement(self):
-        agreement = access.access_agreement(membership=self.membership, pk=self.kwargs["pk"])
-        if not access.can_edit_agreement(self.membership, agreement):
-            raise PermissionDenied
-        conflict = rules.amend_conflict(selectors.current_version(agreement))
-        if conflict is not None:
-            raise conflict
-        return agreement
+    capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
+    url_objects = {"agreement": amendable_agreement}
 
     def get_context_data(self, **kwargs):
-        agreement = self.get_agreement()
-        return super().get_context_data(
-            agreement=agreement, tour=agreement.tour, version=selectors.current_version(agreement), **kwargs
-        )
+        agreement = self.agreement
+        return super().get_context_data(tour=agreement.tour, version=selectors.current_version(agreement), **kwargs)
 
     def post(self, request, *args, **kwargs):
-        agreement = self.get_agreement()
+        agreement = self.agreement
         try:
             draft = services.agreement_amend(agreement=agreement, actor=self.membership)
         except services.StateConflict:
@@ -297,18 +319,16 @@ class AmendView(StateConflictMixin, TenantView, TemplateView):
         return redirect("agreements:version_edit", self.organization.slug, agreement.pk, draft.number)
 
 
-class PdfView(VersionMixin, TenantView):
+class PdfView(TenantView):
     """The stored, sealed PDF as it was rendered at signing: the employee, their manager and HR only."""
 
-    required_capability = VIEW_OWN_RECORDS
+    capabilities = {"GET": VIEW_OWN_RECORDS}
+    url_objects = {"version": visible_version, "pdf": sealed_pdf}
 
     def get(self, request, *args, **kwargs):
-        version = self.get_version()
-        pdf = AgreementPdf.objects.filter(version=version).first()
-        if pdf is None:
-            raise Http404
+        version = self.version
         return FileResponse(
-            pdf.file.open("rb"),
+            self.pdf.file.open("rb"),
             content_type="application/pdf",
             as_attachment=request.GET.get("download") == "1",
             filename=f"alliance-agreement-{version.agreement_id}-v{version.number}.pdf",
@@ -317,18 +337,14 @@ class PdfView(VersionMixin, TenantView):
 
 class AgreementTemplateView(TenantView, TemplateView):
     template_name = "agreements/template_form.html"
-    required_capability = MANAGE_ORGANIZATION
-
-    def get_instance(self):
-        return AgreementTemplate.objects.filter(organization=self.organization).first() or AgreementTemplate(
-            organization=self.organization
-        )
+    capabilities = {"GET": EDIT_AGREEMENT_TEMPLATE, "POST": EDIT_AGREEMENT_TEMPLATE}
+    url_objects = {"clauses_template": organization_template}
 
     def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=ClausesForm(instance=self.get_instance())))
+        return self.render_to_response(self.get_context_data(form=ClausesForm(instance=self.clauses_template)))
 
     def post(self, request, *args, **kwargs):
-        form = ClausesForm(request.POST, instance=self.get_instance())
+        form = ClausesForm(request.POST, instance=self.clauses_template)
         if form.is_valid():
             form.save()
             messages.success(request, _("The default clauses were saved. New agreements start from them."))

@@ -17,9 +17,9 @@ from agreements.forms import AlignmentForm, CoreValueFormSet, DriftFormSet, Shar
 from agreements.models import AlignmentStatus, CareerAlignmentUserPermission
 from agreements.views.common import StateConflictMixin, int_or_404
 from alliance.models import Membership
-from alliance.permissions import MANAGE_ORGANIZATION, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership
+from alliance.permissions import VIEW_ORG_STATISTICS, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership, membership_has
 from alliance.selectors import by_reading
-from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page
+from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page, url_object
 
 PEOPLE_PER_PAGE = 25
 
@@ -30,20 +30,17 @@ class MyAllianceView(TenantView, TemplateView):
     """The employee's own page: current alignment, tour, agreement and the next action, plus their history."""
 
     template_name = "agreements/my_alliance.html"
-    required_capability = VIEW_OWN_RECORDS
-
-    def get_member(self):
-        return self.membership
+    capabilities = {"GET": VIEW_OWN_RECORDS}
+    url_objects = {"member": lambda view: view.membership}
 
     def get_context_data(self, **kwargs):
-        member = self.get_member()
+        member = self.member
         state = selectors.person_alliance(viewer=self.membership, member=member)
         signer_role = already_signed = None
         if state.stage == "pending":
             signer_role = selectors.signer_role_for(state.version, self.membership)
             already_signed = selectors.live_signatures(state.version).filter(role=signer_role).exists()
         return super().get_context_data(
-            member=member,
             state=state,
             signer_role=signer_role,
             already_signed=already_signed,
@@ -59,7 +56,7 @@ class MyAllianceView(TenantView, TemplateView):
 class ShareOfferView(TenantView):
     """The employee's answer to "your manager is now X; share your earlier alignments with them?"."""
 
-    required_capability = VIEW_OWN_RECORDS
+    capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
 
     def get(self, request, *args, **kwargs):
         return redirect("agreements:mine", self.organization.slug)
@@ -90,27 +87,23 @@ class ShareOfferView(TenantView):
 class PersonAllianceView(MyAllianceView):
     """The same page for a report (their manager) or anyone (HR, who sees alignments only when shared)."""
 
-    def get_member(self):
-        member = access_membership(
-            membership=self.membership, pk=self.kwargs["member_pk"], capability=MANAGE_ORGANIZATION
-        )
-        if not access.can_see_person(self.membership, member):
-            raise Http404
-        return member
+    url_objects = {"member": url_object(access.access_person, pk="member_pk")}
 
 
 class TeamView(TenantView, TemplateView):
     """A manager's reports (HR: everyone) with each one's step; searchable and paginated."""
 
     template_name = "agreements/team.html"
-    required_capability = VIEW_REPORTS
+    capabilities = {"GET": VIEW_REPORTS}
 
     def get_context_data(self, **kwargs):
         query = self.request.GET.get("q", "").strip()[:100]
         members = selectors.team_members(viewer=self.membership, query=query)
         page = Paginator(members, PEOPLE_PER_PAGE).get_page(self.request.GET.get("page"))
         rows = selectors.people_alliance(viewer=self.membership, members=page.object_list)
-        counts = selectors.hr_stage_counts(organization=self.organization) if access.is_hr(self.membership) else None
+        counts = None
+        if membership_has(self.membership, VIEW_ORG_STATISTICS):
+            counts = selectors.hr_stage_counts(organization=self.organization)
         return super().get_context_data(
             page=page,
             rows=rows,
@@ -128,30 +121,41 @@ def _formset_rows(formset, keys):
     return [{k: f.cleaned_data.get(k, "") for k in keys} for f in formset.forms if f.cleaned_data]
 
 
+# The alignment `/alignments/<pk>/` names, as the member may read it (404 otherwise).
+visible_alignment = url_object(access.access_alignment, pk="pk")
+
+
+def editable_alignment(view):
+    """The alignment `pk` names, for editing (403 for a reader who may not edit, 409 once confirmed); None on
+    the "new" URL."""
+    if "pk" not in view.kwargs:
+        return None
+    alignment = visible_alignment(view)
+    if not access.can_edit_alignment(view.membership, alignment):
+        if alignment.status != AlignmentStatus.DRAFT:
+            raise rules.alignment_confirmed_conflict(alignment)
+        raise PermissionDenied
+    return alignment
+
+
+def alignment_employee(view):
+    """Whose alignment it is: the edited one's employee, else `?employee=` (a report of the viewer, 403 for
+    anyone else), else the viewer."""
+    if view.alignment is not None:
+        return view.alignment.employee
+    employee_pk = view.request.GET.get("employee") or view.request.POST.get("employee")
+    if not employee_pk or str(employee_pk) == str(view.membership.pk):
+        return view.membership
+    employee = access_membership(membership=view.membership, pk=int_or_404(employee_pk))
+    if not access.is_manager_of(view.membership, employee):
+        raise PermissionDenied
+    return employee
+
+
 class AlignmentFormView(StateConflictMixin, TenantView, TemplateView):
     template_name = "agreements/alignment_form.html"
-    required_capability = VIEW_OWN_RECORDS
-    alignment = None
-
-    def resolve(self):
-        if "pk" in self.kwargs:
-            self.alignment = access.access_alignment(membership=self.membership, pk=self.kwargs["pk"])
-            if not access.can_edit_alignment(self.membership, self.alignment):
-                if self.alignment.status != AlignmentStatus.DRAFT:
-                    raise rules.alignment_confirmed_conflict(self.alignment)
-                raise PermissionDenied
-            self.employee = self.alignment.employee
-        else:
-            employee_pk = self.request.GET.get("employee") or self.request.POST.get("employee")
-            if employee_pk and str(employee_pk) != str(self.membership.pk):
-                try:
-                    self.employee = access_membership(membership=self.membership, pk=int(employee_pk))
-                except ValueError:
-                    raise Http404 from None
-                if not access.is_manager_of(self.membership, self.employee):
-                    raise PermissionDenied
-            else:
-                self.employee = self.membership
+    capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
+    url_objects = {"alignment": editable_alignment, "employee": alignment_employee}
 
     def _initial(self):
         source = self.alignment
@@ -184,9 +188,7 @@ class AlignmentFormView(StateConflictMixin, TenantView, TemplateView):
         )
 
     def render_forms(self, form, values, drift, status=200):
-        ctx = self.get_context_data(
-            form=form, values_formset=values, drift_formset=drift, employee=self.employee, alignment=self.alignment
-        )
+        ctx = self.get_context_data(form=form, values_formset=values, drift_formset=drift)
         return self.render_to_response(ctx, status=status)
 
     def get(self, request, *args, **kwargs):
@@ -228,12 +230,12 @@ class AlignmentFormView(StateConflictMixin, TenantView, TemplateView):
 
 class AlignmentDetailView(TenantView, TemplateView):
     template_name = "agreements/alignment_detail.html"
-    required_capability = VIEW_OWN_RECORDS
+    capabilities = {"GET": VIEW_OWN_RECORDS}
+    url_objects = {"alignment": visible_alignment}
 
     def get_context_data(self, **kwargs):
-        alignment = access.access_alignment(membership=self.membership, pk=self.kwargs["pk"])
+        alignment = self.alignment
         return super().get_context_data(
-            alignment=alignment,
             resonant=list(alignment.resonant_values.all()),
             can_edit=access.can_edit_alignment(self.membership, alignment),
             is_owner=access.is_alignment_owner(self.membership, alignment),
@@ -252,25 +254,21 @@ class AlignmentDetailView(TenantView, TemplateView):
         )
 
 
-class OwnAlignmentMixin:
-    """Views that only the alignment's employee may use (confirming it, deciding who else reads it)."""
-
-    def get_alignment(self):
-        alignment = access.access_alignment(membership=self.membership, pk=self.kwargs["pk"])
-        if not access.is_alignment_owner(self.membership, alignment):
-            raise PermissionDenied
-        return alignment
+def own_alignment(view):
+    """The alignment `pk` names, for what only its employee may do (confirm it, decide who else reads it)."""
+    alignment = visible_alignment(view)
+    if not access.is_alignment_owner(view.membership, alignment):
+        raise PermissionDenied
+    return alignment
 
 
-class AlignmentConfirmView(OwnAlignmentMixin, TenantView, TemplateView):
+class AlignmentConfirmView(TenantView, TemplateView):
     template_name = "agreements/alignment_confirm.html"
-    required_capability = VIEW_OWN_RECORDS
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(alignment=self.get_alignment(), **kwargs)
+    capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
+    url_objects = {"alignment": own_alignment}
 
     def post(self, request, *args, **kwargs):
-        alignment = self.get_alignment()
+        alignment = self.alignment
         try:
             services.alignment_confirm(alignment=alignment, actor=self.membership)
         except ValidationError as error:
@@ -281,11 +279,12 @@ class AlignmentConfirmView(OwnAlignmentMixin, TenantView, TemplateView):
         return redirect("agreements:alignment", self.organization.slug, alignment.pk)
 
 
-class AlignmentSharingView(OwnAlignmentMixin, TenantView, TemplateView):
+class AlignmentSharingView(TenantView, TemplateView):
     """The employee decides who beyond their manager may read this alignment, and takes it back."""
 
     template_name = "agreements/alignment_sharing.html"
-    required_capability = VIEW_OWN_RECORDS
+    capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
+    url_objects = {"alignment": own_alignment}
 
     def context(self, alignment, form=None):
         granted_users = CareerAlignmentUserPermission.objects.filter(
@@ -306,10 +305,10 @@ class AlignmentSharingView(OwnAlignmentMixin, TenantView, TemplateView):
         return self.get_context_data(alignment=alignment, shared=shared, form=form)
 
     def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.context(self.get_alignment()))
+        return self.render_to_response(self.context(self.alignment))
 
     def post(self, request, *args, **kwargs):
-        alignment = self.get_alignment()
+        alignment = self.alignment
         action = request.POST.get("action")
         if action in {"share_hr", "unshare_hr"}:
             services.alignment_share_with_hr(alignment=alignment, actor=self.membership, shared=action == "share_hr")

@@ -17,7 +17,7 @@ def request_info(request) -> services.RequestInfo:
 class StateConflictMixin:
     """Answer a state rule (confirmed, active, signed, discarded...) with a 409 page that names the state and
     the next step, never with the 403 meant for a role that may not act. Put it first in a view's bases so it
-    also covers what `TenantView.resolve()` and `get_*()` raise."""
+    also covers what the resolvers of `TenantView.url_objects` raise."""
 
     def dispatch(self, request, *args, **kwargs):
         try:

@@ -9,31 +9,57 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from agreements import access, rules, selectors, services
+from agreements.capabilities import ALLOW_CONCURRENT_TOURS
 from agreements.forms import TourForm
 from agreements.models import TOUR_KIND_HELP, TourKind
 from agreements.views.common import StateConflictMixin, is_party
-from alliance.permissions import VIEW_OWN_RECORDS
-from alliance.tenancy import TenantView, apply_form_errors
+from alliance.permissions import VIEW_OWN_RECORDS, membership_has
+from alliance.tenancy import TenantView, apply_form_errors, url_object
+
+# The tour `/tours/<pk>/` names, as the member may see it (404 otherwise).
+visible_tour = url_object(access.access_tour, pk="pk")
+
+
+def editable_tour(view):
+    """The tour `pk` names, for editing (409 for a party once its state forbids it, else 403); None on the
+    "new tour" URL."""
+    if "pk" not in view.kwargs:
+        return None
+    tour = visible_tour(view)
+    if not access.can_edit_tour(view.membership, tour):
+        conflict = rules.tour_edit_conflict(tour)
+        if conflict is not None and is_party(view.membership, tour.employee):
+            raise conflict
+        raise PermissionDenied
+    return tour
+
+
+def tour_alignment(view):
+    """The alignment the tour grows from: the edited tour's, else the one `alignment_pk` names, which only its
+    employee or their manager may start a tour from (403)."""
+    if view.tour is not None:
+        return view.tour.alignment
+    alignment = url_object(access.access_alignment, pk="alignment_pk")(view)
+    if not is_party(view.membership, alignment.employee):
+        raise PermissionDenied
+    return alignment
+
+
+def discardable_tour(view):
+    """The tour `pk` names, for discarding: a party only (403), and only while a draft (409)."""
+    tour = visible_tour(view)
+    if not is_party(view.membership, tour.employee):
+        raise PermissionDenied
+    conflict = rules.tour_edit_conflict(tour)
+    if conflict is not None:
+        raise conflict
+    return tour
 
 
 class TourFormView(StateConflictMixin, TenantView, TemplateView):
     template_name = "agreements/tour_form.html"
-    required_capability = VIEW_OWN_RECORDS
-
-    def get_objects(self):
-        if "pk" in self.kwargs:
-            tour = access.access_tour(membership=self.membership, pk=self.kwargs["pk"])
-            if not access.can_edit_tour(self.membership, tour):
-                conflict = rules.tour_edit_conflict(tour)
-                if conflict is not None and is_party(self.membership, tour.employee):
-                    raise conflict
-                raise PermissionDenied
-            return tour, tour.alignment
-        alignment = access.access_alignment(membership=self.membership, pk=self.kwargs["alignment_pk"])
-        employee = alignment.employee
-        if not (employee.pk == self.membership.pk or access.is_manager_of(self.membership, employee)):
-            raise PermissionDenied
-        return None, alignment
+    capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
+    url_objects = {"tour": editable_tour, "alignment": tour_alignment}
 
     def initial(self, tour):
         if tour is None:
@@ -54,11 +80,10 @@ class TourFormView(StateConflictMixin, TenantView, TemplateView):
         )
 
     def get(self, request, *args, **kwargs):
-        tour, alignment = self.get_objects()
-        return self.respond(TourForm(initial=self.initial(tour)), tour, alignment)
+        return self.respond(TourForm(initial=self.initial(self.tour)), self.tour, self.alignment)
 
     def post(self, request, *args, **kwargs):
-        tour, alignment = self.get_objects()
+        tour, alignment = self.tour, self.alignment
         form = TourForm(request.POST)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k in services.TOUR_FIELDS}
@@ -85,24 +110,25 @@ class TourFormView(StateConflictMixin, TenantView, TemplateView):
 
 class TourDetailView(TenantView, TemplateView):
     template_name = "agreements/tour_detail.html"
-    required_capability = VIEW_OWN_RECORDS
+    # Everyone who sees the tour reads it; only HR flips its "may run beside another tour" switch.
+    capabilities = {"GET": VIEW_OWN_RECORDS, "POST": ALLOW_CONCURRENT_TOURS}
+    url_objects = {"tour": visible_tour}
 
     def get_context_data(self, **kwargs):
-        tour = access.access_tour(membership=self.membership, pk=self.kwargs["pk"])
+        tour = self.tour
         alignment_visible = access.visible_alignments(membership=self.membership).filter(pk=tour.alignment_id).exists()
         return super().get_context_data(
-            tour=tour,
             alignment_visible=alignment_visible,
             can_edit=access.can_edit_tour(self.membership, tour),
             overlaps=selectors.tour_overlaps(tour),
-            is_hr=access.is_hr(self.membership),
+            can_allow_concurrent=membership_has(self.membership, ALLOW_CONCURRENT_TOURS),
             versions=tour.agreement.versions.order_by("-number"),
             **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
         """HR's switch: allow this tour to run beside another active one."""
-        tour = access.access_tour(membership=self.membership, pk=self.kwargs["pk"])
+        tour = self.tour
         services.tour_set_allow_concurrent(tour=tour, actor=self.membership, allow=request.POST.get("allow") == "1")
         messages.success(request, _("The setting was saved."))
         return redirect("agreements:tour", self.organization.slug, tour.pk)
@@ -112,22 +138,11 @@ class TourDiscardView(StateConflictMixin, TenantView, TemplateView):
     """Give up a draft tour and its draft agreement (confirmation page, then POST): kept, marked discarded."""
 
     template_name = "agreements/discard.html"
-    required_capability = VIEW_OWN_RECORDS
-
-    def get_tour(self):
-        tour = access.access_tour(membership=self.membership, pk=self.kwargs["pk"])
-        if not is_party(self.membership, tour.employee):
-            raise PermissionDenied
-        conflict = rules.tour_edit_conflict(tour)
-        if conflict is not None:
-            raise conflict
-        return tour
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(tour=self.get_tour(), **kwargs)
+    capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
+    url_objects = {"tour": discardable_tour}
 
     def post(self, request, *args, **kwargs):
-        tour = services.tour_discard(tour=self.get_tour(), actor=self.membership)
+        tour = services.tour_discard(tour=self.tour, actor=self.membership)
         messages.success(
             request,
             _("The tour of duty “%(title)s” was discarded. It is kept for the record, out of the way.")
