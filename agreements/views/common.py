@@ -11,6 +11,7 @@ from alliance.models import Membership
 
 
 def request_info(request) -> services.RequestInfo:
+    """Who acted from where (client address, user agent), as the signing services record it."""
     return services.RequestInfo.from_request(request)
 
 
@@ -44,6 +45,7 @@ def is_party(membership: Membership, employee: Membership) -> bool:
 
 
 def int_or_404(value) -> int:
+    """`value` (a POSTed or queried id) as an int; Http404 when it is missing or not a number."""
     try:
         return int(value)
     except (TypeError, ValueError):
