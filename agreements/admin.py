@@ -7,7 +7,7 @@ nothing here can change them; tours and agreements change through their pages, w
 
 from django.contrib import admin
 
-from agreements.models import AgreementTemplate, AgreementVersion, Kpi, Signature, SigningEvent, Tour
+from agreements.models import KPI_FIELDS, AgreementTemplate, AgreementVersion, Kpi, Signature, SigningEvent, Tour
 from alliance.admin import TenantScopedAdmin
 
 
@@ -25,7 +25,7 @@ class ReadOnlyTenantAdmin(TenantScopedAdmin):
 class KpiInline(admin.TabularInline):
     model = Kpi
     extra = 0
-    fields = ["name", "unit", "baseline", "target", "direction", "due_date", "weight"]
+    fields = list(KPI_FIELDS)
     readonly_fields = fields
     can_delete = False
 

@@ -5,7 +5,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 
-from agreements import services
+from agreements import selectors, services
 from agreements.models import AgreementTemplate, CareerAlignment, Tour
 from alliance.demo import DEMO_PASSWORD
 from alliance.models import Membership, Organization
@@ -113,7 +113,7 @@ def _person(org, email, *, stage, title, start):
         return  # drafted by the manager, waiting for the employee to confirm it
     services.alignment_confirm(alignment=alignment, actor=member)
     tour = services.tour_create(actor=manager, alignment=alignment, data=_tour_data(title, start))
-    version = services.current_version(tour.agreement)
+    version = selectors.current_version(tour.agreement)
     _draft(version, manager, start)
     if stage == "draft":
         return

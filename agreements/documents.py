@@ -11,19 +11,23 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from agreements.models import (
     AgreementPdf,
     AgreementVersion,
     EventKind,
+    Kpi,
     KpiDirection,
     SignerRole,
+    Tour,
     TourKind,
     VersionStatus,
 )
-from agreements.pdf import PdfDocument, PdfEvent, PdfKpi, PdfSignature, render_agreement_pdf
+from agreements.pdf import PdfDocument, PdfEvent, PdfKpi, PdfSignature, render_agreement_pdf, unprintable_characters
 from agreements.sealing import seal_pdf
+from agreements.snapshot import build_snapshot, kpi_values
 
 _EVENT_KINDS = {
     EventKind.REQUESTED: "request",
@@ -41,24 +45,20 @@ def _decimal(value):
     return None if value is None else Decimal(value)
 
 
+def _pdf_kpi(item: dict) -> PdfKpi:
+    """A KPI of the snapshot as the PDF prints it: every field of KPI_FIELDS, the direction by its label."""
+    values = kpi_values(item)
+    if values.get("direction") in KpiDirection.values:
+        values["direction"] = str(KpiDirection(values["direction"]).label)
+    return PdfKpi(**values)
+
+
 def build_document(version: AgreementVersion, *, language: str | None = None) -> PdfDocument:
     """A PdfDocument from what was signed (the snapshot) plus the signing record; no live data leaks in."""
     snap = version.snapshot
     language = language or settings.LANGUAGE_CODE
     with translation.override(language):
-        kpis = [
-            PdfKpi(
-                name=k["name"],
-                definition=k["definition"],
-                unit=k["unit"],
-                baseline=_decimal(k["baseline"]),
-                target=_decimal(k["target"]),
-                direction=str(KpiDirection(k["direction"]).label),
-                due_date=date.fromisoformat(k["due_date"]),
-                weight=k["weight"],
-            )
-            for k in snap["kpis"]
-        ]
+        kpis = [_pdf_kpi(k) for k in snap["kpis"]]
         signatures = [
             PdfSignature(
                 name=s.signer.user.display_name,
@@ -179,10 +179,6 @@ def _snapshot_strings(value, path=()):
 
 
 def _field_label(path: tuple) -> str:
-    from django.utils.translation import gettext as _
-
-    from agreements.models import Kpi, Tour
-
     head = path[0] if path else ""
     if head == "tour" and len(path) == 2:
         return str(Tour._meta.get_field(path[1]).verbose_name)
@@ -208,11 +204,9 @@ def _field_label(path: tuple) -> str:
 def unprintable_fields(snapshot: dict) -> list[tuple[str, list[str]]]:
     """(field label, characters) for each text of ``snapshot`` holding characters no bundled font can draw.
 
-    ``snapshot`` has the shape of ``services.build_snapshot``; labels are in the active language. An
+    ``snapshot`` has the shape of ``agreements.snapshot.build_snapshot``; labels are in the active language. An
     empty list means the PDF will print every character of it (agreements.pdf.unprintable_characters).
     """
-    from agreements.pdf import unprintable_characters
-
     problems = []
     for path, text in _snapshot_strings(snapshot):
         missing = unprintable_characters(text)
@@ -227,10 +221,6 @@ def draft_unprintable_fields(version: AgreementVersion) -> list[tuple[str, list[
     A draft has no snapshot yet, so one is built the way the request builds it, with the person's
     current manager standing in for the signer the request will record.
     """
-    from django.utils import timezone
-
-    from agreements.services import build_snapshot
-
     if version.snapshot:
         return unprintable_fields(version.snapshot)
     # A fresh instance, so that the caller's version (and its cached relations) stays untouched.
@@ -249,8 +239,6 @@ def draft_unprintable_fields(version: AgreementVersion) -> list[tuple[str, list[
 
 def unprintable_messages(problems: list[tuple[str, list[str]]]) -> list[str]:
     """One sentence per field of ``unprintable_fields``, naming the characters and their code points."""
-    from django.utils.translation import gettext as _
-
     return [
         _(
             "“%(field)s” contains characters the signed PDF cannot print: %(characters)s. Replace them, for "

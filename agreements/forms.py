@@ -5,11 +5,12 @@ from django.utils.translation import pgettext_lazy
 
 from agreements.models import (
     CLAUSE_FIELDS,
+    KPI_FIELDS,
     TOUR_KIND_HELP,
     TOUR_LENGTHS_MONTHS,
     AgreementTemplate,
     CareerAlignment,
-    KpiDirection,
+    Kpi,
     TimeHorizon,
     TourKind,
 )
@@ -162,50 +163,27 @@ class ClausesForm(forms.ModelForm):
         }
 
 
-class KpiForm(forms.Form):
-    name = forms.CharField(label=_("KPI"), max_length=200)
-    definition = forms.CharField(label=_("Definition"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    unit = forms.CharField(label=_("Unit"), max_length=40, required=False)
-    baseline = forms.DecimalField(label=_("Baseline"), max_digits=14, decimal_places=2, required=False)
-    target = forms.DecimalField(label=_("Target"), max_digits=14, decimal_places=2)
-    # An initial value, so that the blank extra row the browser submits unchanged counts as unchanged.
-    direction = forms.ChoiceField(label=_("Direction"), choices=KpiDirection.choices, initial=KpiDirection.HIGHER)
-    due_date = forms.DateField(label=_("Due"), widget=DATE_WIDGET, validators=[validate_day])
-    weight = forms.IntegerField(label=_("Weight (%)"), min_value=0, max_value=100, initial=100)
+class KpiForm(forms.ModelForm):
+    """One KPI row of the commitment plan: the fields of KPI_FIELDS, checked for their format only. The rules
+    between fields and rows (weights, due dates, target versus baseline) are the service's
+    (agreements.rules.validate_kpis), shown beside each input by alliance.tenancy.apply_formset_errors."""
 
-    def clean(self):
-        data = super().clean()
-        baseline, target, direction = data.get("baseline"), data.get("target"), data.get("direction")
-        if baseline is not None and target is not None and direction:
-            if direction == KpiDirection.HIGHER and target <= baseline:
-                self.add_error("target", _("Higher is better: the target must be above the baseline."))
-            if direction == KpiDirection.LOWER and target >= baseline:
-                self.add_error("target", _("Lower is better: the target must be below the baseline."))
-        return data
+    class Meta:
+        model = Kpi
+        fields = list(KPI_FIELDS)
+        widgets = {"definition": forms.Textarea(attrs={"rows": 2}), "due_date": DATE_WIDGET}
 
-
-class BaseKpiFormSet(forms.BaseFormSet):
-    def __init__(self, *args, tour=None, **kwargs):
-        self.tour = tour
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The model's defaults are the initial values, so that the blank extra row the browser submits
+        # unchanged counts as unchanged.
+        self.fields["due_date"].validators.append(validate_day)
 
-    def clean(self):
-        if any(self.errors):
-            return
-        rows = [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        total = sum(row.get("weight") or 0 for row in rows)
-        if rows and total != 100:
-            raise ValidationError(
-                _("The KPI weights add up to %(total)s%%; make them add up to 100%%.") % {"total": total}
-            )
-        if self.tour:
-            for form in self.forms:
-                due = form.cleaned_data.get("due_date") if form.cleaned_data else None
-                if due and not (self.tour.start_date <= due <= self.tour.end_date):
-                    form.add_error("due_date", _("Choose a date within the commitment period."))
+    def _post_clean(self):
+        """No model validation here: the service validates the KPIs as a whole (agreements.rules)."""
 
 
-KpiFormSet = forms.formset_factory(KpiForm, formset=BaseKpiFormSet, extra=1, can_delete=True, max_num=20)
+KpiFormSet = forms.formset_factory(KpiForm, extra=1, can_delete=True, max_num=20)
 
 
 class SignForm(forms.Form):

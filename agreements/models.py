@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import UserObjectPermissionBase
 
+from alliance.history import track
 from alliance.models import CompanyValue, Membership, TenantModel
 
 
@@ -289,6 +290,11 @@ class Kpi(TenantModel):
         return self.name
 
 
+# The KPI's content, in the order pages, the snapshot, the PDF and the admin show it: declared once here, as
+# CLAUSE_FIELDS is for the clauses. Adding a field here adds it to each of them (and to what signers agree to).
+KPI_FIELDS = ("name", "definition", "unit", "baseline", "target", "direction", "due_date", "weight")
+
+
 class SignerRole(models.TextChoices):
     EMPLOYEE = "employee", _("Employee")
     MANAGER = "manager", _("Manager")
@@ -362,5 +368,9 @@ class AgreementPdf(TenantModel):
         verbose_name_plural = _("agreement PDFs")
 
 
-# Trigger-kept history of versions, signatures, KPIs and tours (alliance.history).
-from agreements import history  # noqa: E402, F401
+# Trigger-kept history of versions, signatures, KPIs and tours (alliance.history): declared here, beside the
+# models, so that the event models load with them and no module imports this one back.
+track(AgreementVersion, "AgreementVersionEvent")
+track(Signature, "SignatureEvent")
+track(Kpi, "KpiEvent")
+track(Tour, "TourEvent")

@@ -12,25 +12,22 @@ the version.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import timedelta
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from agreements.capabilities import COUNTERSIGN
+from agreements import selectors
 from agreements.models import (
     AgreementVersion,
     AlignmentStatus,
     CareerAlignment,
     EventKind,
-    Signature,
     SigningEvent,
     VersionStatus,
 )
 from alliance import notices
-from alliance.models import Membership, MembershipStatus
-from alliance.permissions import roles_with
+from alliance.models import Membership
 
 REQUESTED = "signature-requested"
 REMINDER = "signature-reminder"
@@ -140,8 +137,6 @@ def reminders_due(*, now, batch_size: int):
     who have not signed. Three queries per batch of versions, whatever the batch size. Called by the scan with
     django-scopes disabled (alliance.notices.scan): the queries span every organization, each `Due` names its
     version's organization, and the HR lookup is limited to the organizations of the batch."""
-    from agreements.services import required_roles
-
     versions = (
         AgreementVersion.objects.filter(status=VersionStatus.PENDING, requested_at__lte=now - REMINDER_FIRST_AFTER)
         .select_related("agreement__tour", "organization")
@@ -157,37 +152,14 @@ def reminders_due(*, now, batch_size: int):
         requests = {}
         for event in SigningEvent.objects.filter(version_id__in=ids, kind=EventKind.REQUESTED).order_by("at", "id"):
             requests[event.version_id] = event  # the latest request of each version wins
-        signed = defaultdict(set)
-        for version_id, role in Signature.objects.filter(version_id__in=ids, voided_at__isnull=True).values_list(
-            "version_id", "role"
-        ):
-            signed[version_id].add(role)
-        hr_by_org = defaultdict(list)
-        orgs = {v.organization_id for v in batch if v.requires_hr}
-        for org_id, pk in Membership.objects.filter(
-            organization_id__in=orgs, role__in=roles_with(COUNTERSIGN), status=MembershipStatus.ACTIVE
-        ).values_list("organization_id", "pk"):
-            hr_by_org[org_id].append(pk)
+        pending = selectors.pending_signer_ids_of(batch)
         dues = []
         for version in batch:
             sequence = due_reminder_sequence(version.requested_at, now)
             request = requests.get(version.pk)
             if not sequence or request is None:
                 continue
-            done = signed[version.pk]
-            employee_id = version.agreement.tour.employee_id
-            people = []
-            if "employee" not in done:
-                people.append(employee_id)
-            if "manager" not in done and version.manager_signer_id:
-                people.append(version.manager_signer_id)
-            if "hr" in required_roles(version) and "hr" not in done:
-                people += [
-                    pk
-                    for pk in hr_by_org[version.organization_id]
-                    if pk not in (employee_id, version.manager_signer_id)
-                ]
-            dues += _due(REMINDER, version, request, people, sequence)
+            dues += _due(REMINDER, version, request, pending[version.pk], sequence)
         yield dues
 
 
@@ -225,15 +197,13 @@ def _context(notice) -> dict:
 
 
 def _request_still_open(notice) -> bool:
-    from agreements.services import pending_signers
-
     version, request = _version_and_request(notice)
     if version.status != VersionStatus.PENDING or request is None:
         return False
     latest = SigningEvent.objects.filter(version=version, kind=EventKind.REQUESTED).order_by("-at", "-id").first()
     if latest is None or latest.pk != request.pk:
         return False  # withdrawn and requested again: the new request has its own notices
-    return notice.recipient_id in {m.pk for m in pending_signers(version)}
+    return notice.recipient_id in selectors.pending_signer_ids(version)
 
 
 def _signed(notice) -> bool:

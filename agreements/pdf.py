@@ -119,7 +119,7 @@ class PdfDocument:
     issued_at: datetime | None = None
     # IANA zone for printed times; defaults to Django's current time zone.
     time_zone: str | None = None
-    # The rest of what the signed snapshot holds (agreements.services.build_snapshot): every field of
+    # The rest of what the signed snapshot holds (agreements.snapshot.build_snapshot): every field of
     # it is printed, since the parties sign all of it. The tour's kind comes as its display label.
     tour_kind: str = ""
     toward_ideal_self: str = ""

@@ -5,21 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from agreements import access
 from agreements.capabilities import COUNTERSIGN, READ_ALL_RECORDS
 from agreements.models import (
+    Agreement,
     AgreementVersion,
     AlignmentStatus,
     CareerAlignment,
+    EventKind,
     Signature,
     SignerRole,
+    SigningEvent,
     Tour,
     TourStatus,
     VersionStatus,
 )
-from alliance.models import Membership, MembershipStatus, Organization
-from alliance.permissions import membership_has
+from alliance.models import ManagerChange, Membership, MembershipStatus, Organization
+from alliance.permissions import membership_has, roles_with
 from alliance.selectors import by_reading, person_search
 
 
@@ -132,10 +137,12 @@ def people_alliance(*, viewer: Membership, members) -> list[PersonAlliance]:
 
 
 def person_alliance(*, viewer: Membership, member: Membership) -> PersonAlliance:
+    """`people_alliance` for one member."""
     return people_alliance(viewer=viewer, members=[member])[0]
 
 
 def alignment_history(*, viewer: Membership, member: Membership):
+    """The alignments of `member` that `viewer` may read, newest 1on1 first."""
     return (
         access.visible_alignments(membership=viewer)
         .filter(employee=member)
@@ -197,17 +204,23 @@ def alignments_hidden_from(*, employee: Membership, reader: Membership):
     )
 
 
+def open_share_offers(*, membership: Membership):
+    """Every manager change of `membership` whose share offer is still open (not answered, not closed), as a
+    queryset: the one the employee sees, and those about earlier managers that answering it closes."""
+    return ManagerChange.objects.for_organization(membership.organization_id).filter(
+        membership=membership, share_offer_closed_at__isnull=True
+    )
+
+
 def open_share_offer(*, membership: Membership):
     """The manager change whose "share your earlier alignments with your new manager?" offer `membership`
     has not answered yet, or None: only for their current manager, and only while some earlier alignment is
     hidden from that manager."""
-    from alliance.models import ManagerChange
-
     if membership.status != MembershipStatus.ACTIVE or membership.manager_id is None:
         return None
     change = (
-        ManagerChange.objects.for_organization(membership.organization_id)
-        .filter(membership=membership, new_manager_id=membership.manager_id, share_offer_closed_at__isnull=True)
+        open_share_offers(membership=membership)
+        .filter(new_manager_id=membership.manager_id)
         .select_related("new_manager__user")
         .order_by("-changed_at", "-id")
         .first()
@@ -293,11 +306,7 @@ def waiting_for(*, membership: Membership) -> Waiting:
         .select_related("agreement__tour__employee__user")
         .order_by("requested_at", "created_at", "pk")
     )
-    signed = {}
-    for version_id, role in Signature.objects.filter(
-        version__in=[v for v in versions if v.status == VersionStatus.PENDING], voided_at__isnull=True
-    ).values_list("version_id", "role"):
-        signed.setdefault(version_id, set()).add(role)
+    signed = signed_roles([v for v in versions if v.status == VersionStatus.PENDING])
     for version in versions:
         tour = version.agreement.tour
         employee = tour.employee
@@ -311,13 +320,190 @@ def waiting_for(*, membership: Membership) -> Waiting:
             item = WaitItem(kind=kind, url_name="agreements:version_edit", url_args=args, **base)
             (waiting.mine if is_mine or is_report else waiting.reports).append(item)
             continue
-        done = signed.get(version.pk, set())
-        if is_mine and SignerRole.EMPLOYEE not in done:
+        outstanding = outstanding_roles(version, signed[version.pk])
+        if is_mine and SignerRole.EMPLOYEE in outstanding:
             waiting.mine.append(WaitItem(kind=WaitKind.SIGN, url_name="agreements:sign", url_args=args, **base))
-        if version.manager_signer_id == membership.pk and SignerRole.MANAGER not in done:
+        if version.manager_signer_id == membership.pk and SignerRole.MANAGER in outstanding:
             waiting.mine.append(WaitItem(kind=WaitKind.SIGN, url_name="agreements:sign", url_args=args, **base))
-        if is_report and SignerRole.EMPLOYEE not in done:
+        if is_report and SignerRole.EMPLOYEE in outstanding:
             waiting.reports.append(WaitItem(kind=WaitKind.SIGN, url_name="agreements:version", url_args=args, **base))
-        if hr and version.requires_hr and SignerRole.HR not in done and not is_mine:
+        if hr and SignerRole.HR in outstanding and not is_mine:
             waiting.hr.append(WaitItem(kind=WaitKind.COUNTERSIGN, url_name="agreements:sign", url_args=args, **base))
     return waiting
+
+
+# --- agreements and signatures --------------------------------------------------------------------------
+
+
+def current_version(agreement: Agreement) -> AgreementVersion:
+    """The latest version that was not discarded (a discarded amendment leaves the signed one current); the
+    latest of all when every version was discarded with its tour."""
+    versions = AgreementVersion.objects.filter(agreement=agreement).order_by("-number")
+    return versions.exclude(status=VersionStatus.DISCARDED).first() or versions.first()
+
+
+def overlapping_tours(tour: Tour, *, statuses):
+    """The person's other tours in `statuses` whose period shares at least one day with this one's (start and
+    end dates both inclusive, so a tour starting on another's last day overlaps it)."""
+    return (
+        Tour.objects.for_organization(tour.organization)
+        .filter(
+            employee=tour.employee,
+            status__in=statuses,
+            start_date__lte=tour.end_date,
+            end_date__gte=tour.start_date,
+        )
+        .exclude(pk=tour.pk)
+        .order_by("start_date", "pk")
+    )
+
+
+def tour_overlaps(tour: Tour) -> list[str]:
+    """What is wrong with the tour's period beside the person's other tours, as sentences for the tour's pages:
+    each other active or drafted tour whose period overlaps this one (end dates inclusive), with its dates and
+    what to do. Empty when there is none or HR allows this tour to run beside another. Shown when the tour is
+    created or edited and on its page; requesting and completing signatures then refuse an active overlap."""
+    if tour.allow_concurrent or tour.status not in (TourStatus.DRAFT, TourStatus.ACTIVE):
+        return []
+    return [
+        _(
+            "This period overlaps %(title)s (%(status)s, %(start)s – %(end)s). A person has one tour at a time: "
+            "start this one after %(end)s, shorten or discard the other one, or ask HR to allow two tours at once. "
+            "Until then its agreement cannot be signed."
+        )
+        % {
+            "title": other.title,
+            "status": other.get_status_display(),
+            "start": date_format(other.start_date),
+            "end": date_format(other.end_date),
+        }
+        for other in overlapping_tours(tour, statuses=[TourStatus.ACTIVE, TourStatus.DRAFT])[:5]
+    ]
+
+
+def request_round(version: AgreementVersion) -> int:
+    """How many times signatures were requested for `version` (1 for the first request)."""
+    return SigningEvent.objects.filter(version=version, kind=EventKind.REQUESTED).count()
+
+
+def required_roles(version: AgreementVersion) -> list[str]:
+    """The roles that must sign `version`: the employee and the manager, and HR when it countersigns."""
+    roles = [SignerRole.EMPLOYEE, SignerRole.MANAGER]
+    if version.requires_hr:
+        roles.append(SignerRole.HR)
+    return roles
+
+
+def live_signatures(version: AgreementVersion):
+    """The signatures of `version` that count (not voided by a withdrawal or a decline), with their signers."""
+    return Signature.objects.filter(version=version, voided_at__isnull=True).select_related("signer__user")
+
+
+# --- who still has to sign: one rule, asked one version at a time or for a batch -----------------------------
+
+
+def signed_roles(versions) -> dict[int, set[str]]:
+    """{version pk: the roles that signed it (live signatures only)} for each of `versions` (instances or
+    pks), in one query; a version nobody signed maps to an empty set."""
+    ids = [getattr(v, "pk", v) for v in versions]
+    roles: dict[int, set[str]] = {pk: set() for pk in ids}
+    for version_id, role in Signature.objects.filter(version_id__in=ids, voided_at__isnull=True).values_list(
+        "version_id", "role"
+    ):
+        roles[version_id].add(role)
+    return roles
+
+
+def outstanding_roles(version: AgreementVersion, signed: set[str]) -> list[str]:
+    """The roles that still have to sign `version`, given the roles that `signed` it: the rule every list of
+    "who still has to sign" (pages, e-mails, reminders, "waiting for you") is built from."""
+    return [role for role in required_roles(version) if role not in signed]
+
+
+def pending_signer_ids_of(versions) -> dict[int, list[int]]:
+    """{version pk: the pks of the members who still have to sign it} for pending `versions` (fetched with
+    their agreement's tour): the employee, the manager fixed by the request, and every active HR member of the
+    organization when HR countersigns (any one of them signs for HR), never the employee or the manager twice.
+    Two queries whatever the number of versions (signatures, HR members)."""
+    versions = list(versions)
+    signed = signed_roles(versions)
+    hr_by_org: dict[int, list[int]] = {}
+    organizations = {v.organization_id for v in versions if v.requires_hr}
+    if organizations:
+        for organization_id, pk in (
+            Membership.objects.filter(
+                organization_id__in=organizations, role__in=roles_with(COUNTERSIGN), status=MembershipStatus.ACTIVE
+            )
+            .order_by("pk")
+            .values_list("organization_id", "pk")
+        ):
+            hr_by_org.setdefault(organization_id, []).append(pk)
+    result = {}
+    for version in versions:
+        employee_id, manager_id = version.agreement.tour.employee_id, version.manager_signer_id
+        people = []
+        for role in outstanding_roles(version, signed[version.pk]):
+            if role == SignerRole.EMPLOYEE:
+                people.append(employee_id)
+            elif role == SignerRole.MANAGER and manager_id:
+                people.append(manager_id)
+            elif role == SignerRole.HR:
+                hr_members = hr_by_org.get(version.organization_id, [])
+                people += [pk for pk in hr_members if pk not in (employee_id, manager_id)]
+        result[version.pk] = people
+    return result
+
+
+def pending_signer_ids(version: AgreementVersion) -> list[int]:
+    """`pending_signer_ids_of` for one version: the pks of the members who still have to sign it."""
+    return pending_signer_ids_of([version])[version.pk]
+
+
+def pending_parties(version: AgreementVersion, *, viewer: Membership | None = None) -> list[dict]:
+    """Who still has to sign, for pages and e-mails: the employee and the manager by name, and HR as one entry
+    ("one of HR"), since any one active HR member countersigns. Each item: {"name", "role", "you"}."""
+    tour = version.agreement.tour
+    parties = []
+    for role in outstanding_roles(version, signed_roles([version])[version.pk]):
+        if role == SignerRole.EMPLOYEE:
+            member = tour.employee
+        elif role == SignerRole.MANAGER and version.manager_signer:
+            member = version.manager_signer
+        elif role == SignerRole.HR:
+            parties.append(
+                {
+                    "name": _("one of HR"),
+                    "role": role,
+                    "you": viewer is not None and membership_has(viewer, COUNTERSIGN),
+                }
+            )
+            continue
+        else:
+            continue
+        parties.append(
+            {"name": member.user.display_name, "role": role, "you": viewer is not None and member.pk == viewer.pk}
+        )
+    return parties
+
+
+def signer_role_for(version: AgreementVersion, membership: Membership) -> str | None:
+    """The role in which `membership` signs this version, or None when they are not a signer."""
+    if version.status != VersionStatus.PENDING:
+        return None
+    return signing_party_role(version, membership)
+
+
+def signing_party_role(version: AgreementVersion, membership: Membership) -> str | None:
+    """The role in which `membership` signs (or would sign) this version, whatever its state: the employee, the
+    manager (the one fixed by the request, else the current one) and HR when HR countersigns."""
+    manager_pk = version.manager_signer_id or version.agreement.tour.employee.manager_id
+    requires_hr = version.requires_hr if version.status != VersionStatus.DRAFT else version.organization.hr_countersign
+    if membership.pk == version.agreement.tour.employee_id:
+        return SignerRole.EMPLOYEE
+    if membership.pk == manager_pk:
+        # Signing as the manager is a manager power: it ends when they stop managing the employee (a move or
+        # a role change); the request is then withdrawn and asked again of the current manager.
+        return SignerRole.MANAGER if access.is_manager_of(membership, version.agreement.tour.employee) else None
+    if requires_hr and membership_has(membership, COUNTERSIGN):
+        return SignerRole.HR
+    return None

@@ -6,6 +6,9 @@ import logging
 
 from celery import shared_task
 
+from agreements.documents import store_signed_pdf, versions_missing_a_pdf
+from alliance.models import Organization
+from alliance.tasks import enqueue
 from alliance.tenancy import organization_scope
 
 logger = logging.getLogger(__name__)
@@ -17,8 +20,6 @@ def render_signed_pdf(self, version_id: int, organization_id: int | None = None)
 
     A message queued before `organization_id` was passed is dropped unread: the version stays without a PDF,
     which `render_missing_pdfs` (hourly) finds and renders with its organization."""
-    from agreements.documents import store_signed_pdf
-
     if organization_id is None:
         logger.info("render_signed_pdf(%s) without an organization: left to render_missing_pdfs", version_id)
         return False
@@ -30,10 +31,6 @@ def render_signed_pdf(self, version_id: int, organization_id: int | None = None)
 def render_missing_pdfs() -> int:
     """Run by beat every hour: render any signed version's PDF that a dead worker left missing, organization by
     organization (each in its own scope)."""
-    from agreements.documents import versions_missing_a_pdf
-    from alliance.models import Organization
-    from alliance.tasks import enqueue
-
     count = 0
     for organization_id in Organization.objects.order_by("pk").values_list("pk", flat=True):
         with organization_scope(organization_id):

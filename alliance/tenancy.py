@@ -184,3 +184,39 @@ def apply_form_errors(form, error: ValidationError, *, rename: dict | None = Non
     for field, errors in messages_by_field.items():
         target = (rename or {}).get(field, field)
         form.add_error(target if target in form.fields else None, errors)
+
+
+def apply_formset_errors(formset, error: ValidationError, *, key: str, forms=None) -> None:
+    """Show the errors of a service's ValidationError about a list of rows beside the right input of `formset`.
+
+    The service keys each error "<key>.<index>.<field>" (the row at `index` of the list it was given, 0-based)
+    or `key` for the list as a whole (agreements.rules.kpi_error_key is one such scheme). `forms` are the
+    formset's forms in the order their rows were given to the service (default: every form); a row error goes
+    beside that form's field, or on top of that form when it has no such field; the list's errors go on top
+    of the formset (its non-form errors). Errors under other keys are left for the caller (apply_form_errors)."""
+    forms = list(formset.forms if forms is None else forms)
+    if not hasattr(error, "error_dict"):
+        return
+    for name, messages in error.message_dict.items():
+        if name == key:
+            formset.non_form_errors().extend(messages)
+            continue
+        prefix, _dot, rest = name.partition(".")
+        index, _dot, field = rest.partition(".")
+        if prefix != key or not index.isdigit() or int(index) >= len(forms):
+            continue
+        form = forms[int(index)]
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def without_keys(error: ValidationError, key: str) -> ValidationError | None:
+    """`error` without the entries `apply_formset_errors` shows for `key` (None when nothing is left): what
+    remains for the main form's apply_form_errors."""
+    if not hasattr(error, "error_dict"):
+        return error
+    rest = {
+        name: messages
+        for name, messages in error.message_dict.items()
+        if name != key and not name.startswith(f"{key}.")
+    }
+    return ValidationError(rest) if rest else None

@@ -11,13 +11,20 @@ from django.views.generic import TemplateView
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
-from agreements import access, services
+from agreements import access, rules, selectors, services
 from agreements.capabilities import EDIT_AGREEMENT_TEMPLATE
 from agreements.forms import ClausesForm, DeclineForm, KpiFormSet, SignForm
-from agreements.models import CLAUSE_FIELDS, AgreementPdf, AgreementTemplate, AgreementVersion, VersionStatus
+from agreements.models import (
+    CLAUSE_FIELDS,
+    KPI_FIELDS,
+    AgreementPdf,
+    AgreementTemplate,
+    AgreementVersion,
+    VersionStatus,
+)
 from agreements.views.common import StateConflictMixin, request_info
 from alliance.permissions import VIEW_OWN_RECORDS
-from alliance.tenancy import TenantView, apply_form_errors, url_object
+from alliance.tenancy import TenantView, apply_form_errors, apply_formset_errors, url_object, without_keys
 
 # The agreement `/agreements/<pk>/` names, as the member may see it (404 otherwise).
 visible_agreement = url_object(access.access_agreement, pk="pk")
@@ -30,7 +37,7 @@ def editable_version(view) -> AgreementVersion:
     version = visible_version(view)
     if not access.can_edit_agreement(view.membership, version.agreement):
         raise PermissionDenied
-    conflict = services.version_edit_conflict(version)
+    conflict = rules.version_edit_conflict(version)
     if conflict is not None:
         raise conflict
     return version
@@ -53,7 +60,7 @@ def amendable_agreement(view):
     agreement = visible_agreement(view)
     if not access.can_edit_agreement(view.membership, agreement):
         raise PermissionDenied
-    conflict = services.amend_conflict(services.current_version(agreement))
+    conflict = rules.amend_conflict(selectors.current_version(agreement))
     if conflict is not None:
         raise conflict
     return agreement
@@ -79,7 +86,7 @@ class AgreementView(TenantView):
     url_objects = {"agreement": visible_agreement}
 
     def get(self, request, *args, **kwargs):
-        version = services.current_version(self.agreement)
+        version = selectors.current_version(self.agreement)
         return redirect("agreements:version", self.organization.slug, self.agreement.pk, version.number)
 
 
@@ -91,7 +98,7 @@ class VersionDetailView(TenantView, TemplateView):
     def get_context_data(self, **kwargs):
         version = self.version
         agreement = version.agreement
-        signer_role = services.signer_role_for(version, self.membership)
+        signer_role = selectors.signer_role_for(version, self.membership)
         signatures = list(version.signatures.select_related("signer__user").order_by("signed_at"))
         live = [s for s in signatures if s.voided_at is None]
         versions = list(agreement.versions.order_by("-number").only("number", "status", "signed_at", "agreement_id"))
@@ -108,7 +115,7 @@ class VersionDetailView(TenantView, TemplateView):
             can_edit=can_edit,
             signer_role=signer_role,
             already_signed=signer_role is not None and any(s.role == signer_role for s in live),
-            pending_parties=services.pending_parties(version, viewer=self.membership)
+            pending_parties=selectors.pending_parties(version, viewer=self.membership)
             if version.status == VersionStatus.PENDING
             else [],
             can_discard=can_edit and version.status == VersionStatus.DRAFT and version.is_amendment,
@@ -139,32 +146,27 @@ class VersionEditView(StateConflictMixin, TenantView, TemplateView):
     def get(self, request, *args, **kwargs):
         version = self.version
         clauses = ClausesForm(initial={f: getattr(version, f) for f in CLAUSE_FIELDS})
-        initial = [
-            {
-                f: getattr(k, f)
-                for f in ("name", "definition", "unit", "baseline", "target", "direction", "due_date", "weight")
-            }
-            for k in version.kpis.all()
-        ]
-        kpis = KpiFormSet(initial=initial, prefix="kpi", tour=version.agreement.tour)
+        initial = [{f: getattr(k, f) for f in KPI_FIELDS} for k in version.kpis.all()]
+        kpis = KpiFormSet(initial=initial, prefix="kpi")
         return self.respond(version, clauses, kpis)
 
     def post(self, request, *args, **kwargs):
         version = self.version
         clauses = ClausesForm(request.POST)
-        kpis = KpiFormSet(request.POST, prefix="kpi", tour=version.agreement.tour)
+        kpis = KpiFormSet(request.POST, prefix="kpi")
         if clauses.is_valid() and kpis.is_valid():
-            rows = [
-                {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
-                for f in kpis.forms
-                if f.cleaned_data and not f.cleaned_data.get("DELETE")
-            ]
+            # The rows given to the service, in order, and the form each came from (for its errors).
+            row_forms = [f for f in kpis.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            rows = [{k: v for k, v in f.cleaned_data.items() if k != "DELETE"} for f in row_forms]
             try:
                 services.agreement_update_draft(
                     version=version, actor=self.membership, clauses=clauses.cleaned_data, kpis=rows
                 )
             except ValidationError as error:
-                apply_form_errors(clauses, error)
+                apply_formset_errors(kpis, error, key=rules.KPIS, forms=row_forms)
+                rest = without_keys(error, rules.KPIS)
+                if rest is not None:
+                    apply_form_errors(clauses, rest)
             else:
                 messages.success(request, _("The draft was saved."))
                 if "request" in request.POST:
@@ -185,7 +187,7 @@ class VersionActionView(StateConflictMixin, TenantView, TemplateView):
         return access.can_edit_agreement(self.membership, version.agreement)
 
     def conflict(self, version) -> services.StateConflict | None:
-        return services.version_edit_conflict(version)
+        return rules.version_edit_conflict(version)
 
     def back(self, version):
         return redirect("agreements:version", self.organization.slug, version.agreement_id, version.number)
@@ -224,7 +226,7 @@ class WithdrawView(VersionActionView):
     template_name = "agreements/withdraw.html"
 
     def conflict(self, version):
-        return None if version.status == VersionStatus.PENDING else services.not_pending_conflict(version)
+        return None if version.status == VersionStatus.PENDING else rules.not_pending_conflict(version)
 
     def act(self, version, data):
         services.agreement_withdraw(version=version, actor=self.membership, info=request_info(self.request))
@@ -236,10 +238,10 @@ class SignView(VersionActionView):
     form_class = SignForm
 
     def allowed(self, version) -> bool:
-        return services.signing_party_role(version, self.membership) is not None
+        return selectors.signing_party_role(version, self.membership) is not None
 
     def conflict(self, version):
-        return None if version.status == VersionStatus.PENDING else services.not_pending_conflict(version)
+        return None if version.status == VersionStatus.PENDING else rules.not_pending_conflict(version)
 
     def act(self, version, data):
         # The password check must not become a guessing oracle: a handful of tries an hour per person.
@@ -260,10 +262,10 @@ class DeclineView(VersionActionView):
     form_class = DeclineForm
 
     def allowed(self, version) -> bool:
-        return services.signing_party_role(version, self.membership) is not None
+        return selectors.signing_party_role(version, self.membership) is not None
 
     def conflict(self, version):
-        return None if version.status == VersionStatus.PENDING else services.not_pending_conflict(version)
+        return None if version.status == VersionStatus.PENDING else rules.not_pending_conflict(version)
 
     def act(self, version, data):
         services.agreement_decline(
@@ -278,7 +280,7 @@ class VersionDiscardView(VersionActionView):
     template_name = "agreements/discard.html"
 
     def conflict(self, version):
-        return services.version_discard_conflict(version)
+        return rules.version_discard_conflict(version)
 
     def act(self, version, data):
         services.version_discard(version=version, actor=self.membership)
@@ -299,11 +301,20 @@ class AmendView(StateConflictMixin, TenantView, TemplateView):
 
     def get_context_data(self, **kwargs):
         agreement = self.agreement
-        return super().get_context_data(tour=agreement.tour, version=services.current_version(agreement), **kwargs)
+        return super().get_context_data(tour=agreement.tour, version=selectors.current_version(agreement), **kwargs)
 
     def post(self, request, *args, **kwargs):
         agreement = self.agreement
-        draft = services.agreement_amend(agreement=agreement, actor=self.membership)
+        try:
+            draft = services.agreement_amend(agreement=agreement, actor=self.membership)
+        except services.StateConflict:
+            raise
+        except ValidationError as error:
+            # The signed KPIs break a rule that came later: say which, rather than start a draft that cannot
+            # be saved.
+            for message in error.messages:
+                messages.error(request, message)
+            return self.render_to_response(self.get_context_data())
         messages.success(request, _("Version %(n)s was started as an amendment.") % {"n": draft.number})
         return redirect("agreements:version_edit", self.organization.slug, agreement.pk, draft.number)
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
-from agreements import access, selectors, services
+from agreements import access, rules, selectors, services
 from agreements.forms import AlignmentForm, CoreValueFormSet, DriftFormSet, ShareForm
 from agreements.models import AlignmentStatus, CareerAlignmentUserPermission
 from agreements.views.common import StateConflictMixin, int_or_404
@@ -38,8 +38,8 @@ class MyAllianceView(TenantView, TemplateView):
         state = selectors.person_alliance(viewer=self.membership, member=member)
         signer_role = already_signed = None
         if state.stage == "pending":
-            signer_role = services.signer_role_for(state.version, self.membership)
-            already_signed = services.live_signatures(state.version).filter(role=signer_role).exists()
+            signer_role = selectors.signer_role_for(state.version, self.membership)
+            already_signed = selectors.live_signatures(state.version).filter(role=signer_role).exists()
         return super().get_context_data(
             state=state,
             signer_role=signer_role,
@@ -133,7 +133,7 @@ def editable_alignment(view):
     alignment = visible_alignment(view)
     if not access.can_edit_alignment(view.membership, alignment):
         if alignment.status != AlignmentStatus.DRAFT:
-            raise services.alignment_confirmed_conflict(alignment)
+            raise rules.alignment_confirmed_conflict(alignment)
         raise PermissionDenied
     return alignment
 

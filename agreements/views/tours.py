@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from agreements import access, selectors, services
+from agreements import access, rules, selectors, services
 from agreements.capabilities import ALLOW_CONCURRENT_TOURS
 from agreements.forms import TourForm
 from agreements.models import TOUR_KIND_HELP, TourKind
@@ -27,7 +27,7 @@ def editable_tour(view):
         return None
     tour = visible_tour(view)
     if not access.can_edit_tour(view.membership, tour):
-        conflict = services.tour_edit_conflict(tour)
+        conflict = rules.tour_edit_conflict(tour)
         if conflict is not None and is_party(view.membership, tour.employee):
             raise conflict
         raise PermissionDenied
@@ -50,7 +50,7 @@ def discardable_tour(view):
     tour = visible_tour(view)
     if not is_party(view.membership, tour.employee):
         raise PermissionDenied
-    conflict = services.tour_edit_conflict(tour)
+    conflict = rules.tour_edit_conflict(tour)
     if conflict is not None:
         raise conflict
     return tour
@@ -120,7 +120,7 @@ class TourDetailView(TenantView, TemplateView):
         return super().get_context_data(
             alignment_visible=alignment_visible,
             can_edit=access.can_edit_tour(self.membership, tour),
-            overlaps=services.tour_overlaps(tour),
+            overlaps=selectors.tour_overlaps(tour),
             can_allow_concurrent=membership_has(self.membership, ALLOW_CONCURRENT_TOURS),
             versions=tour.agreement.versions.order_by("-number"),
             **kwargs,

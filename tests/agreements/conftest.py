@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from agreements import services
+from agreements import selectors, services
 
 PASSWORD = "alliance-demo"
 
@@ -73,7 +73,7 @@ def draft_version(make_tour, manager):
 
     def make(tour=None, kpis=None):
         tour = tour or make_tour()
-        version = services.current_version(tour.agreement)
+        version = selectors.current_version(tour.agreement)
         services.agreement_update_draft(
             version=version,
             actor=manager,

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from agreements import selectors, services
+from agreements import rules, selectors, services
 from agreements.models import AgreementVersion, Tour
 
 
@@ -56,7 +56,7 @@ def test_a_draft_amendment_is_discarded_and_the_signed_version_stays_in_force(lo
     assert client.post(url).status_code == 302
     draft.refresh_from_db()
     assert draft.status == "discarded"
-    assert services.current_version(signed.agreement) == signed
+    assert selectors.current_version(signed.agreement) == signed
     state = selectors.person_alliance(viewer=manager, member=signed.agreement.tour.employee)
     assert state.version == signed and not state.amending
     # A new amendment can start again, with a number never used before.
@@ -129,7 +129,7 @@ OVERLAP_CASES = [
 def test_the_overlap_rule_reads_end_dates_as_inclusive(make_tour, make_alignment, start, end, overlaps):
     make_tour()  # 2031-05-01 – 2032-05-01, a draft
     other = make_tour(alignment=make_alignment(), title="別", start_date=start, end_date=end)
-    assert bool(services.tour_overlaps(other)) is overlaps
+    assert bool(selectors.tour_overlaps(other)) is overlaps
 
 
 @pytest.mark.parametrize(("start", "end", "overlaps"), OVERLAP_CASES)
@@ -142,12 +142,12 @@ def test_signing_refuses_exactly_the_overlaps_the_tour_page_explains(make_tour, 
     current = make_tour()  # 2031-05-01 – 2032-05-01
     Tour.objects.filter(pk=current.pk).update(status=TourStatus.ACTIVE)
     other = make_tour(alignment=make_alignment(), title="別", start_date=start, end_date=end)
-    assert bool(services.tour_overlaps(other)) is overlaps
+    assert bool(selectors.tour_overlaps(other)) is overlaps
     if overlaps:
         with pytest.raises(ValidationError):
-            services._check_no_concurrent_tour(other)
+            rules.check_no_concurrent_tour(other)
     else:
-        services._check_no_concurrent_tour(other)
+        rules.check_no_concurrent_tour(other)
 
 
 def test_hr_is_one_pending_signer_on_the_page_and_in_the_mail(

@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from agreements import notices, services
+from agreements import notices, services, snapshot
 from agreements.models import AgreementPdf, EventKind, Signature, SigningEvent, TourStatus, VersionStatus
 from tests.agreements.conftest import PASSWORD
 
@@ -13,12 +13,12 @@ from tests.agreements.conftest import PASSWORD
 def test_requesting_signatures_freezes_a_canonical_snapshot_and_its_hash(draft_version, manager):
     version = services.agreement_request_signatures(version=draft_version(), actor=manager)
     assert version.status == VersionStatus.PENDING
-    assert version.content_hash == services.snapshot_hash(version.snapshot)
+    assert version.content_hash == snapshot.snapshot_hash(version.snapshot)
     assert len(version.content_hash) == 64
     assert version.snapshot["kpis"][0]["target"] == "99.9"
     assert version.snapshot["employee"]["name"] == "社員 一郎"
     # Canonical: key order and whitespace do not change the bytes that are hashed.
-    assert services.canonical_json(dict(reversed(list(version.snapshot.items())))) == services.canonical_json(
+    assert snapshot.canonical_json(dict(reversed(list(version.snapshot.items())))) == snapshot.canonical_json(
         version.snapshot
     )
 

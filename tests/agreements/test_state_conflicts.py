@@ -102,6 +102,9 @@ CASES = [
     ("first_draft_version", "version_discard", "manager", _v, "discarded together with its tour", "tour_discard"),
     ("discarded_tour", "tour_edit", "manager", lambda t: (t.pk,), "was discarded", "tour_new"),
     ("discarded_tour", "tour_discard", "employee", lambda t: (t.pk,), "was discarded", "tour_new"),
+    # Every version was discarded with the tour: say so, never link to a draft that can no longer be edited.
+    ("discarded_tour", "amend", "manager", lambda t: (t.agreement.pk,), "Every version of this agreement", "tour_new"),
+    ("discarded_tour", "amend", "employee", lambda t: (t.agreement.pk,), "Every version of this agreement", "tour_new"),
     ("discarded_amendment", "version_edit", "manager", _v, "was discarded", "agreement"),
     ("discarded_amendment", "request", "manager", _v, "was discarded", "agreement"),
 ]

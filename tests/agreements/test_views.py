@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from agreements import services
+from agreements import selectors, services
 from agreements.models import AgreementPdf, CareerAlignment, Tour, VersionStatus
 from tests.agreements.conftest import PASSWORD
 from tests.factories import MembershipFactory
@@ -133,7 +133,7 @@ def test_no_two_active_tours_for_one_person_unless_hr_allows(
     assert "active tour" in str(error.value)
     services.tour_set_allow_concurrent(tour=second, actor=hr, allow=True)
     second.refresh_from_db()
-    version = services.current_version(second.agreement)
+    version = selectors.current_version(second.agreement)
     services.agreement_request_signatures(version=version, actor=manager)
 
 
@@ -166,7 +166,7 @@ def test_the_agreement_editor_saves_clauses_and_kpis_and_keeps_input_on_error(lo
     assert "研修投資" in response.content.decode()
     data["kpi-0-target"] = "1.5"
     assert client.post(url, data).status_code == 302
-    version = services.current_version(tour.agreement)
+    version = selectors.current_version(tour.agreement)
     assert version.company_offers == "研修投資" and version.kpis.get().name == "解約率"
 
 

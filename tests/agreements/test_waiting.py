@@ -43,7 +43,7 @@ def _tour(member, actor, **dates):
 
 
 def _complete_draft(tour, actor):
-    version = services.current_version(tour.agreement)
+    version = selectors.current_version(tour.agreement)
     services.agreement_update_draft(
         version=version,
         actor=actor,

@@ -1,0 +1,48 @@
+"""Helpers the services of STEP 1-3 share: where a request came from, the locked version, the signing record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agreements.models import AgreementVersion, SigningEvent
+from alliance.security import client_ip
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """Where an action came from, as recorded on signatures and the signing record."""
+
+    ip: str | None = None
+    user_agent: str = ""
+
+    @classmethod
+    def from_request(cls, request) -> RequestInfo:
+        return cls(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:500])
+
+
+def locked_version(version: AgreementVersion) -> AgreementVersion:
+    """`version` fetched again under a row lock (its own row only), with the tour, the people and the
+    organization the signing services read. Call inside a transaction."""
+    return (
+        AgreementVersion.objects.for_organization(version.organization_id)
+        .select_for_update(of=("self",))
+        .select_related("agreement__tour__employee__user", "agreement__tour__employee__manager__user", "organization")
+        .get(pk=version.pk)
+    )
+
+
+def record_event(version, kind, *, actor=None, role="", info: RequestInfo | None = None, reason="") -> SigningEvent:
+    """Add one line to the signing record of `version` (printed on the PDF's last page): `kind` an EventKind,
+    `actor` the Membership who acted (None for the system), `role` the role they acted in."""
+    info = info or RequestInfo()
+    return SigningEvent.objects.create(
+        organization=version.organization,
+        version=version,
+        kind=kind,
+        actor=actor,
+        role=role,
+        ip_address=info.ip,
+        user_agent=info.user_agent,
+        content_hash=version.content_hash,
+        reason=reason,
+    )

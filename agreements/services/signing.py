@@ -1,0 +1,158 @@
+"""STEP 3 writes on signatures: request, withdraw, decline, sign, and completion when the last one signs.
+
+E-mails are core notices recorded in the transaction and sent after commit; the sealed PDF is rendered by a
+task enqueued after commit, so nothing leaves for a change that rolled back."""
+
+from __future__ import annotations
+
+from django.contrib.auth.hashers import check_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agreements import access, documents, notices, rules, selectors, snapshot
+from agreements.models import AgreementVersion, EventKind, Signature, Tour, TourStatus, VersionStatus
+from agreements.services.common import RequestInfo, locked_version, record_event
+from agreements.tasks import render_signed_pdf
+from alliance.audit import audit_log, diff
+from alliance.models import Membership
+from alliance.tasks import enqueue
+
+
+@transaction.atomic
+def agreement_request_signatures(
+    *, version: AgreementVersion, actor: Membership, info: RequestInfo | None = None
+) -> AgreementVersion:
+    """Freeze the draft: snapshot its content as canonical JSON, hash it, and ask each signer to sign."""
+    version = locked_version(version)
+    if not access.can_edit_agreement(actor, version.agreement):
+        raise PermissionDenied
+    conflict = rules.version_edit_conflict(version)
+    if conflict is not None:
+        raise conflict
+    tour = version.agreement.tour
+    errors = []
+    if not version.kpis.exists():
+        errors.append(_("Add at least one KPI to the commitment plan before requesting signatures."))
+    if tour.employee.manager is None or not access.is_manager_of(tour.employee.manager, tour.employee):
+        errors.append(
+            _("%(name)s has no manager. Ask HR to assign one first.") % {"name": tour.employee.user.display_name}
+        )
+    missing = [field for field in ("company_offers", "employee_offers") if not getattr(version, field).strip()]
+    if missing:
+        errors.append(_("Write what the company offers and what the person offers before requesting signatures."))
+    # A character no bundled font has would be sealed as an empty box: refuse before anyone signs.
+    errors.extend(documents.unprintable_messages(documents.draft_unprintable_fields(version)))
+    if errors:
+        raise ValidationError(errors)
+    if tour.status == TourStatus.DRAFT:
+        rules.check_no_concurrent_tour(tour)
+    now = timezone.now()
+    version.manager_signer = tour.employee.manager
+    version.requires_hr = version.organization.hr_countersign
+    version.snapshot = snapshot.build_snapshot(version, requested_at=now)
+    version.content_hash = snapshot.snapshot_hash(version.snapshot)
+    version.status = VersionStatus.PENDING
+    version.requested_at = now
+    version.last_decline_reason = ""
+    version.save()
+    request = record_event(version, EventKind.REQUESTED, actor=actor, role=actor.role, info=info)
+    notices.notify_requested(version, request, selectors.pending_signer_ids(version))
+    audit_log("agreement.request_signatures", obj=version, actor=actor, changes=diff(version, ["status"]))
+    return version
+
+
+def _back_to_draft(version: AgreementVersion, *, voided_at, reason: str = "") -> None:
+    Signature.objects.filter(version=version, voided_at__isnull=True).update(voided_at=voided_at)
+    version.last_decline_reason = reason
+    version.status = VersionStatus.DRAFT
+    version.snapshot = None
+    version.content_hash = ""
+    version.requested_at = None
+    version.save()
+
+
+@transaction.atomic
+def agreement_withdraw(*, version: AgreementVersion, actor: Membership, info: RequestInfo | None = None) -> None:
+    """Take the request back before everyone signed: the version is a draft again and partial signatures are voided."""
+    version = locked_version(version)
+    if not access.can_edit_agreement(actor, version.agreement):
+        raise PermissionDenied
+    if version.status != VersionStatus.PENDING:
+        raise rules.not_pending_conflict(version)
+    record_event(version, EventKind.WITHDRAWN, actor=actor, role=actor.role, info=info)
+    _back_to_draft(version, voided_at=timezone.now())
+    audit_log("agreement.withdraw", obj=version, actor=actor, changes=diff(version, ["status", "content_hash"]))
+
+
+@transaction.atomic
+def agreement_decline(
+    *, version: AgreementVersion, actor: Membership, reason: str, info: RequestInfo | None = None
+) -> None:
+    """A signer refuses the version waiting for their signature, saying why (`reason`, required): the version is
+    a draft again and the signatures given so far are voided. Raises PermissionDenied for someone who does
+    not sign it, StateConflict when it is not waiting for signatures, ValidationError for an empty reason."""
+    version = locked_version(version)
+    role = selectors.signer_role_for(version, actor)
+    if role is None:
+        if version.status != VersionStatus.PENDING and selectors.signing_party_role(version, actor) is not None:
+            raise rules.not_pending_conflict(version)
+        raise PermissionDenied
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you decline, so the other side knows what to change.")})
+    record_event(version, EventKind.DECLINED, actor=actor, role=role, info=info, reason=reason)
+    _back_to_draft(version, voided_at=timezone.now(), reason=reason)
+    audit_log("agreement.decline", obj=version, actor=actor, changes=diff(version, ["status", "last_decline_reason"]))
+
+
+@transaction.atomic
+def agreement_sign(
+    *, version: AgreementVersion, actor: Membership, password: str, content_hash: str, info: RequestInfo | None = None
+) -> Signature:
+    """Sign the frozen version after the signer confirmed their password; the last signature seals it."""
+    version = locked_version(version)
+    role = selectors.signer_role_for(version, actor)
+    if role is None:
+        if version.status != VersionStatus.PENDING and selectors.signing_party_role(version, actor) is not None:
+            raise rules.not_pending_conflict(version)
+        raise PermissionDenied
+    if not check_password(password, actor.user.password):
+        raise ValidationError({"password": _("The password is not correct.")})
+    if content_hash != version.content_hash:
+        # The page the signer read was older than the version now waiting (it was withdrawn and changed).
+        raise ValidationError(_("This version changed since you opened it. Read it again before signing."))
+    if selectors.live_signatures(version).filter(role=role).exists():
+        raise ValidationError(_("This version already has a signature in that role."))
+    info = info or RequestInfo()
+    signature = Signature.objects.create(
+        organization=version.organization,
+        version=version,
+        signer=actor,
+        role=role,
+        ip_address=info.ip,
+        user_agent=info.user_agent,
+        content_hash=version.content_hash,
+    )
+    record_event(version, EventKind.SIGNED, actor=actor, role=role, info=info)
+    signed_roles = set(selectors.live_signatures(version).values_list("role", flat=True))
+    if set(selectors.required_roles(version)) <= signed_roles:
+        _complete(version)
+    audit_log("agreement.sign", obj=version, actor=actor, changes={"role": [None, role], **diff(version, ["status"])})
+    return signature
+
+
+def _complete(version: AgreementVersion) -> None:
+    record_event(version, EventKind.COMPLETED)
+    version.status = VersionStatus.SIGNED
+    version.signed_at = timezone.now()
+    version.save(update_fields=["status", "signed_at"])
+    tour = Tour.objects.for_organization(version.organization_id).select_for_update().get(pk=version.agreement.tour_id)
+    if tour.status == TourStatus.DRAFT:
+        rules.check_no_concurrent_tour(tour)
+        tour.status = TourStatus.ACTIVE
+        tour.save(update_fields=["status"])
+    signers = [s.signer for s in selectors.live_signatures(version)]
+    notices.notify_completed(version, signers)
+    transaction.on_commit(lambda: enqueue(render_signed_pdf, version.pk, version.organization_id))

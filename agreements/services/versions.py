@@ -1,0 +1,97 @@
+"""STEP 3 writes on a version's content: the draft's clauses and KPIs, amendments, discarding a draft.
+
+Every path that creates or changes KPIs goes through `_write_kpis`, which applies the KPI rules
+(agreements.rules.validate_kpis) before it writes: editing a draft, starting an amendment, and whatever amends
+a version later (a checkpoint) by calling `agreement_amend(kpis=...)`."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from agreements import access, rules
+from agreements.models import CLAUSE_FIELDS, KPI_FIELDS, Agreement, AgreementVersion, Kpi, VersionStatus
+from agreements.services.common import locked_version
+from alliance.audit import audit_log, diff
+from alliance.models import Membership
+
+
+def _write_kpis(version: AgreementVersion, rows: list[dict]) -> None:
+    """Replace the KPIs of the draft `version` by `rows` (dicts of KPI_FIELDS, in order), after the KPI rules
+    passed; raises ValidationError keyed by rules.kpi_error_key otherwise, and writes nothing."""
+    rows = rules.validate_kpis(rows, tour=version.agreement.tour)
+    Kpi.objects.filter(version=version).delete()
+    Kpi.objects.bulk_create(
+        Kpi(organization=version.organization, version=version, position=index, **row) for index, row in enumerate(rows)
+    )
+
+
+@transaction.atomic
+def agreement_update_draft(*, version: AgreementVersion, actor: Membership, clauses: dict, kpis: list[dict]) -> None:
+    """Replace a draft version's clauses and KPIs; frozen or signed versions refuse with a clear message.
+
+    `clauses` maps CLAUSE_FIELDS to text (missing ones are kept); `kpis` is the new list of KPIs, each a dict
+    of KPI_FIELDS (missing optional ones take the model's default). Raises PermissionDenied for someone who
+    may not edit the agreement, StateConflict for a version that is not a draft, and ValidationError when a
+    KPI breaks a rule (agreements.rules.validate_kpis: keys name the row and the field)."""
+    version = locked_version(version)
+    if not access.can_edit_agreement(actor, version.agreement):
+        raise PermissionDenied
+    conflict = rules.version_edit_conflict(version)
+    if conflict is not None:
+        raise conflict
+    for field in CLAUSE_FIELDS:
+        if field in clauses:
+            setattr(version, field, clauses[field])
+    version.save()
+    _write_kpis(version, kpis)
+    audit_log("agreement.edit", obj=version, actor=actor, changes={**diff(version), "kpis": [None, len(kpis)]})
+
+
+@transaction.atomic
+def version_discard(*, version: AgreementVersion, actor: Membership) -> AgreementVersion:
+    """Give up a draft amendment: kept, marked discarded; the signed version before it stays the current one.
+    A first version is discarded with its tour (`tour_discard`)."""
+    version = locked_version(version)
+    if not access.can_edit_agreement(actor, version.agreement):
+        raise PermissionDenied
+    conflict = rules.version_discard_conflict(version)
+    if conflict is not None:
+        raise conflict
+    version.status = VersionStatus.DISCARDED
+    version.discarded_at = timezone.now()
+    version.save(update_fields=["status", "discarded_at"])
+    audit_log("agreement.discard", obj=version, actor=actor, changes=diff(version, ["status", "discarded_at"]))
+    return version
+
+
+@transaction.atomic
+def agreement_amend(*, agreement: Agreement, actor: Membership, kpis: list[dict] | None = None) -> AgreementVersion:
+    """Start a new draft version from the latest signed one; the signed one stays readable as it was.
+
+    The draft copies the signed version's clauses and, unless `kpis` (dicts of KPI_FIELDS) gives new ones,
+    its KPIs; either way the KPI rules apply (ValidationError keyed by row and field). Raises
+    PermissionDenied for someone who may not edit the agreement and StateConflict when the latest version is
+    not signed (rules.amend_conflict)."""
+    if not access.can_edit_agreement(actor, agreement):
+        raise PermissionDenied
+    versions = AgreementVersion.objects.select_for_update().filter(agreement=agreement).order_by("-number")
+    last_number = versions.first().number
+    latest = versions.exclude(status=VersionStatus.DISCARDED).first() or versions.first()
+    conflict = rules.amend_conflict(latest)
+    if conflict is not None:
+        raise conflict
+    draft = AgreementVersion.objects.create(
+        organization=agreement.organization,
+        agreement=agreement,
+        # Numbers are never reused: a discarded amendment keeps its number.
+        number=last_number + 1,
+        is_amendment=True,
+        **{field: getattr(latest, field) for field in CLAUSE_FIELDS},
+    )
+    if kpis is None:
+        kpis = [{field: getattr(k, field) for field in KPI_FIELDS} for k in latest.kpis.order_by("position", "id")]
+    _write_kpis(draft, kpis)
+    audit_log("agreement.amend", obj=draft, actor=actor, label=f"{agreement} v{draft.number}")
+    return draft
