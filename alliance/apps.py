@@ -11,8 +11,12 @@ class AllianceConfig(AppConfig):
         from alliance import (
             checks,  # noqa: F401  (registers the system checks)
             core_admin,  # noqa: F401 - registers the read-only audit trail admin
+            notices,
+            tasks,
         )
         from alliance.history import install_sqlite_triggers
+
+        notices.set_dispatcher(tasks.dispatch_notices)
 
         # After every app's migrations, so that every tracked table exists (pgtrigger does this on PostgreSQL).
         post_migrate.connect(install_sqlite_triggers, sender=self, dispatch_uid="alliance-sqlite-history")

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.models import Membership, Organization, TenantModel
+from alliance.scoping import TenantModel
 
 
 class NoticeState(models.TextChoices):
@@ -32,13 +32,13 @@ class Notice(TenantModel):
     """
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+        "alliance.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
     )
     kind = models.CharField(_("kind"), max_length=64)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
     recipient = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, related_name="notices", verbose_name=_("recipient")
+        "alliance.Membership", on_delete=models.PROTECT, related_name="notices", verbose_name=_("recipient")
     )
     sequence = models.PositiveSmallIntegerField(default=0)
     state = models.CharField(_("state"), max_length=16, choices=NoticeState.choices, default=NoticeState.QUEUED)
@@ -79,18 +79,23 @@ class AuditEntry(TenantModel):
     """
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+        "alliance.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
     )
     at = models.DateTimeField(_("when"), default=timezone.now)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("who")
+        "alliance.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("who")
     )
     # The person the record is about (the employee of a tour, the member edited): HR filters by person.
     subject = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("about whom")
+        "alliance.Membership",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("about whom"),
     )
     action = models.CharField(_("action"), max_length=64)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

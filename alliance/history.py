@@ -11,7 +11,7 @@ from __future__ import annotations
 import pghistory
 from django.apps import apps
 
-from alliance.models import Membership
+from alliance.scoping import tenant_manager
 
 
 def track(model, name: str):
@@ -19,8 +19,6 @@ def track(model, name: str):
     copy the tracked row's `organization`, so their default manager is scoped by it as the tracked model's is
     (`alliance.models.tenant_manager`)."""
     from pghistory.models import EventQuerySet
-
-    from alliance.models import tenant_manager
 
     attrs = {"objects": tenant_manager(EventQuerySet)} if hasattr(model, "organization") else None
     return pghistory.track(
@@ -34,8 +32,6 @@ def track(model, name: str):
         attrs=attrs,
     )(model)
 
-
-track(Membership, "MembershipEvent")
 
 MESSAGE = "history rows are append-only"
 

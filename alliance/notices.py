@@ -36,6 +36,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -154,12 +155,22 @@ def enqueue(dues: Iterable[Due]) -> list[int]:
     return [pk for _organization_id, pk in waiting]
 
 
-def _dispatch(waiting: Iterable[tuple[int, int]]) -> None:
-    from alliance.tasks import enqueue as enqueue_task
-    from alliance.tasks import send_notice
+# How recorded notices reach a worker: set once at start-up by `alliance.apps` to
+# `alliance.tasks.dispatch_notices`, so that this module never imports the tasks that call it.
+_dispatcher: Callable[[list[tuple[int, int]]], None] | None = None
 
-    for organization_id, pk in waiting:
-        enqueue_task(send_notice, pk, organization_id)
+
+def set_dispatcher(dispatcher: Callable[[list[tuple[int, int]]], None]) -> None:
+    """Name the function that hands `[(organization_id, notice_id), ...]` to the workers (called by
+    `AllianceConfig.ready`)."""
+    global _dispatcher
+    _dispatcher = dispatcher
+
+
+def _dispatch(waiting: list[tuple[int, int]]) -> None:
+    if _dispatcher is None:
+        raise ImproperlyConfigured("alliance.notices has no dispatcher: is the alliance app installed?")
+    _dispatcher(waiting)
 
 
 # --- sending -------------------------------------------------------------------------------------------------

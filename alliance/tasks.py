@@ -1,4 +1,5 @@
 import logging
+from datetime import datetime
 
 from celery import shared_task
 from django.conf import settings
@@ -7,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from alliance import emails
+from alliance import emails, notices
 from alliance.models import Invitation, User
 from alliance.tenancy import organization_scope
 
@@ -81,14 +82,12 @@ def send_notice(self, notice_id: int, organization_id: int | None = None) -> str
 
     A message queued before `organization_id` was passed is dropped unread: its notice is still `queued` (or
     `failed`), so the next scan (every NOTICE_SCAN_MINUTES) sends it again with its organization."""
-    from alliance.notices import backoff, deliver
-
     if organization_id is None:
         logger.info("send_notice(%s) without an organization: left to the next scan", notice_id)
         return ""
-    state = deliver(notice_id, organization_id=organization_id)
+    state = notices.deliver(notice_id, organization_id=organization_id)
     if state == "failed" and not self.request.is_eager and self.request.retries < self.max_retries:
-        raise self.retry(countdown=backoff(self.request.retries + 1).total_seconds())
+        raise self.retry(countdown=notices.backoff(self.request.retries + 1).total_seconds())
     return state
 
 
@@ -96,11 +95,12 @@ def send_notice(self, notice_id: int, organization_id: int | None = None) -> str
 def scan_notices(now: str | None = None) -> int:
     """Run by beat (every NOTICE_SCAN_MINUTES): record what every app says is due and send each waiting
     notice by its own task, with its organization. Returns how many were handed to the broker."""
-    from datetime import datetime
-
-    from alliance.notices import scan
-
-    result = scan(now=datetime.fromisoformat(now) if now else None)
-    for organization_id, pk in result.waiting:
-        enqueue(send_notice, pk, organization_id)
+    result = notices.scan(now=datetime.fromisoformat(now) if now else None)
+    dispatch_notices(result.waiting)
     return len(result.waiting)
+
+
+def dispatch_notices(waiting: list[tuple[int, int]]) -> None:
+    """Hand each `(organization_id, notice_id)` to `send_notice` (alliance.notices calls this after commit)."""
+    for organization_id, pk in waiting:
+        enqueue(send_notice, pk, organization_id)

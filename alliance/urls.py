@@ -2,7 +2,6 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from agreements.views import verify as verify_views
 from alliance import core_views, views
 
 # The admin signs in through allauth's login (its rate limits and lockout rules), never its own form.
@@ -30,7 +29,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("orgs/", views.OrganizationChooserView.as_view(), name="organization_chooser"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
-    path("verify/", verify_views.verify, name="verify"),
+    path("", include("agreements.public_urls")),
     path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("<slug:org_slug>/", include(org_patterns)),
 ]

@@ -1,0 +1,98 @@
+"""The base of every tenant-owned model: its `organization` key and the default manager scoped by it.
+
+Kept apart from `alliance.models` so that the core's other model modules (`core_models`, the history event
+models of `alliance.history`) build on it without importing `alliance.models`, which imports them.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager, get_scope
+from django_scopes.manager import DisabledQuerySet
+
+
+class RemembersLoadedValues:
+    """Keep the column values a row had when it was read, so `alliance.audit.diff` can say what a save changed."""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=False))
+        return instance
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_organization(self, organization):
+        return self.filter(organization=organization)
+
+
+class ClosedQuerySet(DisabledQuerySet):
+    """What a tenant manager hands out when no organization scope is active: every way of reading rows raises
+    `ScopeError`. django-scopes' own `DisabledQuerySet` lets a few through (`exists()`, `exclude()`,
+    `select_related()` ... would run unfiltered or fail with an AttributeError on our queryset methods); this
+    closes them too. `none()`, `create()`, `bulk_create()` and `using()` stay open: they read no row."""
+
+    exclude = exists = contains = in_bulk = bulk_update = explain = DisabledQuerySet.error
+    select_related = prefetch_related = distinct = defer = extra = alias = DisabledQuerySet.error
+    intersection = difference = DisabledQuerySet.error
+
+
+def _closed_queryset_class(queryset_class: type[models.QuerySet]) -> type[ClosedQuerySet]:
+    """`ClosedQuerySet` with every method `queryset_class` adds to Django's QuerySet (`pending()`, pghistory's
+    `tracks()` ...) raising `ScopeError` as well, rather than an AttributeError that hides the cause."""
+    own = {
+        name
+        for klass in queryset_class.__mro__
+        if klass not in models.QuerySet.__mro__
+        for name, value in vars(klass).items()
+        if callable(value) and not name.startswith("_")
+    }
+    return type(f"Closed{queryset_class.__name__}", (ClosedQuerySet,), dict.fromkeys(own, DisabledQuerySet.error))
+
+
+def tenant_manager(queryset_class: type[models.QuerySet] = TenantQuerySet) -> models.Manager:
+    """The default manager of a model with an `organization` field: django-scopes' `ScopedManager` on the
+    `organization` dimension, keeping `queryset_class`'s methods.
+
+    Inside `scope(organization=X)` (X an Organization, its id, or a list of them) every query is filtered to X;
+    inside `scopes_disabled()` nothing is filtered; anywhere else a query raises `django_scopes.ScopeError`
+    (see `ClosedQuerySet`). `for_organization(org)` names the tenant itself, so it works outside a scope too;
+    inside a scope it narrows further (another organization's rows stay out of reach). Related managers
+    (`organization.memberships`, `membership.reports`) derive from this one and are scoped alike; a forward
+    foreign key (`notice.recipient`) reads through the unscoped base manager, by the id the row already holds.
+    """
+    base = ScopedManager(_manager_class=models.Manager.from_queryset(queryset_class), organization="organization")
+    closed = _closed_queryset_class(queryset_class)
+
+    class TenantManager(type(base)):
+        def get_queryset(self):
+            queryset = super().get_queryset()
+            if isinstance(queryset, DisabledQuerySet):
+                return closed(self.model, using=self._db, missing_scopes=queryset.missing_scopes)
+            return queryset
+
+        def for_organization(self, organization):
+            if organization is None:
+                # django-scopes reads a None scope as "no filter"; a missing organization matches no row.
+                return self.with_scopes_disabled().get_queryset().none()
+            current = get_scope()
+            if current.get("_enabled", True) and "organization" not in current:
+                # No scope: the caller names the tenant, which is what the scope would have done.
+                return self.with_scopes_disabled().get_queryset().filter(organization=organization)
+            return self.get_queryset().filter(organization=organization)
+
+    TenantManager.__name__ = TenantManager.__qualname__ = f"Scoped{queryset_class.__name__}Manager"
+    return TenantManager()
+
+
+class TenantModel(RemembersLoadedValues, models.Model):
+    """Base of every tenant-owned row: `organization` is the isolation key and the first index column, and
+    `objects` is scoped by it (`tenant_manager`): a query outside an organization scope raises."""
+
+    organization = models.ForeignKey(
+        "alliance.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+
+    objects = tenant_manager()
+
+    class Meta:
+        abstract = True
