@@ -15,7 +15,6 @@ from django_scopes import scope, scopes_disabled
 
 from alliance import services
 from alliance.models import (
-    MANAGING_ROLES,
     CompanyValue,
     Invitation,
     ManagerChange,
@@ -25,6 +24,7 @@ from alliance.models import (
     Role,
     User,
 )
+from alliance.permissions import VIEW_REPORTS, roles_with
 
 
 def hr_organization_ids(user) -> list[int]:
@@ -287,7 +287,7 @@ class MembershipAdmin(TenantScopedAdmin):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "manager":
             field.queryset = field.queryset.filter(
-                status=MembershipStatus.ACTIVE, role__in=MANAGING_ROLES
+                status=MembershipStatus.ACTIVE, role__in=roles_with(VIEW_REPORTS)
             ).select_related("user", "organization")
         return field
 
@@ -348,7 +348,7 @@ class InvitationAdmin(TenantScopedAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "manager":
-            field.queryset = field.queryset.filter(status=MembershipStatus.ACTIVE, role__in=MANAGING_ROLES)
+            field.queryset = field.queryset.filter(status=MembershipStatus.ACTIVE, role__in=roles_with(VIEW_REPORTS))
         return field
 
     def has_add_permission(self, request, obj=None):

@@ -176,7 +176,6 @@ class Role(models.TextChoices):
 
 
 # The roles that may have reports: a manager is a membership in one of these with reports of its own.
-MANAGING_ROLES = (Role.MANAGER, Role.HR)
 
 
 class MembershipStatus(models.TextChoices):

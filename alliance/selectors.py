@@ -1,7 +1,8 @@
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django_scopes import scopes_disabled
 
-from alliance.models import MANAGING_ROLES, Invitation, Membership, MembershipStatus, Organization, Role
+from alliance.models import Invitation, Membership, MembershipStatus, Organization, Role
+from alliance.permissions import REPORTS_TO_MANAGER, VIEW_REPORTS, roles_with
 from alliance.text import normalize_search
 
 
@@ -50,7 +51,9 @@ def member_list(
         by_person = person_search(query) & ~Q(status=MembershipStatus.INVITED)
         qs = qs.filter(by_person | Q(user__email__icontains=query.strip()) | Q(job_title__icontains=query.strip()))
     if without_manager:
-        qs = qs.filter(status=MembershipStatus.ACTIVE, manager__isnull=True).exclude(role=Role.HR)
+        qs = qs.filter(status=MembershipStatus.ACTIVE, manager__isnull=True).filter(
+            role__in=roles_with(REPORTS_TO_MANAGER)
+        )
     if role:
         qs = qs.filter(role=role)
     if status:
@@ -69,7 +72,7 @@ def manager_choices(*, organization: Organization) -> QuerySet[Membership]:
     """Active members who can have reports: managers and HR."""
     return by_reading(
         Membership.objects.for_organization(organization)
-        .filter(status=MembershipStatus.ACTIVE, role__in=MANAGING_ROLES)
+        .filter(status=MembershipStatus.ACTIVE, role__in=roles_with(VIEW_REPORTS))
         .select_related("user")
     )
 

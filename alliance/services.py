@@ -10,7 +10,6 @@ from django_scopes import scopes_disabled
 
 from alliance.audit import audit_log, diff
 from alliance.models import (
-    MANAGING_ROLES,
     Invitation,
     ManagerChange,
     ManagerChangeReason,
@@ -20,6 +19,7 @@ from alliance.models import (
     Role,
     User,
 )
+from alliance.permissions import VIEW_REPORTS, roles_with
 from alliance.signals import member_left
 from alliance.tenancy import organization_scope
 
@@ -33,12 +33,12 @@ def _check_manager(*, organization: Organization, manager: Membership | None) ->
         return
     if manager.organization_id != organization.pk or manager.status != MembershipStatus.ACTIVE:
         raise ValidationError({"manager": _("Choose an active member of this organization.")})
-    if manager.role not in MANAGING_ROLES:
+    if manager.role not in roles_with(VIEW_REPORTS):
         raise ValidationError({"manager": _("Choose a member whose role is manager or HR.")})
 
 
 def _is_managing(role: str, status: str) -> bool:
-    return status == MembershipStatus.ACTIVE and role in MANAGING_ROLES
+    return status == MembershipStatus.ACTIVE and role in roles_with(VIEW_REPORTS)
 
 
 def _record_manager_change(

@@ -27,7 +27,7 @@ def test_manager_opens_a_notification_from_the_header_and_it_is_read(ui):
     ui.check("notifications")
     expect(page.locator("li.notice-unread")).to_have_count(1)
     with page.expect_navigation():
-        page.locator("li.notice-unread a").click()
+        page.locator("li.notice-unread button[type=submit]").click()
     assert page.url.endswith(newest.url)
     ui.check("notification-target")
     expect(page.locator("nav.main-nav a[href='/acme/notifications/'] .nav-count")).to_have_count(0)
