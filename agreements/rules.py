@@ -32,25 +32,8 @@ from agreements.models import (
     TourStatus,
     VersionStatus,
 )
+from alliance.conflicts import StateConflict  # noqa: F401 - raised by every rule here, re-exported
 from alliance.periods import period_end
-
-
-class StateConflict(ValidationError):
-    """A state rule, not a role, refuses the action (the record is confirmed, active, signed, discarded...).
-
-    `message` says which state blocks it; `next_step` says what to do instead, and `next_url_name` with
-    `next_url_args` (URL name and arguments after the organization slug) link to it. Views show it as a 409
-    page (agreements.views.common.StateConflictMixin). A ValidationError subclass, so callers that only catch
-    ValidationError still show the message."""
-
-    def __init__(self, message, *, next_step: str = "", next_url_name: str = "", next_url_args=(), next_label=""):
-        # The plain message (flash messages, form errors) says both what blocks and what to do.
-        super().__init__(f"{message} {next_step}".strip())
-        self.state_message = message
-        self.next_step = next_step
-        self.next_url_name = next_url_name
-        self.next_url_args = tuple(next_url_args)
-        self.next_label = next_label
 
 
 def validate_alignment(alignment: CareerAlignment) -> None:

@@ -15,10 +15,13 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.views import View
 from django_scopes import scope, scopes_disabled
 
+from alliance.conflicts import StateConflict
 from alliance.models import Membership, MembershipStatus
 from alliance.permissions import require
 
@@ -104,6 +107,8 @@ class TenantView(View):
        view, fetches through the access helpers and raises Http404 (not visible, or of another organization),
        PermissionDenied (visible, but not for this member to act on) or a state conflict. Later resolvers may
        use earlier results. Each result is set as `self.<name>` and put in the template context as `<name>`.
+    3. A `StateConflict` (alliance.conflicts) raised by a resolver or a handler becomes the 409 page
+       (`state_conflict_response`): the state that blocks the action and the next step, never a 403 or a 500.
 
     Handlers then only read `self.<name>`: no view fetches a URL's object any other way. Resolvers shared by
     several views live in the app's access module or in `url_object()` declarations.
@@ -145,14 +150,27 @@ class TenantView(View):
         require(request.membership, capability)
         self.organization = request.organization
         self.membership = request.membership
-        for name, resolver in self.url_objects.items():
-            setattr(self, name, resolver(self))
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            for name, resolver in self.url_objects.items():
+                setattr(self, name, resolver(self))
+            return super().dispatch(request, *args, **kwargs)
+        except StateConflict as conflict:
+            # A state rule, raised by a resolver or a handler, in any app: the 409 page, never a 403 or a 500.
+            return state_conflict_response(request, conflict)
 
     def get_context_data(self, **kwargs):
         for name in self.url_objects:
             kwargs.setdefault(name, getattr(self, name))
         return super().get_context_data(**kwargs)
+
+
+def state_conflict_response(request, conflict: StateConflict) -> HttpResponse:
+    """The 409 page for `conflict`: the state that blocks the action, the next step and its link (the
+    conflict's `next_url_name`, given the organization slug and then `next_url_args`)."""
+    next_url = None
+    if conflict.next_url_name and all(arg is not None for arg in conflict.next_url_args):
+        next_url = reverse(conflict.next_url_name, args=[request.organization.slug, *conflict.next_url_args])
+    return render(request, "conflict.html", {"conflict": conflict, "next_url": next_url}, status=409)
 
 
 def url_object(fetch: Callable[..., Any], **params: str) -> Resolver:

@@ -22,7 +22,7 @@ from agreements.models import (
     AgreementVersion,
     VersionStatus,
 )
-from agreements.views.common import StateConflictMixin, request_info
+from agreements.views.common import request_info
 from alliance.permissions import VIEW_OWN_RECORDS
 from alliance.tenancy import TenantView, apply_form_errors, apply_formset_errors, url_object, without_keys
 
@@ -127,7 +127,7 @@ class VersionDetailView(TenantView, TemplateView):
         )
 
 
-class VersionEditView(StateConflictMixin, TenantView, TemplateView):
+class VersionEditView(TenantView, TemplateView):
     template_name = "agreements/version_edit.html"
     capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
     url_objects = {"version": editable_version}
@@ -175,7 +175,7 @@ class VersionEditView(StateConflictMixin, TenantView, TemplateView):
         return self.respond(version, clauses, kpis)
 
 
-class VersionActionView(StateConflictMixin, TenantView, TemplateView):
+class VersionActionView(TenantView, TemplateView):
     """GET shows what the action will do and asks to confirm; POST does it. `allowed` is the role rule (403);
     `conflict` the state rule (409 page naming the state and the next step)."""
 
@@ -294,7 +294,7 @@ class VersionDiscardView(VersionActionView):
         return redirect("agreements:agreement", self.organization.slug, version.agreement_id)
 
 
-class AmendView(StateConflictMixin, TenantView, TemplateView):
+class AmendView(TenantView, TemplateView):
     template_name = "agreements/amend.html"
     capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
     url_objects = {"agreement": amendable_agreement}

@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 from agreements import access, rules, selectors, services
 from agreements.forms import AlignmentForm, CoreValueFormSet, DriftFormSet, ShareForm
 from agreements.models import AlignmentStatus, CareerAlignmentUserPermission
-from agreements.views.common import StateConflictMixin, int_or_404
+from agreements.views.common import int_or_404
 from alliance.models import Membership
 from alliance.permissions import VIEW_ORG_STATISTICS, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership, membership_has
 from alliance.selectors import by_reading
@@ -152,7 +152,7 @@ def alignment_employee(view):
     return employee
 
 
-class AlignmentFormView(StateConflictMixin, TenantView, TemplateView):
+class AlignmentFormView(TenantView, TemplateView):
     template_name = "agreements/alignment_form.html"
     capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
     url_objects = {"alignment": editable_alignment, "employee": alignment_employee}

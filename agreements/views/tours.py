@@ -12,7 +12,7 @@ from agreements import access, rules, selectors, services
 from agreements.capabilities import ALLOW_CONCURRENT_TOURS
 from agreements.forms import TourForm
 from agreements.models import TOUR_KIND_HELP, TourKind
-from agreements.views.common import StateConflictMixin, is_party
+from agreements.views.common import is_party
 from alliance.permissions import VIEW_OWN_RECORDS, membership_has
 from alliance.tenancy import TenantView, apply_form_errors, url_object
 
@@ -56,7 +56,7 @@ def discardable_tour(view):
     return tour
 
 
-class TourFormView(StateConflictMixin, TenantView, TemplateView):
+class TourFormView(TenantView, TemplateView):
     template_name = "agreements/tour_form.html"
     capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
     url_objects = {"tour": editable_tour, "alignment": tour_alignment}
@@ -134,7 +134,7 @@ class TourDetailView(TenantView, TemplateView):
         return redirect("agreements:tour", self.organization.slug, tour.pk)
 
 
-class TourDiscardView(StateConflictMixin, TenantView, TemplateView):
+class TourDiscardView(TenantView, TemplateView):
     """Give up a draft tour and its draft agreement (confirmation page, then POST): kept, marked discarded."""
 
     template_name = "agreements/discard.html"

@@ -123,3 +123,31 @@ def test_declared_objects_reach_the_view_and_the_context(db, login, employee):
     assert response.status_code == 200
     assert response.context["tour"] == tour
     assert response.context["view"].tour == tour
+
+
+@pytest.mark.parametrize("where", ["resolver", "handler"])
+def test_a_state_conflict_raised_anywhere_in_any_app_is_the_409_page(rf, employee, where):
+    """Any organization page, whatever its app, answers a state rule with the core's 409 page (no mixin)."""
+    from django.http import HttpResponse
+    from django_scopes import scope
+
+    from alliance.conflicts import StateConflict
+
+    def refuse(view):
+        raise StateConflict("It is signed.", next_step="Amend it instead.", next_url_name="dashboard", next_label="Go")
+
+    attrs = {"capabilities": {"GET": VIEW_OWN_RECORDS}, "__module__": __name__}
+    if where == "resolver":
+        attrs["url_objects"] = {"thing": refuse}
+        attrs["get"] = lambda self, request, *args, **kwargs: HttpResponse("reached the handler")
+    else:
+        attrs["get"] = lambda self, request, *args, **kwargs: refuse(self)
+    view = type("RefusingView", (TenantView,), attrs).as_view()
+    request = rf.get("/acme/anything/")
+    request.user, request.organization, request.membership = employee.user, employee.organization, employee
+    with scope(organization=employee.organization):
+        response = view(request)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "It is signed." in page and "Amend it instead." in page
+    assert '<a class="button" href="/acme/">Go</a>' in page
