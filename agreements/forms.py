@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 from agreements.models import (
     CLAUSE_FIELDS,
     KPI_FIELDS,
+    KPI_MAX_COUNT,
     TOUR_KIND_HELP,
     TOUR_LENGTHS_MONTHS,
     AgreementTemplate,
@@ -183,7 +184,7 @@ class KpiForm(forms.ModelForm):
         """No model validation here: the service validates the KPIs as a whole (agreements.rules)."""
 
 
-KpiFormSet = forms.formset_factory(KpiForm, extra=1, can_delete=True, max_num=20)
+KpiFormSet = forms.formset_factory(KpiForm, extra=1, can_delete=True, max_num=KPI_MAX_COUNT, validate_max=True)
 
 
 class SignForm(forms.Form):

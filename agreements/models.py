@@ -293,6 +293,9 @@ class Kpi(TenantModel):
 # The KPI's content, in the order pages, the snapshot, the PDF and the admin show it: declared once here, as
 # CLAUSE_FIELDS is for the clauses. Adding a field here adds it to each of them (and to what signers agree to).
 KPI_FIELDS = ("name", "definition", "unit", "baseline", "target", "direction", "due_date", "weight")
+# The most KPIs one version may hold: the editor offers this many rows, and the service refuses more
+# (agreements.rules.validate_kpis), whatever a crafted form submits.
+KPI_MAX_COUNT = 20
 
 
 class SignerRole(models.TextChoices):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from agreements import selectors
 from agreements.models import (
     KPI_FIELDS,
+    KPI_MAX_COUNT,
     TOUR_MAX_MONTHS,
     TOUR_MIN_MONTHS,
     Agreement,
@@ -266,7 +267,8 @@ def validate_kpis(rows: list[dict], *, tour: Tour) -> list[dict]:
     - a weight is a percentage, 0 to 100, and the weights add up to 100 when there is any KPI;
     - the due date lies within the tour's commitment period, both ends included;
     - the target improves on the baseline in the KPI's direction (above it when higher is better, below it
-      when lower is better), when a baseline is given.
+      when lower is better), when a baseline is given;
+    - there are at most KPI_MAX_COUNT of them (the rows the editor offers).
     Raises ValidationError keyed by `kpi_error_key(index, field)`, and `KPIS` for the weights' total; the
     messages are translated, and say what to do. Source: the commitment plan of STEP 3 (DESIGN.md)."""
     errors: dict[str, list] = {}
@@ -302,6 +304,24 @@ def validate_kpis(rows: list[dict], *, tour: Tour) -> list[dict]:
         errors[KPIS] = [
             _("The KPI weights add up to %(total)s%%; make them add up to 100%%.") % {"total": sum(weights)}
         ]
+    if len(complete) > KPI_MAX_COUNT:
+        errors.setdefault(KPIS, []).append(
+            _("A commitment plan has at most %(n)s KPIs; remove %(extra)s.")
+            % {"n": KPI_MAX_COUNT, "extra": len(complete) - KPI_MAX_COUNT}
+        )
     if errors:
         raise ValidationError(errors)
     return complete
+
+
+def kpi_messages(error: ValidationError, rows: list[dict]) -> list[str]:
+    """The messages of a `validate_kpis` error for a page that shows no KPI inputs (requesting signatures): each
+    row's message names its KPI (`rows[index]["name"]`), the messages about the KPIs as a whole stay as they are."""
+    messages = []
+    for key, texts in error.message_dict.items():
+        _prefix, _dot, rest = key.partition(".")
+        index = rest.partition(".")[0]
+        name = rows[int(index)].get("name") if index.isdigit() and int(index) < len(rows) else None
+        for text in texts:
+            messages.append(_("KPI “%(name)s”: %(message)s") % {"name": name, "message": text} if name else text)
+    return messages

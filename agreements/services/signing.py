@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements import access, documents, notices, rules, selectors, snapshot
-from agreements.models import AgreementVersion, EventKind, Signature, Tour, TourStatus, VersionStatus
+from agreements.models import KPI_FIELDS, AgreementVersion, EventKind, Signature, Tour, TourStatus, VersionStatus
 from agreements.services.common import RequestInfo, locked_version, record_event
 from agreements.tasks import render_signed_pdf
 from alliance.audit import audit_log, diff
@@ -42,6 +42,14 @@ def agreement_request_signatures(
     missing = [field for field in ("company_offers", "employee_offers") if not getattr(version, field).strip()]
     if missing:
         errors.append(_("Write what the company offers and what the person offers before requesting signatures."))
+    # The KPIs were checked when they were saved, but the tour's period may have moved since (a draft tour stays
+    # editable) and rows may have been written around the service: what is frozen for signatures keeps the rules.
+    kpis = [{field: getattr(kpi, field) for field in KPI_FIELDS} for kpi in version.kpis.order_by("position", "id")]
+    if kpis:
+        try:
+            rules.validate_kpis(kpis, tour=tour)
+        except ValidationError as error:
+            errors.extend(rules.kpi_messages(error, kpis))
     # A character no bundled font has would be sealed as an empty box: refuse before anyone signs.
     errors.extend(documents.unprintable_messages(documents.draft_unprintable_fields(version)))
     if errors:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from agreements import rules, selectors, services
-from agreements.models import AgreementVersion, Kpi
+from agreements.models import KPI_MAX_COUNT, AgreementVersion, Kpi
 from tests.agreements.conftest import KPI
 
 
@@ -61,13 +61,34 @@ RULES = {
         "kpis.0.name",
         "cannot be blank",
     ),
+    "at most KPI_MAX_COUNT KPIs": (
+        lambda t: [{**KPI, "name": f"K{i}", "weight": 100 if i == 0 else 0} for i in range(KPI_MAX_COUNT + 1)],
+        "kpis",
+        f"at most {KPI_MAX_COUNT} KPIs",
+    ),
 }
-# The page checks a missing name itself (a format check of the form), before the service is asked.
-PAGE_RULES = {name: rule for name, rule in RULES.items() if name != "a name is required"}
+# The page checks a missing name and the number of rows itself (format checks of the form, see
+# tests/agreements/test_kpi_tampering.py), before the service is asked.
+PAGE_RULES = {
+    name: rule for name, rule in RULES.items() if name not in {"a name is required", "at most KPI_MAX_COUNT KPIs"}
+}
 
 
 @pytest.fixture
-def paths(make_tour, draft_version, signed_version, manager):
+def signed_before_the_rule(signed_version, monkeypatch):
+    """`signed_version` of a draft whose KPIs break a rule: signed as if the rule came later (requesting
+    signatures checks the rules today, tests/agreements/test_kpi_tampering.py)."""
+
+    def make(draft):
+        with monkeypatch.context() as patch:
+            patch.setattr(rules, "validate_kpis", lambda rows, tour: rows)
+            return signed_version(draft)
+
+    return make
+
+
+@pytest.fixture
+def paths(make_tour, draft_version, signed_version, signed_before_the_rule, manager):
     """Each path that writes KPIs: (the version whose KPIs the call replaces or None, a call writing `rows`)."""
 
     def create(rows):
@@ -94,7 +115,7 @@ def paths(make_tour, draft_version, signed_version, manager):
         Kpi.objects.filter(version=draft).delete()
         for position, row in enumerate(rows(draft.agreement.tour)):
             Kpi.objects.create(organization=draft.organization, version=draft, position=position, **row)
-        signed = signed_version(draft)
+        signed = signed_before_the_rule(draft)
         return None, lambda: services.agreement_amend(agreement=signed.agreement, actor=manager)
 
     return {"create": create, "update": update, "amend": amend, "amend (copied KPIs)": amend_copy}
@@ -179,13 +200,15 @@ def test_the_editor_shows_the_services_kpi_error_beside_its_input_and_keeps_what
 
 
 @pytest.mark.parametrize("rule", sorted(PAGE_RULES))
-def test_the_amend_page_says_which_rule_the_signed_kpis_break(draft_version, signed_version, login, manager, rule):
+def test_the_amend_page_says_which_rule_the_signed_kpis_break(
+    draft_version, signed_before_the_rule, login, manager, rule
+):
     rows, _key, message = PAGE_RULES[rule]
     draft = draft_version()
     Kpi.objects.filter(version=draft).delete()
     for position, row in enumerate(rows(draft.agreement.tour)):
         Kpi.objects.create(organization=draft.organization, version=draft, position=position, **row)
-    signed = signed_version(draft)
+    signed = signed_before_the_rule(draft)
     response = login(manager, language="en").post(reverse("agreements:amend", args=["acme", signed.agreement_id]))
     assert response.status_code == 200
     assert message in html.unescape(response.content.decode())
