@@ -237,6 +237,25 @@ class MembershipAdminForm(forms.ModelForm):
         return cleaned
 
 
+class MembershipAddForm(forms.ModelForm):
+    """A superuser's new membership: its manager follows the same rule as on every other path
+    (alliance.services.check_manager), so it is never a member of another organization. No Meta: the admin
+    builds the form per request (MembershipAdmin.get_form, inside its scope) from ADD_FIELDS, for the reason
+    MembershipAdminForm gives."""
+
+    ADD_FIELDS = ["organization", "user", "role", "status", "job_title", "manager", "joined_on", "left_on"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("organization") is not None:
+            try:
+                services.check_manager(organization=cleaned["organization"], manager=cleaned.get("manager"))
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(TenantScopedAdmin):
     """Memberships change through alliance.services here too: the graph's rules, the last-HR guard, the
@@ -257,7 +276,7 @@ class MembershipAdmin(TenantScopedAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["organization", "user", "role", "status", "job_title", "manager", "joined_on", "left_on"]
+            return MembershipAddForm.ADD_FIELDS
         return ["person", "organization", "role", "status", "job_title", "manager", "joined_on", "left_on"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -265,17 +284,8 @@ class MembershipAdmin(TenantScopedAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
-            kwargs["form"] = forms.ModelForm
-            kwargs["fields"] = [
-                "organization",
-                "user",
-                "role",
-                "status",
-                "job_title",
-                "manager",
-                "joined_on",
-                "left_on",
-            ]
+            kwargs["form"] = MembershipAddForm
+            kwargs["fields"] = MembershipAddForm.ADD_FIELDS
         form = super().get_form(request, obj, change=change, **kwargs)
         form.request_user = request.user
         return form

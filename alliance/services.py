@@ -28,7 +28,9 @@ class InvitationError(Exception):
     """An invitation link that cannot be used; the message is shown to the person who opened it."""
 
 
-def _check_manager(*, organization: Organization, manager: Membership | None) -> None:
+def check_manager(*, organization: Organization, manager: Membership | None) -> None:
+    """Raise ValidationError on `manager` unless it is None or an active member of `organization` whose role
+    may have reports (manager or HR): the rule every path that sets a manager applies, the admin's too."""
     if manager is None:
         return
     if manager.organization_id != organization.pk or manager.status != MembershipStatus.ACTIVE:
@@ -84,7 +86,7 @@ def invitation_create(
 ) -> tuple[Invitation, str]:
     """Invite `email`; returns the invitation and its one-time token (only its hash is stored)."""
     email = email.strip().lower()
-    _check_manager(organization=organization, manager=manager)
+    check_manager(organization=organization, manager=manager)
     if (
         Membership.objects.for_organization(organization)
         .filter(user__email__iexact=email, status=MembershipStatus.ACTIVE)
@@ -229,7 +231,7 @@ def membership_check_change(
     it, and the organization keeps at least one active HR. With `lock`, the organization's active HR rows are
     locked (select_for_update) so that two concurrent demotions cannot both pass the last check."""
     organization = membership.organization
-    _check_manager(organization=organization, manager=manager)
+    check_manager(organization=organization, manager=manager)
     if manager is not None and manager.pk == membership.pk:
         raise ValidationError({"manager": _("A member cannot be their own manager.")})
     # Walk up the chain so that no reporting loop is made (A reports to B who reports to A).
