@@ -237,19 +237,22 @@ class MembershipAdminForm(forms.ModelForm):
         return cleaned
 
 
-class MembershipAddForm(forms.ModelForm):
-    """A superuser's new membership: its manager follows the same rule as on every other path
-    (alliance.services.check_manager), so it is never a member of another organization. No Meta: the admin
-    builds the form per request (MembershipAdmin.get_form, inside its scope) from ADD_FIELDS, for the reason
-    MembershipAdminForm gives."""
+class OwnManagerForm(forms.ModelForm):
+    """An admin form whose `manager` follows the rule of every other path (alliance.services.check_manager): an
+    active manager or HR of the row's own organization, never a member of another one. No Meta: the admin
+    builds the form per request, inside its scope (the reason MembershipAdminForm gives); a new membership gets
+    ADD_FIELDS (MembershipAdmin.get_form), an invitation its ModelAdmin's fields."""
 
     ADD_FIELDS = ["organization", "user", "role", "status", "job_title", "manager", "joined_on", "left_on"]
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("organization") is not None:
+        organization = cleaned.get("organization") if "organization" in self.fields else None
+        if organization is None and "organization" not in self.fields and self.instance.organization_id:
+            organization = self.instance.organization
+        if organization is not None and "manager" in self.fields:
             try:
-                services.check_manager(organization=cleaned["organization"], manager=cleaned.get("manager"))
+                services.check_manager(organization=organization, manager=cleaned.get("manager"))
             except ValidationError as error:
                 for field, messages in error.message_dict.items():
                     self.add_error(field if field in self.fields else None, messages)
@@ -276,7 +279,7 @@ class MembershipAdmin(TenantScopedAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return MembershipAddForm.ADD_FIELDS
+            return OwnManagerForm.ADD_FIELDS
         return ["person", "organization", "role", "status", "job_title", "manager", "joined_on", "left_on"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -284,8 +287,8 @@ class MembershipAdmin(TenantScopedAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
-            kwargs["form"] = MembershipAddForm
-            kwargs["fields"] = MembershipAddForm.ADD_FIELDS
+            kwargs["form"] = OwnManagerForm
+            kwargs["fields"] = OwnManagerForm.ADD_FIELDS
         form = super().get_form(request, obj, change=change, **kwargs)
         form.request_user = request.user
         return form
@@ -354,6 +357,7 @@ class InvitationAdmin(TenantScopedAdmin):
     list_filter = ["organization", "role"]
     search_fields = ["email"]
     readonly_fields = ["token_hash", "invited_by", "accepted_at", "accepted_by", "revoked_at", "email_sent_at"]
+    form = OwnManagerForm
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

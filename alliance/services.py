@@ -160,8 +160,11 @@ def _invitation_accept(*, invitation: Invitation, user: User, reading: str | Non
         )
     today = timezone.localdate()
     manager = invitation.manager
-    if manager is not None and not _is_managing(manager.role, manager.status):
-        # The manager named when the invitation was sent may have left or changed role since.
+    if manager is not None and (
+        not _is_managing(manager.role, manager.status) or manager.organization_id != invitation.organization_id
+    ):
+        # The manager named when the invitation was sent may have left or changed role since, or (an invitation
+        # edited in the admin) belong to another organization, whose member never manages anyone here.
         manager = None
     membership, created = Membership.objects.get_or_create(
         organization=invitation.organization,
