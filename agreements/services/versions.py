@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agreements import access, rules
 from agreements.models import CLAUSE_FIELDS, KPI_FIELDS, Agreement, AgreementVersion, Kpi, VersionStatus
-from agreements.services.common import locked_version
+from agreements.services.common import locked_editable_version
 from alliance.audit import audit_log, diff
 from alliance.models import Membership
 
@@ -35,12 +35,7 @@ def agreement_update_draft(*, version: AgreementVersion, actor: Membership, clau
     of KPI_FIELDS (missing optional ones take the model's default). Raises PermissionDenied for someone who
     may not edit the agreement, StateConflict for a version that is not a draft, and ValidationError when a
     KPI breaks a rule (agreements.rules.validate_kpis: keys name the row and the field)."""
-    version = locked_version(version)
-    if not access.can_edit_agreement(actor, version.agreement):
-        raise PermissionDenied
-    conflict = rules.version_edit_conflict(version)
-    if conflict is not None:
-        raise conflict
+    version = locked_editable_version(version, actor)
     for field in CLAUSE_FIELDS:
         if field in clauses:
             setattr(version, field, clauses[field])
@@ -53,12 +48,7 @@ def agreement_update_draft(*, version: AgreementVersion, actor: Membership, clau
 def version_discard(*, version: AgreementVersion, actor: Membership) -> AgreementVersion:
     """Give up a draft amendment: kept, marked discarded; the signed version before it stays the current one.
     A first version is discarded with its tour (`tour_discard`)."""
-    version = locked_version(version)
-    if not access.can_edit_agreement(actor, version.agreement):
-        raise PermissionDenied
-    conflict = rules.version_discard_conflict(version)
-    if conflict is not None:
-        raise conflict
+    version = locked_editable_version(version, actor, conflict=rules.version_discard_conflict)
     version.status = VersionStatus.DISCARDED
     version.discarded_at = timezone.now()
     version.save(update_fields=["status", "discarded_at"])
