@@ -19,7 +19,7 @@ Adding a kind (agreements/notices.py is the worked example): write `templates/em
 transaction), or `register_provider(fn)` where `fn(*, now, batch_size)` yields lists of `Due` for what is due
 at `now` (reminders). The object a notice is about is any model row; `sequence` numbers repeats.
 
-Scopes (django-scopes, alliance.models.tenant_manager): `enqueue` runs in the caller's organization scope (a
+Scopes (django-scopes, alliance.scoping.tenant_manager): `enqueue` runs in the caller's organization scope (a
 service serving a request); the scan is a system job across organizations, so it calls the providers with
 scoping disabled (their queries are set-based over every organization and each `Due` names its own); every
 delivery runs in its notice's organization scope, and so do the kinds' `context` and `relevant`.
