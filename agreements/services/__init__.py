@@ -34,7 +34,12 @@ from agreements.services.signing import (
     agreement_withdraw,
 )
 from agreements.services.tours import TOUR_FIELDS, tour_create, tour_discard, tour_set_allow_concurrent, tour_update
-from agreements.services.versions import agreement_amend, agreement_update_draft, version_discard
+from agreements.services.versions import (
+    agreement_amend,
+    agreement_template_update,
+    agreement_update_draft,
+    version_discard,
+)
 
 __all__ = [
     "ALIGNMENT_FIELDS",
@@ -44,6 +49,7 @@ __all__ = [
     "agreement_decline",
     "agreement_request_signatures",
     "agreement_sign",
+    "agreement_template_update",
     "agreement_update_draft",
     "agreement_withdraw",
     "alignment_confirm",

@@ -11,10 +11,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from agreements import access, rules
-from agreements.models import CLAUSE_FIELDS, KPI_FIELDS, Agreement, AgreementVersion, Kpi, VersionStatus
+from agreements.capabilities import EDIT_AGREEMENT_TEMPLATE
+from agreements.models import (
+    CLAUSE_FIELDS,
+    KPI_FIELDS,
+    Agreement,
+    AgreementTemplate,
+    AgreementVersion,
+    Kpi,
+    VersionStatus,
+)
 from agreements.services.common import locked_editable_version
 from alliance.audit import audit_log, diff
 from alliance.models import Membership
+from alliance.permissions import membership_has
 
 
 def _write_kpis(version: AgreementVersion, rows: list[dict]) -> None:
@@ -85,3 +95,22 @@ def agreement_amend(*, agreement: Agreement, actor: Membership, kpis: list[dict]
     _write_kpis(draft, kpis)
     audit_log("agreement.amend", obj=draft, actor=actor, label=f"{agreement} v{draft.number}")
     return draft
+
+
+@transaction.atomic
+def agreement_template_update(*, actor: Membership, clauses: dict) -> AgreementTemplate:
+    """Save the default clauses of `actor`'s organization, which every new agreement starts from (signed and
+    draft versions keep theirs). `clauses` maps CLAUSE_FIELDS to text; missing ones are kept. Raises
+    PermissionDenied for a member without EDIT_AGREEMENT_TEMPLATE."""
+    if not membership_has(actor, EDIT_AGREEMENT_TEMPLATE):
+        raise PermissionDenied
+    organization = actor.organization
+    template = AgreementTemplate.objects.for_organization(organization).select_for_update().first()
+    if template is None:
+        template = AgreementTemplate(organization=organization)
+    for field in CLAUSE_FIELDS:
+        if field in clauses:
+            setattr(template, field, clauses[field])
+    template.save()
+    audit_log("agreement_template.update", obj=template, actor=actor, changes=diff(template, CLAUSE_FIELDS))
+    return template

@@ -347,7 +347,7 @@ class AgreementTemplateView(TenantView, TemplateView):
     def post(self, request, *args, **kwargs):
         form = ClausesForm(request.POST, instance=self.clauses_template)
         if form.is_valid():
-            form.save()
+            services.agreement_template_update(actor=self.membership, clauses=form.cleaned_data)
             messages.success(request, _("The default clauses were saved. New agreements start from them."))
             return redirect("agreements:template", self.organization.slug)
         return self.render_to_response(self.get_context_data(form=form))
