@@ -12,6 +12,7 @@ from agreements import access
 from agreements.capabilities import COUNTERSIGN, READ_ALL_RECORDS
 from agreements.models import (
     Agreement,
+    AgreementPdf,
     AgreementVersion,
     AlignmentStatus,
     CareerAlignment,
@@ -345,6 +346,11 @@ def waiting_for(*, membership: Membership) -> Waiting:
 
 
 # --- agreements and signatures --------------------------------------------------------------------------
+
+
+def stored_pdf(version: AgreementVersion) -> AgreementPdf | None:
+    """The sealed PDF stored for `version` at signing, or None (not signed yet, or its render still queued)."""
+    return AgreementPdf.objects.filter(version=version).first()
 
 
 def current_version(agreement: Agreement) -> AgreementVersion:

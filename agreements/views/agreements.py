@@ -69,7 +69,7 @@ def amendable_agreement(view):
 
 def sealed_pdf(view) -> AgreementPdf:
     """The stored PDF of `view.version` (404 until it is signed and sealed)."""
-    pdf = AgreementPdf.objects.filter(version=view.version).first()
+    pdf = selectors.stored_pdf(view.version)
     if pdf is None:
         raise Http404
     return pdf
@@ -120,7 +120,7 @@ class VersionDetailView(TenantView, TemplateView):
             if version.status == VersionStatus.PENDING
             else [],
             can_discard=can_edit and version.status == VersionStatus.DRAFT and version.is_amendment,
-            pdf=AgreementPdf.objects.filter(version=version).first(),
+            pdf=selectors.stored_pdf(version),
             sign_form=SignForm(initial={"content_hash": version.content_hash}),
             decline_form=DeclineForm(),
             snapshot=version.snapshot,
