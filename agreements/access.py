@@ -63,6 +63,9 @@ def visible_alignments(*, membership: Membership) -> QuerySet[CareerAlignment]:
 
 
 def access_alignment(*, membership: Membership, pk: int) -> CareerAlignment:
+    """The alignment `pk` of `membership`'s organization, when `visible_alignments` lets them read it, with the
+    employee, their manager and the manager of the 1on1 loaded; Http404 otherwise (hidden or another
+    organization's alike)."""
     alignment = (
         visible_alignments(membership=membership)
         .select_related("employee__user", "employee__manager__user", "manager__user")
@@ -85,10 +88,13 @@ def can_edit_alignment(membership: Membership, alignment: CareerAlignment) -> bo
 
 
 def is_alignment_owner(membership: Membership, alignment: CareerAlignment) -> bool:
+    """Whether `membership` is the alignment's employee: the one who confirms it and decides who reads it."""
     return alignment.employee_id == membership.pk
 
 
 def visible_tours(*, membership: Membership) -> QuerySet[Tour]:
+    """The tours `membership` may read, as one queryset of its organization: their own, their reports' (for
+    VIEW_REPORTS), every one (READ_ALL_RECORDS); none for a member who is not active."""
     if membership.status != MembershipStatus.ACTIVE:
         return Tour.objects.none()
     qs = Tour.objects.for_organization(membership.organization_id)
@@ -101,6 +107,8 @@ def visible_tours(*, membership: Membership) -> QuerySet[Tour]:
 
 
 def access_tour(*, membership: Membership, pk: int) -> Tour:
+    """The tour `pk` when `visible_tours` holds it, with its people, alignment and previous tour loaded;
+    Http404 otherwise."""
     tour = (
         visible_tours(membership=membership)
         .select_related("employee__user", "employee__manager__user", "alignment", "previous")
@@ -122,6 +130,8 @@ def can_edit_tour(membership: Membership, tour: Tour) -> bool:
 
 
 def access_agreement(*, membership: Membership, pk: int) -> Agreement:
+    """The agreement `pk` of a tour `membership` may read (`visible_tours`), with its tour's people loaded;
+    Http404 otherwise."""
     agreement = (
         Agreement.objects.for_organization(membership.organization_id)
         .filter(tour__in=visible_tours(membership=membership))
@@ -135,6 +145,8 @@ def access_agreement(*, membership: Membership, pk: int) -> Agreement:
 
 
 def access_version(*, membership: Membership, agreement_pk: int, number: int) -> AgreementVersion:
+    """Version `number` (1-based, as in the URL) of the agreement `agreement_pk` that `membership` may read
+    (`access_agreement`); Http404 for a missing number or an agreement out of reach."""
     agreement = access_agreement(membership=membership, pk=agreement_pk)
     version = (
         AgreementVersion.objects.for_organization(membership.organization_id)
@@ -148,5 +160,7 @@ def access_version(*, membership: Membership, agreement_pk: int, number: int) ->
 
 
 def can_edit_agreement(membership: Membership, agreement: Agreement) -> bool:
+    """The role rule for writing an agreement (drafts, requests, amendments): its employee or their manager
+    (`is_manager_of`). The state rules are agreements.rules'."""
     employee = agreement.tour.employee
     return employee.pk == membership.pk or is_manager_of(membership, employee)

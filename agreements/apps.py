@@ -7,8 +7,9 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Alliance agreements")
 
     def ready(self):
-        from agreements import (
-            capabilities,  # noqa: F401  (registers its capabilities with the core role map)
+        from agreements import (  # noqa: F401  (capabilities, audit_actions: register with the core at import)
+            audit_actions,
+            capabilities,
             dashboard,
             demo,
             notices,

@@ -9,6 +9,8 @@ from alliance.permissions import membership_has
 
 
 def alliance_card(*, request, membership):
+    """The home page's STEP 1-3 card for an active member (None otherwise): their stage and next action, and a
+    link to the team page for whoever has reports or reads every record."""
     if membership.status != MembershipStatus.ACTIVE:
         return None
     card = {

@@ -38,6 +38,7 @@ _EVENT_KINDS = {
 
 
 def verify_url(content_hash: str) -> str:
+    """The absolute /verify/ URL for `content_hash` (64 hex digits), printed on the PDF."""
     return settings.SITE_URL.rstrip("/") + reverse("verify") + f"?hash={content_hash}"
 
 

@@ -53,6 +53,7 @@ def due_reminder_sequence(requested_at, now) -> int:
 
 
 def version_path(version: AgreementVersion) -> str:
+    """The site path of `version`'s page (no host: e-mails prefix settings.SITE_URL)."""
     return reverse("agreements:version", args=[version.organization.slug, version.agreement_id, version.number])
 
 
@@ -212,6 +213,8 @@ def _signed(notice) -> bool:
 
 
 def register() -> None:
+    """Register the agreements' notice kinds and their reminder provider with the core scan (alliance.notices);
+    called once by AgreementsConfig.ready()."""
     notices.register_kind(
         REQUESTED, label=_("Your signature is requested"), context=_context, relevant=_request_still_open
     )

@@ -33,7 +33,7 @@ from agreements.models import (
     TourStatus,
     VersionStatus,
 )
-from alliance.conflicts import StateConflict  # noqa: F401 - raised by every rule here, re-exported
+from alliance.conflicts import StateConflict
 from alliance.periods import period_end
 
 
@@ -205,6 +205,12 @@ def not_pending_conflict(version: AgreementVersion) -> StateConflict:
         next_url_args=args,
         next_label=_("Open the draft"),
     )
+
+
+def signing_conflict(version: AgreementVersion) -> StateConflict | None:
+    """None while `version` waits for signatures; otherwise why it cannot be signed, declined or withdrawn
+    (`not_pending_conflict`)."""
+    return None if version.status == VersionStatus.PENDING else not_pending_conflict(version)
 
 
 def amend_conflict(latest: AgreementVersion | None) -> StateConflict | None:

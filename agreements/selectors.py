@@ -12,13 +12,13 @@ from agreements import access
 from agreements.capabilities import COUNTERSIGN, READ_ALL_RECORDS
 from agreements.models import (
     Agreement,
+    AgreementPdf,
     AgreementVersion,
     AlignmentStatus,
     CareerAlignment,
-    EventKind,
+    CareerAlignmentUserPermission,
     Signature,
     SignerRole,
-    SigningEvent,
     Tour,
     TourStatus,
     VersionStatus,
@@ -204,6 +204,19 @@ def alignments_hidden_from(*, employee: Membership, reader: Membership):
     )
 
 
+def alignment_readers(alignment: CareerAlignment):
+    """The members of `alignment`'s organization its employee granted read access to (guardian grants of
+    access.READ_ALIGNMENT: mentors, a later manager), with their users, in 五十音順."""
+    granted_users = CareerAlignmentUserPermission.objects.filter(
+        content_object=alignment, permission__codename=access.READ_ALIGNMENT
+    ).values("user_id")
+    return by_reading(
+        Membership.objects.for_organization(alignment.organization_id)
+        .filter(user_id__in=granted_users)
+        .select_related("user")
+    )
+
+
 def open_share_offers(*, membership: Membership):
     """Every manager change of `membership` whose share offer is still open (not answered, not closed), as a
     queryset: the one the employee sees, and those about earlier managers that answering it closes."""
@@ -335,6 +348,11 @@ def waiting_for(*, membership: Membership) -> Waiting:
 # --- agreements and signatures --------------------------------------------------------------------------
 
 
+def stored_pdf(version: AgreementVersion) -> AgreementPdf | None:
+    """The sealed PDF stored for `version` at signing, or None (not signed yet, or its render still queued)."""
+    return AgreementPdf.objects.filter(version=version).first()
+
+
 def current_version(agreement: Agreement) -> AgreementVersion:
     """The latest version that was not discarded (a discarded amendment leaves the signed one current); the
     latest of all when every version was discarded with its tour."""
@@ -379,11 +397,6 @@ def tour_overlaps(tour: Tour) -> list[str]:
         }
         for other in overlapping_tours(tour, statuses=[TourStatus.ACTIVE, TourStatus.DRAFT])[:5]
     ]
-
-
-def request_round(version: AgreementVersion) -> int:
-    """How many times signatures were requested for `version` (1 for the first request)."""
-    return SigningEvent.objects.filter(version=version, kind=EventKind.REQUESTED).count()
 
 
 def required_roles(version: AgreementVersion) -> list[str]:

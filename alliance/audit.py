@@ -9,12 +9,13 @@ history triggers (`alliance.history`).
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,12 +24,14 @@ from alliance.security import client_ip
 
 _request: contextvars.ContextVar = contextvars.ContextVar("audit_request", default=None)
 
-# Records whose content is private to the employee (DESIGN: career aspirations): the trail keeps which fields
-# changed but not their values, and HR's page does not list them (HR may not even learn one exists).
-PRIVATE_MODELS = {"agreements.careeralignment"}
+# Records whose content is private to one person (DESIGN: career aspirations), as "app_label.model": the trail
+# keeps which fields changed but not their values, and HR's page does not list them (HR may not even learn one
+# exists). Filled by the apps that own such records (`register_actions`).
+PRIVATE_MODELS: set[str] = set()
 REDACTED = "•••"
-# Every action on career alignments is named `alignment.*`; its rows are private whatever object they name.
-PRIVATE_PREFIX = "alignment."
+# Action-name prefixes whose rows are private whatever object they name (`alignment.` for every action on a
+# career alignment), filled by `register_actions`.
+PRIVATE_PREFIXES: set[str] = set()
 
 
 class AuditContextMiddleware:
@@ -151,7 +154,7 @@ def audit_log(
     # under a ManagerChange or a Membership, yet says how many alignments they keep (issue 7).
     # The words of a private record are never kept; a count (how many were shared) is kept for auditors.
     private_content = obj is not None and obj._meta.label_lower in PRIVATE_MODELS
-    private = private_content or action.startswith(PRIVATE_PREFIX)
+    private = private_content or action.startswith(tuple(PRIVATE_PREFIXES))
     changes = changes or {}
     if private_content:
         changes = {field: [REDACTED, REDACTED] for field in changes}
@@ -173,40 +176,38 @@ def audit_log(
     )
 
 
-# What HR reads on the audit page for each action name; an unknown name is shown as it is.
+# What HR reads on the audit page for each action name; an unknown name is shown as it is. The core's own
+# actions; each feature app adds its own with `register_actions`.
 ACTIONS = {
     "invitation.create": _("Invitation sent"),
     "invitation.revoke": _("Invitation withdrawn"),
     "membership.join": _("Invitation accepted"),
     "membership.update": _("Member changed"),
     "organization.update": _("Organization settings changed"),
-    "alignment.create": _("Career alignment recorded"),
-    "alignment.update": _("Career alignment edited"),
-    "alignment.confirm": _("Career alignment confirmed"),
-    "alignment.share_with_hr": _("Career alignment sharing with HR changed"),
-    "alignment.share": _("Career alignment shared with a colleague"),
-    "alignment.unshare": _("Career alignment sharing withdrawn"),
-    "alignment.share_with_new_manager": _("Earlier career alignments shared with a new manager"),
-    "alignment.grants_end_on_leaving": _("Career alignments shared with a leaver withdrawn"),
-    "alignment.keep_from_new_manager": _("Earlier career alignments kept from a new manager"),
-    "tour.create": _("Tour created"),
-    "tour.update": _("Tour edited"),
-    "tour.discard": _("Draft tour discarded"),
-    "agreement.discard": _("Draft agreement version discarded"),
-    "tour.allow_concurrent": _("Concurrent tours allowed or refused"),
-    "agreement.edit": _("Agreement draft edited"),
-    "agreement.request_signatures": _("Signatures requested"),
-    "agreement.withdraw": _("Signature request withdrawn"),
-    "agreement.decline": _("Signature declined"),
-    "agreement.sign": _("Agreement signed"),
-    "agreement.amend": _("Amendment started"),
 }
 
-# Actions whose rows are always about a private record (PRIVATE_MODELS).
-PRIVATE_ACTIONS = frozenset(name for name in ACTIONS if name.startswith(PRIVATE_PREFIX))
+# Actions whose rows are always about a private record (PRIVATE_PREFIXES): left out of HR's action filter.
+PRIVATE_ACTIONS: set[str] = set()
+
+
+def register_actions(labels: dict, *, private_prefix: str = "", private_models: Iterable[str] = ()) -> None:
+    """Add a feature app's audit actions: `labels` maps each action name it passes to `audit_log` ("tour.create")
+    to the label HR reads (a lazy translation). `private_prefix` marks every action so named as private (its
+    rows are hidden from HR's page), `private_models` ("app_label.model") the records whose changed values are
+    redacted. Called at import time of the app's `audit_actions` module, which its AppConfig.ready() imports.
+    Raises ImproperlyConfigured for a name already registered with another label."""
+    for name, label in labels.items():
+        if name in ACTIONS and ACTIONS[name] != label:
+            raise ImproperlyConfigured(f"audit action {name!r} is registered twice with different labels")
+        ACTIONS[name] = label
+    if private_prefix:
+        PRIVATE_PREFIXES.add(private_prefix)
+    PRIVATE_MODELS.update(private_models)
+    PRIVATE_ACTIONS.update(name for name in ACTIONS if name.startswith(tuple(PRIVATE_PREFIXES)))
 
 
 def action_label(action: str) -> str:
+    """The label HR reads for `action` (registered with `register_actions`, or the core's); else the name."""
     return str(ACTIONS.get(action, action))
 
 

@@ -13,14 +13,19 @@ from django.apps import apps
 
 from alliance.scoping import tenant_manager
 
+# The event models `track` made, as (app label, class name): `event_models` lists these, whichever app tracks.
+_TRACKED: set[tuple[str, str]] = set()
+
 
 def track(model, name: str):
     """Record every insert, update and delete of `model` in an append-only `<name>` event model. The event rows
     copy the tracked row's `organization`, so their default manager is scoped by it as the tracked model's is
-    (`alliance.models.tenant_manager`)."""
+    (`alliance.scoping.tenant_manager`)."""
     from pghistory.models import EventQuerySet
 
     attrs = {"objects": tenant_manager(EventQuerySet)} if hasattr(model, "organization") else None
+    # pghistory creates the event model in the tracked model's app.
+    _TRACKED.add((model._meta.app_label, name))
     return pghistory.track(
         pghistory.InsertEvent(),
         pghistory.UpdateEvent(),
@@ -37,10 +42,10 @@ MESSAGE = "history rows are append-only"
 
 
 def event_models():
-    """The event models of our own apps (the ones `track` made), with the model each one tracks."""
+    """The event models `track` made, in any app, with the model each one tracks."""
     for model in apps.get_models():
         tracked = getattr(model, "pgh_tracked_model", None)
-        if tracked is not None and model._meta.app_label in {"alliance", "agreements", "checkpoints", "alumni"}:
+        if tracked is not None and (model._meta.app_label, model.__name__) in _TRACKED:
             yield model, tracked
 
 

@@ -19,7 +19,7 @@ Adding a kind (agreements/notices.py is the worked example): write `templates/em
 transaction), or `register_provider(fn)` where `fn(*, now, batch_size)` yields lists of `Due` for what is due
 at `now` (reminders). The object a notice is about is any model row; `sequence` numbers repeats.
 
-Scopes (django-scopes, alliance.models.tenant_manager): `enqueue` runs in the caller's organization scope (a
+Scopes (django-scopes, alliance.scoping.tenant_manager): `enqueue` runs in the caller's organization scope (a
 service serving a request); the scan is a system job across organizations, so it calls the providers with
 scoping disabled (their queries are set-based over every organization and each `Due` names its own); every
 delivery runs in its notice's organization scope, and so do the kinds' `context` and `relevant`.
@@ -95,6 +95,7 @@ def register_provider(provider) -> None:
 
 
 def kind_label(name: str) -> str:
+    """The translated label `register_kind` gave kind `name`; the name itself for a kind no app registers."""
     kind = KINDS.get(name)
     return str(kind.label) if kind else name
 
@@ -361,9 +362,14 @@ def inbox(*, membership: Membership):
 
 
 def unread_count(*, membership: Membership) -> int:
+    """How many notices of `membership`'s inbox (`inbox`) were never opened: the number in the header."""
     return inbox(membership=membership).filter(read_at__isnull=True).count()
 
 
 def mark_read(*, notice: Notice) -> None:
+    """Stamp `notice` read now, once (a second call keeps the first time); writes no audit row: reading one's
+    own notification changes nothing anyone audits."""
     if notice.read_at is None:
-        Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=timezone.now())
+        Notice.objects.for_organization(notice.organization_id).filter(pk=notice.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )

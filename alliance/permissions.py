@@ -30,6 +30,8 @@ HOLDERS = (Role.EMPLOYEE, Role.MANAGER, Role.HR, ALUMNI)
 
 @dataclass(frozen=True)
 class Capability:
+    """One registered capability: its `name`, the holder kinds granted it (HOLDERS), what it lets one do."""
+
     name: str
     holders: frozenset[str]
     description: str
@@ -166,4 +168,5 @@ def grant_object_access(*, user, obj: models.Model, perm: str) -> None:
 
 
 def revoke_object_access(*, user, obj: models.Model, perm: str) -> None:
+    """Take back what `grant_object_access` gave; a grant that does not exist is no error."""
     remove_perm(perm, user, obj)

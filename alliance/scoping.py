@@ -21,7 +21,10 @@ class RemembersLoadedValues:
 
 
 class TenantQuerySet(models.QuerySet):
+    """The queryset of tenant models; app querysets (`InvitationQuerySet`) extend it."""
+
     def for_organization(self, organization):
+        """The rows of `organization` (an Organization or its id)."""
         return self.filter(organization=organization)
 
 

@@ -78,6 +78,7 @@ def manager_choices(*, organization: Organization) -> QuerySet[Membership]:
 
 
 def reports_of(*, membership: Membership) -> QuerySet[Membership]:
+    """The active members whose manager is `membership`, with their users, in 五十音順."""
     return by_reading(
         Membership.objects.for_organization(membership.organization)
         .filter(manager=membership, status=MembershipStatus.ACTIVE)
@@ -86,6 +87,7 @@ def reports_of(*, membership: Membership) -> QuerySet[Membership]:
 
 
 def pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
+    """The invitations of `organization` neither accepted, revoked nor expired, newest first."""
     return (
         Invitation.objects.for_organization(organization)
         .pending()

@@ -206,6 +206,8 @@ def _invitation_accept(*, invitation: Invitation, user: User, reading: str | Non
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation) -> None:
+    """Revoke a pending invitation: its link stops working and the invited membership is deleted. An accepted
+    or already revoked invitation is left as it is (no error, no audit row)."""
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])

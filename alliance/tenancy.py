@@ -28,7 +28,7 @@ from alliance.permissions import require
 
 def organization_scope(organization):
     """The django-scopes scope of one organization (an Organization or its id), as a context manager: every
-    tenant model's default manager is filtered to it (alliance.models.tenant_manager). Raises ValueError for
+    tenant model's default manager is filtered to it (alliance.scoping.tenant_manager). Raises ValueError for
     None, which django-scopes would read as "no filter at all"."""
     if organization is None:
         raise ValueError("organization_scope needs an organization, not None")

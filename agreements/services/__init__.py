@@ -10,11 +10,11 @@ One module per step, as the pages are split:
 - `common`: what they share (RequestInfo, the locked version, the signing record).
 
 Reads live in agreements.selectors, the rules the writes obey in agreements.rules, the signed snapshot in
-agreements.snapshot. This package re-exports every public write (and the exceptions and data shapes their
-callers need), so callers write `services.agreement_sign(...)` whichever module holds it.
+agreements.snapshot. This package re-exports every public write (and the data shapes their callers need), so
+callers write `services.agreement_sign(...)` whichever module holds it. State rules raise
+`alliance.conflicts.StateConflict`, which a TenantView answers with the 409 page.
 """
 
-from agreements.rules import StateConflict
 from agreements.services.alignments import (
     ALIGNMENT_FIELDS,
     alignment_confirm,
@@ -34,17 +34,22 @@ from agreements.services.signing import (
     agreement_withdraw,
 )
 from agreements.services.tours import TOUR_FIELDS, tour_create, tour_discard, tour_set_allow_concurrent, tour_update
-from agreements.services.versions import agreement_amend, agreement_update_draft, version_discard
+from agreements.services.versions import (
+    agreement_amend,
+    agreement_template_update,
+    agreement_update_draft,
+    version_discard,
+)
 
 __all__ = [
     "ALIGNMENT_FIELDS",
     "TOUR_FIELDS",
     "RequestInfo",
-    "StateConflict",
     "agreement_amend",
     "agreement_decline",
     "agreement_request_signatures",
     "agreement_sign",
+    "agreement_template_update",
     "agreement_update_draft",
     "agreement_withdraw",
     "alignment_confirm",

@@ -62,7 +62,12 @@ def _notify_alignment_waits(alignment: CareerAlignment, actor: Membership) -> No
 def alignment_create(
     *, actor: Membership, employee: Membership, data: dict, resonant_values=None, manager_notes: str = ""
 ) -> CareerAlignment:
-    """Record a new 1on1. The employee or their manager drafts; earlier records stay as they were."""
+    """Record a new 1on1. The employee or their manager drafts; earlier records stay as they were.
+
+    `data` maps ALIGNMENT_FIELDS to values (rows of `core_values`/`drift_directions` as dicts of strings);
+    `resonant_values` are CompanyValues (others' organizations' are dropped); `manager_notes` is kept only
+    when the manager writes. Raises PermissionDenied for anyone else, ValidationError for an employee who is
+    not active or, keyed by field, for a record that says neither a far goal nor directions."""
     if not (employee.pk == actor.pk or access.is_manager_of(actor, employee)):
         raise PermissionDenied
     if employee.status != MembershipStatus.ACTIVE:
@@ -106,7 +111,9 @@ def alignment_update(
 
 @transaction.atomic
 def alignment_confirm(*, alignment: CareerAlignment, actor: Membership) -> CareerAlignment:
-    """The employee owns the content: only they confirm it, which keeps it from further edits."""
+    """The employee owns the content: only they confirm it, which keeps it from further edits. Confirming a
+    confirmed one changes nothing. Raises PermissionDenied for anyone but the employee, ValidationError when
+    the draft breaks rules.validate_alignment."""
     if not access.is_alignment_owner(actor, alignment):
         raise PermissionDenied
     alignment = (
@@ -127,14 +134,18 @@ def alignment_share_with_hr(*, alignment: CareerAlignment, actor: Membership, sh
     anyone but the employee."""
     if not access.is_alignment_owner(actor, alignment):
         raise PermissionDenied
-    CareerAlignment.objects.filter(pk=alignment.pk).update(shared_with_hr=shared)
+    CareerAlignment.objects.for_organization(alignment.organization_id).filter(pk=alignment.pk).update(
+        shared_with_hr=shared
+    )
     alignment.shared_with_hr = shared
     audit_log("alignment.share_with_hr", obj=alignment, actor=actor, changes={"shared_with_hr": [None, shared]})
 
 
 @transaction.atomic
 def alignment_share_with(*, alignment: CareerAlignment, actor: Membership, colleague: Membership) -> None:
-    """Let one named colleague of the same organization (a mentor) read this alignment."""
+    """Let one named colleague of the same organization (a mentor) read this alignment (a guardian grant).
+    Raises PermissionDenied for anyone but the employee, ValidationError on `colleague` for someone not active
+    in the organization or for the employee themselves."""
     if not access.is_alignment_owner(actor, alignment):
         raise PermissionDenied
     if colleague.organization_id != alignment.organization_id or colleague.status != MembershipStatus.ACTIVE:
@@ -167,7 +178,9 @@ def alignment_share_earlier_with_manager(*, actor: Membership) -> int:
     hidden = list(selectors.alignments_hidden_from(employee=actor, reader=change.new_manager))
     for alignment in hidden:
         grant_object_access(user=change.new_manager.user, obj=alignment, perm=access.READ_ALIGNMENT)
-    ManagerChange.objects.filter(pk=change.pk).update(share_offer_closed_at=timezone.now(), share_offer_accepted=True)
+    ManagerChange.objects.for_organization(change.organization_id).filter(pk=change.pk).update(
+        share_offer_closed_at=timezone.now(), share_offer_accepted=True
+    )
     audit_log(
         "alignment.share_with_new_manager",
         obj=change,

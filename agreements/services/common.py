@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
+
+from agreements import access, rules
 from agreements.models import AgreementVersion, SigningEvent
+from alliance.conflicts import StateConflict
+from alliance.models import Membership
 from alliance.security import client_ip
 
 
@@ -17,6 +23,7 @@ class RequestInfo:
 
     @classmethod
     def from_request(cls, request) -> RequestInfo:
+        """The client address (alliance.security.client_ip) and the user agent, cut to 500 characters."""
         return cls(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:500])
 
 
@@ -29,6 +36,26 @@ def locked_version(version: AgreementVersion) -> AgreementVersion:
         .select_related("agreement__tour__employee__user", "agreement__tour__employee__manager__user", "organization")
         .get(pk=version.pk)
     )
+
+
+def locked_editable_version(
+    version: AgreementVersion,
+    actor: Membership,
+    *,
+    conflict: Callable[[AgreementVersion], StateConflict | None] = rules.version_edit_conflict,
+) -> AgreementVersion:
+    """`version` locked (`locked_version`) for a write by `actor` on its content or its signing request.
+
+    Raises PermissionDenied when `actor` may not edit the agreement (access.can_edit_agreement), then the
+    StateConflict `conflict(version)` returns, if any (default: rules.version_edit_conflict, a draft only).
+    Call inside a transaction."""
+    version = locked_version(version)
+    if not access.can_edit_agreement(actor, version.agreement):
+        raise PermissionDenied
+    state = conflict(version)
+    if state is not None:
+        raise state
+    return version
 
 
 def record_event(version, kind, *, actor=None, role="", info: RequestInfo | None = None, reason="") -> SigningEvent:

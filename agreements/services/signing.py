@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from agreements import access, documents, notices, rules, selectors, snapshot
 from agreements.models import KPI_FIELDS, AgreementVersion, EventKind, Signature, Tour, TourStatus, VersionStatus
-from agreements.services.common import RequestInfo, locked_version, record_event
+from agreements.services.common import RequestInfo, locked_editable_version, locked_version, record_event
 from agreements.tasks import render_signed_pdf
 from alliance.audit import audit_log, diff
 from alliance.models import Membership
@@ -24,13 +24,12 @@ from alliance.tasks import enqueue
 def agreement_request_signatures(
     *, version: AgreementVersion, actor: Membership, info: RequestInfo | None = None
 ) -> AgreementVersion:
-    """Freeze the draft: snapshot its content as canonical JSON, hash it, and ask each signer to sign."""
-    version = locked_version(version)
-    if not access.can_edit_agreement(actor, version.agreement):
-        raise PermissionDenied
-    conflict = rules.version_edit_conflict(version)
-    if conflict is not None:
-        raise conflict
+    """Freeze the draft: snapshot its content as canonical JSON, hash it, and ask each signer to sign.
+
+    Raises PermissionDenied for someone who may not edit the agreement, StateConflict for a version that is
+    not a draft, ValidationError listing what is missing (a KPI, a manager, the offers, a printable text) or
+    an overlap with another active tour (rules.check_no_concurrent_tour)."""
+    version = locked_editable_version(version, actor)
     tour = version.agreement.tour
     errors = []
     if not version.kpis.exists():
@@ -71,6 +70,20 @@ def agreement_request_signatures(
     return version
 
 
+def _signer_role(version: AgreementVersion, actor: Membership) -> str:
+    """The role `actor` signs the locked `version` in now (agreement_sign, agreement_decline). Raises
+    StateConflict for a signing party when the version is not waiting for signatures, PermissionDenied for
+    anyone else."""
+    role = selectors.signer_role_for(version, actor)
+    if role is None:
+        if selectors.signing_party_role(version, actor) is not None:
+            conflict = rules.signing_conflict(version)
+            if conflict is not None:
+                raise conflict
+        raise PermissionDenied
+    return role
+
+
 def _back_to_draft(version: AgreementVersion, *, voided_at, reason: str = "") -> None:
     Signature.objects.filter(version=version, voided_at__isnull=True).update(voided_at=voided_at)
     version.last_decline_reason = reason
@@ -83,12 +96,10 @@ def _back_to_draft(version: AgreementVersion, *, voided_at, reason: str = "") ->
 
 @transaction.atomic
 def agreement_withdraw(*, version: AgreementVersion, actor: Membership, info: RequestInfo | None = None) -> None:
-    """Take the request back before everyone signed: the version is a draft again and partial signatures are voided."""
-    version = locked_version(version)
-    if not access.can_edit_agreement(actor, version.agreement):
-        raise PermissionDenied
-    if version.status != VersionStatus.PENDING:
-        raise rules.not_pending_conflict(version)
+    """Take the request back before everyone signed: the version is a draft again and partial signatures are
+    voided. Raises PermissionDenied for someone who may not edit the agreement, StateConflict when the version
+    is not waiting for signatures."""
+    version = locked_editable_version(version, actor, conflict=rules.signing_conflict)
     record_event(version, EventKind.WITHDRAWN, actor=actor, role=actor.role, info=info)
     _back_to_draft(version, voided_at=timezone.now())
     audit_log("agreement.withdraw", obj=version, actor=actor, changes=diff(version, ["status", "content_hash"]))
@@ -102,11 +113,7 @@ def agreement_decline(
     a draft again and the signatures given so far are voided. Raises PermissionDenied for someone who does
     not sign it, StateConflict when it is not waiting for signatures, ValidationError for an empty reason."""
     version = locked_version(version)
-    role = selectors.signer_role_for(version, actor)
-    if role is None:
-        if version.status != VersionStatus.PENDING and selectors.signing_party_role(version, actor) is not None:
-            raise rules.not_pending_conflict(version)
-        raise PermissionDenied
+    role = _signer_role(version, actor)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why you decline, so the other side knows what to change.")})
@@ -119,13 +126,14 @@ def agreement_decline(
 def agreement_sign(
     *, version: AgreementVersion, actor: Membership, password: str, content_hash: str, info: RequestInfo | None = None
 ) -> Signature:
-    """Sign the frozen version after the signer confirmed their password; the last signature seals it."""
+    """Sign the frozen version after the signer confirmed their password; the last signature seals it.
+
+    `content_hash` is the hash the signer's page showed (64 hex digits). Raises PermissionDenied for someone
+    who does not sign it, StateConflict when it is not waiting for signatures, ValidationError for a wrong
+    password, a hash that changed since the page was read, a role already signed, or (last signature) an
+    overlap with another active tour."""
     version = locked_version(version)
-    role = selectors.signer_role_for(version, actor)
-    if role is None:
-        if version.status != VersionStatus.PENDING and selectors.signing_party_role(version, actor) is not None:
-            raise rules.not_pending_conflict(version)
-        raise PermissionDenied
+    role = _signer_role(version, actor)
     if not check_password(password, actor.user.password):
         raise ValidationError({"password": _("The password is not correct.")})
     if content_hash != version.content_hash:

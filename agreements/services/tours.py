@@ -25,9 +25,31 @@ from alliance.permissions import membership_has
 TOUR_FIELDS = ("title", "kind", "goal", "toward_ideal_self", "value_to_company", "start_date", "end_date")
 
 
+def _locked_editable_tour(tour: Tour, actor: Membership) -> Tour:
+    """`tour` fetched again through its organization under a row lock (its own row), for an edit by `actor`.
+    Raises StateConflict when its state forbids edits (rules.tour_edit_conflict), then PermissionDenied when
+    `actor` may not edit it (access.can_edit_tour). Call inside a transaction."""
+    tour = (
+        Tour.objects.for_organization(tour.organization_id)
+        .select_for_update(of=("self",))
+        .select_related("employee__user")
+        .get(pk=tour.pk)
+    )
+    conflict = rules.tour_edit_conflict(tour)
+    if conflict is not None:
+        raise conflict
+    if not access.can_edit_tour(actor, tour):
+        raise PermissionDenied
+    return tour
+
+
 @transaction.atomic
 def tour_create(*, actor: Membership, alignment: CareerAlignment, data: dict, previous: Tour | None = None) -> Tour:
-    """Create a tour from an alignment, with its agreement and a first draft version from the template."""
+    """Create a tour from an alignment, with its agreement and a first draft version from the template.
+
+    `data` maps TOUR_FIELDS to values as the model holds them; `previous` (the tour this one follows) is kept
+    only when it is the same employee's. Raises PermissionDenied for anyone but the employee or their manager,
+    ValidationError keyed by field for a period the rules refuse (rules.validate_tour)."""
     employee = alignment.employee
     if not (employee.pk == actor.pk or access.is_manager_of(actor, employee)):
         raise PermissionDenied
@@ -62,17 +84,7 @@ def tour_update(*, tour: Tour, actor: Membership, data: dict, allow_concurrent: 
     Raises StateConflict once the tour is active, discarded or frozen by a request for signatures
     (rules.tour_edit_conflict), PermissionDenied for someone who may not edit it, ValidationError keyed by
     field for a period the rules refuse (rules.validate_tour)."""
-    tour = (
-        Tour.objects.for_organization(tour.organization_id)
-        .select_for_update()
-        .select_related("employee__user")
-        .get(pk=tour.pk)
-    )
-    conflict = rules.tour_edit_conflict(tour)
-    if conflict is not None:
-        raise conflict
-    if not access.can_edit_tour(actor, tour):
-        raise PermissionDenied
+    tour = _locked_editable_tour(tour, actor)
     for field in TOUR_FIELDS:
         if field in data:
             setattr(tour, field, data[field])
@@ -88,17 +100,7 @@ def tour_update(*, tour: Tour, actor: Membership, data: dict, allow_concurrent: 
 def tour_discard(*, tour: Tour, actor: Membership) -> Tour:
     """Give up a draft tour: it and its agreement's draft versions are kept, marked discarded, and leave every
     list of current work. Who may edit the tour may discard it; an active, signed or frozen tour refuses."""
-    tour = (
-        Tour.objects.for_organization(tour.organization_id)
-        .select_for_update(of=("self",))
-        .select_related("employee__user")
-        .get(pk=tour.pk)
-    )
-    conflict = rules.tour_edit_conflict(tour)
-    if conflict is not None:
-        raise conflict
-    if not access.can_edit_tour(actor, tour):
-        raise PermissionDenied
+    tour = _locked_editable_tour(tour, actor)
     now = timezone.now()
     tour.status = TourStatus.DISCARDED
     tour.discarded_at = now
@@ -116,5 +118,5 @@ def tour_set_allow_concurrent(*, tour: Tour, actor: Membership, allow: bool) -> 
     Raises PermissionDenied for anyone but HR."""
     if not membership_has(actor, ALLOW_CONCURRENT_TOURS):
         raise PermissionDenied
-    Tour.objects.filter(pk=tour.pk).update(allow_concurrent=allow)
+    Tour.objects.for_organization(tour.organization_id).filter(pk=tour.pk).update(allow_concurrent=allow)
     audit_log("tour.allow_concurrent", obj=tour, actor=actor, changes={"allow_concurrent": [None, allow]})

@@ -11,10 +11,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from agreements import access, rules
-from agreements.models import CLAUSE_FIELDS, KPI_FIELDS, Agreement, AgreementVersion, Kpi, VersionStatus
-from agreements.services.common import locked_version
+from agreements.capabilities import EDIT_AGREEMENT_TEMPLATE
+from agreements.models import (
+    CLAUSE_FIELDS,
+    KPI_FIELDS,
+    Agreement,
+    AgreementTemplate,
+    AgreementVersion,
+    Kpi,
+    VersionStatus,
+)
+from agreements.services.common import locked_editable_version
 from alliance.audit import audit_log, diff
 from alliance.models import Membership
+from alliance.permissions import membership_has
 
 
 def _write_kpis(version: AgreementVersion, rows: list[dict]) -> None:
@@ -35,12 +45,7 @@ def agreement_update_draft(*, version: AgreementVersion, actor: Membership, clau
     of KPI_FIELDS (missing optional ones take the model's default). Raises PermissionDenied for someone who
     may not edit the agreement, StateConflict for a version that is not a draft, and ValidationError when a
     KPI breaks a rule (agreements.rules.validate_kpis: keys name the row and the field)."""
-    version = locked_version(version)
-    if not access.can_edit_agreement(actor, version.agreement):
-        raise PermissionDenied
-    conflict = rules.version_edit_conflict(version)
-    if conflict is not None:
-        raise conflict
+    version = locked_editable_version(version, actor)
     for field in CLAUSE_FIELDS:
         if field in clauses:
             setattr(version, field, clauses[field])
@@ -53,12 +58,7 @@ def agreement_update_draft(*, version: AgreementVersion, actor: Membership, clau
 def version_discard(*, version: AgreementVersion, actor: Membership) -> AgreementVersion:
     """Give up a draft amendment: kept, marked discarded; the signed version before it stays the current one.
     A first version is discarded with its tour (`tour_discard`)."""
-    version = locked_version(version)
-    if not access.can_edit_agreement(actor, version.agreement):
-        raise PermissionDenied
-    conflict = rules.version_discard_conflict(version)
-    if conflict is not None:
-        raise conflict
+    version = locked_editable_version(version, actor, conflict=rules.version_discard_conflict)
     version.status = VersionStatus.DISCARDED
     version.discarded_at = timezone.now()
     version.save(update_fields=["status", "discarded_at"])
@@ -95,3 +95,22 @@ def agreement_amend(*, agreement: Agreement, actor: Membership, kpis: list[dict]
     _write_kpis(draft, kpis)
     audit_log("agreement.amend", obj=draft, actor=actor, label=f"{agreement} v{draft.number}")
     return draft
+
+
+@transaction.atomic
+def agreement_template_update(*, actor: Membership, clauses: dict) -> AgreementTemplate:
+    """Save the default clauses of `actor`'s organization, which every new agreement starts from (signed and
+    draft versions keep theirs). `clauses` maps CLAUSE_FIELDS to text; missing ones are kept. Raises
+    PermissionDenied for a member without EDIT_AGREEMENT_TEMPLATE."""
+    if not membership_has(actor, EDIT_AGREEMENT_TEMPLATE):
+        raise PermissionDenied
+    organization = actor.organization
+    template = AgreementTemplate.objects.for_organization(organization).select_for_update().first()
+    if template is None:
+        template = AgreementTemplate(organization=organization)
+    for field in CLAUSE_FIELDS:
+        if field in clauses:
+            setattr(template, field, clauses[field])
+    template.save()
+    audit_log("agreement_template.update", obj=template, actor=actor, changes=diff(template, CLAUSE_FIELDS))
+    return template

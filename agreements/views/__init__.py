@@ -4,7 +4,7 @@
 - `tours`: STEP 2, the tour of duty;
 - `agreements`: STEP 3, versions, editing, signing actions, amending, the PDF, the agreement template;
 - `verify`: the public verification page;
-- `common`: the 409 state-conflict page and the helpers the others share.
+- `common`: the helpers the others share (the 409 page for state rules is the core's: alliance.tenancy).
 
 URLconfs import the module they route to (`from agreements.views import tours`).
 """

@@ -23,6 +23,7 @@ from agreements.models import (
     VersionStatus,
 )
 from agreements.views.common import request_info
+from alliance.conflicts import StateConflict
 from alliance.permissions import VIEW_OWN_RECORDS
 from alliance.tenancy import TenantView, apply_form_errors, apply_formset_errors, url_object, without_keys
 
@@ -68,7 +69,7 @@ def amendable_agreement(view):
 
 def sealed_pdf(view) -> AgreementPdf:
     """The stored PDF of `view.version` (404 until it is signed and sealed)."""
-    pdf = AgreementPdf.objects.filter(version=view.version).first()
+    pdf = selectors.stored_pdf(view.version)
     if pdf is None:
         raise Http404
     return pdf
@@ -119,7 +120,7 @@ class VersionDetailView(TenantView, TemplateView):
             if version.status == VersionStatus.PENDING
             else [],
             can_discard=can_edit and version.status == VersionStatus.DRAFT and version.is_amendment,
-            pdf=AgreementPdf.objects.filter(version=version).first(),
+            pdf=selectors.stored_pdf(version),
             sign_form=SignForm(initial={"content_hash": version.content_hash}),
             decline_form=DeclineForm(),
             snapshot=version.snapshot,
@@ -186,7 +187,7 @@ class VersionActionView(TenantView, TemplateView):
     def allowed(self, version) -> bool:
         return access.can_edit_agreement(self.membership, version.agreement)
 
-    def conflict(self, version) -> services.StateConflict | None:
+    def conflict(self, version) -> StateConflict | None:
         return rules.version_edit_conflict(version)
 
     def back(self, version):
@@ -226,7 +227,7 @@ class WithdrawView(VersionActionView):
     template_name = "agreements/withdraw.html"
 
     def conflict(self, version):
-        return None if version.status == VersionStatus.PENDING else rules.not_pending_conflict(version)
+        return rules.signing_conflict(version)
 
     def act(self, version, data):
         services.agreement_withdraw(version=version, actor=self.membership, info=request_info(self.request))
@@ -241,7 +242,7 @@ class SignView(VersionActionView):
         return selectors.signing_party_role(version, self.membership) is not None
 
     def conflict(self, version):
-        return None if version.status == VersionStatus.PENDING else rules.not_pending_conflict(version)
+        return rules.signing_conflict(version)
 
     def act(self, version, data):
         # The password check must not become a guessing oracle: a handful of tries an hour per person.
@@ -265,7 +266,7 @@ class DeclineView(VersionActionView):
         return selectors.signing_party_role(version, self.membership) is not None
 
     def conflict(self, version):
-        return None if version.status == VersionStatus.PENDING else rules.not_pending_conflict(version)
+        return rules.signing_conflict(version)
 
     def act(self, version, data):
         services.agreement_decline(
@@ -307,8 +308,8 @@ class AmendView(TenantView, TemplateView):
         agreement = self.agreement
         try:
             draft = services.agreement_amend(agreement=agreement, actor=self.membership)
-        except services.StateConflict:
-            raise
+        except StateConflict:
+            raise  # the 409 page (TenantView), not a message on this page
         except ValidationError as error:
             # The signed KPIs break a rule that came later: say which, rather than start a draft that cannot
             # be saved.
@@ -346,7 +347,7 @@ class AgreementTemplateView(TenantView, TemplateView):
     def post(self, request, *args, **kwargs):
         form = ClausesForm(request.POST, instance=self.clauses_template)
         if form.is_valid():
-            form.save()
+            services.agreement_template_update(actor=self.membership, clauses=form.cleaned_data)
             messages.success(request, _("The default clauses were saved. New agreements start from them."))
             return redirect("agreements:template", self.organization.slug)
         return self.render_to_response(self.get_context_data(form=form))

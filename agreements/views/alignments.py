@@ -14,11 +14,10 @@ from django.views.generic import TemplateView
 
 from agreements import access, rules, selectors, services
 from agreements.forms import AlignmentForm, CoreValueFormSet, DriftFormSet, ShareForm
-from agreements.models import AlignmentStatus, CareerAlignmentUserPermission
+from agreements.models import AlignmentStatus
 from agreements.views.common import int_or_404
 from alliance.models import Membership
 from alliance.permissions import VIEW_ORG_STATISTICS, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership, membership_has
-from alliance.selectors import by_reading
 from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page, url_object
 
 PEOPLE_PER_PAGE = 25
@@ -241,15 +240,7 @@ class AlignmentDetailView(TenantView, TemplateView):
             is_owner=access.is_alignment_owner(self.membership, alignment),
             is_manager=access.is_manager_of(self.membership, alignment.employee),
             tours=alignment.tours.all(),
-            shared=list(
-                Membership.objects.for_organization(self.organization)
-                .filter(
-                    user_id__in=CareerAlignmentUserPermission.objects.filter(
-                        content_object=alignment, permission__codename=access.READ_ALIGNMENT
-                    ).values("user_id")
-                )
-                .select_related("user")
-            ),
+            shared=list(selectors.alignment_readers(alignment)),
             **kwargs,
         )
 
@@ -287,16 +278,7 @@ class AlignmentSharingView(TenantView, TemplateView):
     url_objects = {"alignment": own_alignment}
 
     def context(self, alignment, form=None):
-        granted_users = CareerAlignmentUserPermission.objects.filter(
-            content_object=alignment, permission__codename=access.READ_ALIGNMENT
-        ).values("user_id")
-        shared = list(
-            by_reading(
-                Membership.objects.for_organization(self.organization)
-                .filter(user_id__in=granted_users)
-                .select_related("user")
-            )
-        )
+        shared = list(selectors.alignment_readers(alignment))
         exclude = [self.membership.pk, *(m.pk for m in shared)]
         # The manager who held the 1on1 always reads it; a later manager is offered like any colleague.
         if alignment.manager_id:

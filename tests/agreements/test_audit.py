@@ -99,6 +99,12 @@ SERVICES = {
         "job_title",
     ),
     "organization_update": (_organization, "organization.update", "hr", "vision"),
+    "agreement_template_update": (
+        lambda c: services.agreement_template_update(actor=c.hr, clauses={"company_offers": "Mentoring"}),
+        "agreement_template.update",
+        "hr",
+        "company_offers",
+    ),
     "alignment_create": (lambda c: c.make_alignment(), "alignment.create", "employee", None),
     "alignment_update": (
         lambda c: services.alignment_update(

@@ -354,3 +354,25 @@ def test_my_alliance_query_count_does_not_grow_with_history(
     with django_assert_max_num_queries(len(before.captured_queries)):
         response = client.get(url)
     assert len(response.context["tours"]) >= 10
+
+
+def test_hr_saves_the_default_clauses_and_the_next_tour_starts_from_them(login, hr, make_tour):
+    from django_scopes import scopes_disabled
+
+    from alliance.models import AuditEntry
+
+    clauses = {
+        "company_offers": "Mentoring",
+        "company_asks": "Ship it",
+        "employee_offers": "Focus",
+        "employee_asks": "Time",
+        "alumni_clause": "Stay in touch",
+    }
+    response = login(hr).post(reverse("agreements:template", args=["acme"]), clauses)
+    assert response.status_code == 302
+    tour = make_tour()
+    with scopes_disabled():
+        first = tour.agreement.versions.get(number=1)
+        assert first.company_offers == "Mentoring" and first.alumni_clause == "Stay in touch"
+        entry = AuditEntry.objects.filter(action="agreement_template.update").get()
+    assert entry.actor == hr and entry.changes["company_offers"][1] == "Mentoring"
