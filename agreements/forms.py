@@ -5,6 +5,8 @@ from django.utils.translation import pgettext_lazy
 
 from agreements.models import (
     CLAUSE_FIELDS,
+    CORE_VALUES_MAX_COUNT,
+    DRIFT_DIRECTIONS_MAX_COUNT,
     KPI_FIELDS,
     KPI_MAX_COUNT,
     TOUR_KIND_HELP,
@@ -33,8 +35,8 @@ class DriftForm(forms.Form):
     goals = forms.CharField(label=_("Short-term goals"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-CoreValueFormSet = forms.formset_factory(CoreValueForm, extra=0, min_num=3, max_num=10)
-DriftFormSet = forms.formset_factory(DriftForm, extra=0, min_num=2, max_num=6)
+CoreValueFormSet = forms.formset_factory(CoreValueForm, extra=0, min_num=3, max_num=CORE_VALUES_MAX_COUNT)
+DriftFormSet = forms.formset_factory(DriftForm, extra=0, min_num=2, max_num=DRIFT_DIRECTIONS_MAX_COUNT)
 
 
 class AlignmentForm(forms.ModelForm):

@@ -296,6 +296,10 @@ KPI_FIELDS = ("name", "definition", "unit", "baseline", "target", "direction", "
 # The most KPIs one version may hold: the editor offers this many rows, and the service refuses more
 # (agreements.rules.validate_kpis), whatever a crafted form submits.
 KPI_MAX_COUNT = 20
+# The most rows an alignment's lists hold: the editor offers this many, and the service refuses more
+# (agreements.rules.validate_alignment), whatever a crafted form submits.
+CORE_VALUES_MAX_COUNT = 10
+DRIFT_DIRECTIONS_MAX_COUNT = 6
 
 
 class SignerRole(models.TextChoices):

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from agreements import selectors
 from agreements.models import (
+    CORE_VALUES_MAX_COUNT,
+    DRIFT_DIRECTIONS_MAX_COUNT,
     KPI_FIELDS,
     KPI_MAX_COUNT,
     TOUR_MAX_MONTHS,
@@ -38,16 +40,33 @@ from alliance.periods import period_end
 
 
 def validate_alignment(alignment: CareerAlignment) -> None:
-    """A far goal in words, or career drift: directions with short-term goals. One of the two is needed."""
+    """A far goal in words, or career drift: directions with short-term goals. One of the two is needed.
+
+    The lists hold at most CORE_VALUES_MAX_COUNT core values and DRIFT_DIRECTIONS_MAX_COUNT directions (the rows
+    the editor offers), counting non-empty rows. Raises ValidationError keyed by field (`core_values`,
+    `drift_directions`, `ideal_self`), every broken rule at once."""
+    errors: dict[str, list[str]] = {}
+    if len(alignment.core_values) > CORE_VALUES_MAX_COUNT:
+        errors.setdefault("core_values", []).append(
+            _("Keep to %(n)d core values at most: remove %(extra)d.")
+            % {"n": CORE_VALUES_MAX_COUNT, "extra": len(alignment.core_values) - CORE_VALUES_MAX_COUNT}
+        )
+    if len(alignment.drift_directions) > DRIFT_DIRECTIONS_MAX_COUNT:
+        errors.setdefault("drift_directions", []).append(
+            _("Keep to %(n)d directions at most: remove %(extra)d.")
+            % {"n": DRIFT_DIRECTIONS_MAX_COUNT, "extra": len(alignment.drift_directions) - DRIFT_DIRECTIONS_MAX_COUNT}
+        )
     if alignment.uses_career_drift:
         if not any(d.get("direction") for d in alignment.drift_directions):
-            raise ValidationError(
-                {"drift_directions": _("Career drift needs at least one direction with short-term goals.")}
+            errors.setdefault("drift_directions", []).append(
+                _("Career drift needs at least one direction with short-term goals.")
             )
     elif not alignment.ideal_self.strip():
-        raise ValidationError(
-            {"ideal_self": _("Describe the ideal self, or choose career drift if no far goal exists yet.")}
+        errors.setdefault("ideal_self", []).append(
+            _("Describe the ideal self, or choose career drift if no far goal exists yet.")
         )
+    if errors:
+        raise ValidationError(errors)
 
 
 def alignment_confirmed_conflict(alignment: CareerAlignment) -> StateConflict:
