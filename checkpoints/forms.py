@@ -30,6 +30,10 @@ class CheckpointForm(forms.Form):
         prefix = "employee" if side == EMPLOYEE else "manager"
         self.alignment_name, self.why_name = f"{prefix}_alignment", f"{prefix}_alignment_why"
         self.text_name = "reflection" if side == EMPLOYEE else "manager_notes"
+        if side == EMPLOYEE:
+            self.title = _("Record the checkpoint (your side)")
+        else:
+            self.title = _("Record the checkpoint (manager's side)")
         self.fields[self.alignment_name] = forms.ChoiceField(
             label=_("Are we still aligned?"), choices=AlignmentCheck.choices, required=False, widget=forms.RadioSelect
         )

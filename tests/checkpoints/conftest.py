@@ -16,9 +16,10 @@ from tests.agreements.conftest import (  # noqa: F401  (fixtures)
 
 @pytest.fixture
 def demo_checkpoint(employee):
-    """The first checkpoint of the demo employee's signed tour (scheduled by the signature, as in production):
-    its tour started two months before this month, so a 1on1 held today lies within its period."""
-    return Checkpoint.objects.filter(tour__employee=employee).order_by("sequence").first()
+    """The first checkpoint still to hold of the demo employee's signed tour (scheduled by the signature, as in
+    production; checkpoints/demo.py held the first one): its tour started two months before this month, so a
+    1on1 held today lies within its period."""
+    return Checkpoint.objects.filter(tour__employee=employee, status="scheduled").order_by("sequence").first()
 
 
 @pytest.fixture

@@ -176,3 +176,15 @@ def test_errors_are_shown_beside_their_field_with_what_was_typed(
     assert "error-summary" in page
     assert Checkpoint.objects.get(pk=demo_checkpoint.pk).status == CheckpointStatus.SCHEDULED
     assert not AuditEntry.objects.filter(action="checkpoint.record", object_id=str(demo_checkpoint.pk)).exists()
+
+
+@pytest.mark.parametrize("role", ["employee", "manager", "hr"])
+def test_the_page_stays_within_the_query_budget_for_each_reader(
+    login, request, django_assert_max_num_queries, employee, role
+):
+    from tests.test_url_access import MAX_QUERIES_PER_PAGE
+
+    held = Checkpoint.objects.filter(tour__employee=employee).order_by("sequence").first()  # measured, by the demo
+    client = login(request.getfixturevalue(role))
+    with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
+        assert client.get(_url(held)).status_code == 200

@@ -118,3 +118,16 @@ def test_the_database_refuses_a_second_checkpoint_of_one_number(make_tour, draft
 def test_the_demo_employees_signed_tour_has_its_checkpoints(employee):
     tour = employee.tours.get(status="active")
     assert [kind for _n, _due, kind in _dates(tour)] == [R, R, R, C]
+
+
+def test_the_demo_holds_the_first_checkpoint_and_seeding_again_changes_nothing(employee, manager):
+    from alliance import demo
+
+    first = Checkpoint.objects.filter(tour__employee=employee).order_by("sequence").first()
+    assert first.status == "held" and first.held_on is not None and first.measurements.count() == 2
+    assert first.employee_confirmed_at is not None and first.manager_confirmed_at is None
+    assert (first.employee_alignment, first.manager_alignment) == ("on_track", "drifting")
+    before = (Checkpoint.objects.count(), AuditEntry.objects.filter(action__startswith="checkpoint.").count())
+    demo.seed()
+    after = (Checkpoint.objects.count(), AuditEntry.objects.filter(action__startswith="checkpoint.").count())
+    assert after == before
