@@ -116,12 +116,11 @@ def checkpoint_record(
             )
             measured_changes[str(kpi_id)] = [None, str(value)]
         elif (measurement.value, measurement.comment) != (value, comment):
-            if measurement.value != value:
-                measured_changes[str(kpi_id)] = [str(measurement.value), str(value)]
+            # A changed comment is a change too (both confirm again); the trail keeps the values, not the words.
+            measured_changes[str(kpi_id)] = [str(measurement.value), str(value)]
             measurement.value, measurement.comment = value, comment
             measurement.save(update_fields=["value", "comment"])
-    changes = diff(checkpoint, list(fields))
-    if changes or measured_changes:
+    if diff(checkpoint, list(fields)) or measured_changes:
         checkpoint.employee_confirmed_at = checkpoint.manager_confirmed_at = None
         checkpoint.manager_confirmed_by = None
     checkpoint.status = CheckpointStatus.HELD

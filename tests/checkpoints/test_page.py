@@ -120,9 +120,17 @@ def test_changing_a_confirmed_side_asks_both_to_confirm_again(login, employee, m
     login(manager).post(url, _post(demo_checkpoint, "manager", today, confidence="3"))
     checkpoint = Checkpoint.objects.get(pk=demo_checkpoint.pk)
     assert checkpoint.employee_confirmed_at is None and checkpoint.status == CheckpointStatus.HELD
+    # A changed KPI comment is a change as well.
+    login(employee).post(url, {"action": "confirm"})
+    kpi = _kpis(demo_checkpoint)[0]
+    login(manager).post(
+        url, _post(demo_checkpoint, "manager", today, confidence="3", **{f"kpi_{kpi.pk}_comment": "別"})
+    )
+    assert Checkpoint.objects.get(pk=demo_checkpoint.pk).employee_confirmed_at is None
     # Saving the same record again changes nothing, so a confirmation stands.
     login(employee).post(url, {"action": "confirm"})
-    login(manager).post(url, _post(demo_checkpoint, "manager", today, confidence="3"))
+    same = _post(demo_checkpoint, "manager", today, confidence="3", **{f"kpi_{kpi.pk}_comment": "別"})
+    login(manager).post(url, same)
     assert Checkpoint.objects.get(pk=demo_checkpoint.pk).employee_confirmed_at is not None
 
 
