@@ -196,3 +196,16 @@ def test_the_page_stays_within_the_query_budget_for_each_reader(
     client = login(request.getfixturevalue(role))
     with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
         assert client.get(_url(held)).status_code == 200
+
+
+def test_the_page_speaks_japanese(login, manager, employee):
+    held = Checkpoint.objects.filter(tour__employee=employee).order_by("sequence").first()
+    page = login(manager, language="ja").get(_url(held)).content.decode()
+    for text in (
+        "チェックポイント",
+        "このメモは本人も読みます。",
+        "今も方向は合っていますか？",
+        "1on1時点のKPI実績",
+        "ずれ気味",
+    ):
+        assert text in page, text
