@@ -19,6 +19,7 @@ org_patterns = [
     path("notifications/<int:pk>/", core_views.NotificationOpenView.as_view(), name="notification_open"),
     path("audit/", core_views.AuditTrailView.as_view(), name="audit"),
     path("", include("agreements.urls")),
+    path("", include("checkpoints.urls")),
 ]
 
 urlpatterns = [

@@ -1,8 +1,11 @@
 """The import graph: which module of the project imports which (issue 8, "Done when").
 
-- The core (`alliance`) never imports a feature app; feature apps (`agreements`, `checkpoints`, `alumni`) import
-  the core and never each other. Apps plug into the core through its registries (dashboard cards, notice kinds,
-  capabilities, demo extensions, signals) and Django's string references (INSTALLED_APPS, `include("app.urls")`).
+- The core (`alliance`) never imports a feature app. Feature apps import the core, and each other only down a
+  declared order, FEATURE_APPS: an app may import the apps before it (checkpoints builds on agreements' tours and
+  KPIs), never one after it, so no two apps depend on each other in both directions. An earlier app tells later
+  ones what happened through its signals (agreements.signals.version_signed). Apps plug into the core through its
+  registries (dashboard cards, notice kinds, capabilities, demo extensions, signals) and Django's string
+  references (INSTALLED_APPS, `include("app.urls")`).
 - No import cycle between modules, counting imports inside functions too: a lazy import that dodges a cycle at
   start-up is still a cycle in the design.
 
@@ -138,15 +141,36 @@ def test_the_core_never_imports_a_feature_app():
     assert offending == []
 
 
-def test_feature_apps_never_import_each_other():
-    offending = sorted(
+def _against_the_order(graph: dict[str, set[str]], order: tuple[str, ...]) -> list[str]:
+    """The edges `module -> target` where a feature app imports one that comes after it (or itself later) in
+    `order`: each app may import only the apps before it."""
+    rank = {app: position for position, app in enumerate(order)}
+    return sorted(
         f"{module} -> {target}"
-        for module, targets in _graph().items()
-        if _app(module) in FEATURE_APPS
+        for module, targets in graph.items()
+        if _app(module) in rank
         for target in targets
-        if _app(target) in FEATURE_APPS and _app(target) != _app(module)
+        if _app(target) in rank and rank[_app(target)] > rank[_app(module)]
     )
-    assert offending == []
+
+
+def test_feature_apps_import_only_the_apps_before_them():
+    assert _against_the_order(_graph(), FEATURE_APPS) == []
+
+
+@pytest.mark.parametrize(
+    "graph, offending",
+    [
+        ({"b.x": {"a.y"}, "a.y": set()}, []),  # a later app builds on an earlier one
+        ({"a.y": {"b.x"}, "b.x": set()}, ["a.y -> b.x"]),  # an earlier app reaching forward
+        ({"a.y": {"b.x"}, "b.x": {"a.y"}}, ["a.y -> b.x"]),  # both directions: the forward edge is named
+        ({"a.y": {"c.z", "a.w"}, "c.z": {"b.x"}, "a.w": set()}, ["a.y -> c.z"]),  # skipping an app is forward too
+        ({"a.y": {"alliance.m"}, "c.z": {"a.y", "b.x"}}, []),  # the core and earlier apps are always allowed
+    ],
+    ids=["backward", "forward", "both-ways", "skip-ahead", "core-and-earlier"],
+)
+def test_the_order_rule_finds_forward_imports(graph, offending):
+    assert _against_the_order(graph, ("a", "b", "c")) == offending
 
 
 def test_no_module_imports_itself_back():

@@ -59,6 +59,11 @@ class Context:
 
         return Notice.objects.filter(recipient__user__email=email, organization__slug=slug).first()
 
+    def checkpoint(self, email):
+        from checkpoints.models import Checkpoint
+
+        return Checkpoint.objects.filter(tour__employee__user__email=email).order_by("sequence").first()
+
     def version(self, email):
         tour = self.tour(email)
         return {"pk": tour.agreement.pk, "number": tour.agreement.versions.order_by("-number").first().number}
@@ -205,6 +210,12 @@ ORG_ROUTES: dict[str, Route] = {
         expect={"employee": 404},
     ),
     "agreements:template": Route(allowed={"hr"}),
+    # Scheduled when the demo employee's agreement was signed; HR reads it, only the parties write it.
+    "checkpoints:checkpoint": Route(
+        allowed=PEOPLE,
+        kwargs=lambda ctx: {"pk": ctx.checkpoint("employee@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.checkpoint("employee@globex.example").pk},
+    ),
     "notifications": Route(allowed={"hr", "manager", "employee", "alumni"}),
     # A notice is its recipient's alone: anyone else, HR included, gets 404 (the demo mails manager@ of each
     # organization about the agreements they sign).

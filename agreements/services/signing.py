@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from agreements import access, documents, notices, rules, selectors, snapshot
 from agreements.models import KPI_FIELDS, AgreementVersion, EventKind, Signature, Tour, TourStatus, VersionStatus
 from agreements.services.common import RequestInfo, locked_editable_version, locked_version, record_event
+from agreements.signals import version_signed
 from agreements.tasks import render_signed_pdf
 from alliance.audit import audit_log, diff
 from alliance.models import Membership
@@ -172,3 +173,6 @@ def _complete(version: AgreementVersion) -> None:
     signers = [s.signer for s in selectors.live_signatures(version)]
     notices.notify_completed(version, signers)
     transaction.on_commit(lambda: enqueue(render_signed_pdf, version.pk, version.organization_id))
+    # After commit, so that no receiver acts on a signature that rolled back; robust, so that a receiver's fault
+    # is logged and never turns a completed signature into an error page (receivers are idempotent, re-runnable).
+    transaction.on_commit(lambda: version_signed.send(sender=AgreementVersion, version=version), robust=True)

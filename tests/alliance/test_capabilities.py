@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from agreements import capabilities as agreements_caps
 from alliance import permissions
 from alliance.models import Membership, MembershipStatus, Role
+from checkpoints import capabilities as checkpoints_caps
 
 # Holders: an active employee, manager and HR; alumni (whatever their role was); an invitation not yet accepted.
 HOLDERS = {
@@ -37,6 +38,7 @@ TABLE = {
     agreements_caps.COUNTERSIGN: {H},
     agreements_caps.EDIT_AGREEMENT_TEMPLATE: {H},
     agreements_caps.ALLOW_CONCURRENT_TOURS: {H},
+    checkpoints_caps.HOLD_CHECKPOINTS: {E, M, H},
 }
 
 

@@ -1,0 +1,83 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from alliance.periods import validate_day
+from checkpoints.access import EMPLOYEE
+from checkpoints.models import CONFIDENCE_MAX, CONFIDENCE_MIN, AlignmentCheck
+from checkpoints.services.records import measurement_key
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CheckpointForm(forms.Form):
+    """The record of a checkpoint 1on1 as one side writes it: the shared facts, that side's answers, and a value
+    with a comment for each KPI in force (`kpi_<id>_value`, `kpi_<id>_comment`). Fields are optional here: the
+    service (checkpoints.services.checkpoint_record) decides what is required and says so beside each field."""
+
+    held_on = forms.DateField(
+        label=_("Date of the 1on1"), required=False, widget=DATE_WIDGET, validators=[validate_day]
+    )
+    confidence = forms.IntegerField(
+        label=_("Confidence that the goal will be reached (1-10)"),
+        required=False,
+        min_value=CONFIDENCE_MIN,
+        max_value=CONFIDENCE_MAX,
+    )
+
+    def __init__(self, *args, side: str, kpis, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.side = side
+        prefix = "employee" if side == EMPLOYEE else "manager"
+        self.alignment_name, self.why_name = f"{prefix}_alignment", f"{prefix}_alignment_why"
+        self.text_name = "reflection" if side == EMPLOYEE else "manager_notes"
+        if side == EMPLOYEE:
+            self.title = _("Record the checkpoint (your side)")
+        else:
+            self.title = _("Record the checkpoint (manager's side)")
+        self.fields[self.alignment_name] = forms.ChoiceField(
+            label=_("Are we still aligned?"), choices=AlignmentCheck.choices, required=False, widget=forms.RadioSelect
+        )
+        self.fields[self.why_name] = forms.CharField(
+            label=_("Why"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        )
+        if side == EMPLOYEE:
+            self.fields["reflection"] = forms.CharField(
+                label=_("Your reflection"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+            )
+        else:
+            self.fields["manager_notes"] = forms.CharField(
+                label=_("Manager's notes"),
+                help_text=_("The employee sees these notes."),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 5}),
+            )
+        self.kpi_fields = []
+        for kpi in kpis:
+            value_name, comment_name = measurement_key(kpi.pk, "value"), measurement_key(kpi.pk, "comment")
+            self.fields[value_name] = forms.DecimalField(
+                label=_("Value of %(kpi)s") % {"kpi": kpi.name}, required=False, max_digits=14, decimal_places=2
+            )
+            self.fields[comment_name] = forms.CharField(
+                label=_("Comment on %(kpi)s") % {"kpi": kpi.name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.kpi_fields.append((kpi, self[value_name], self[comment_name]))
+
+    def side_fields(self):
+        return [self[self.alignment_name], self[self.why_name], self[self.text_name]]
+
+    def record_data(self) -> dict:
+        """The cleaned record fields, as checkpoint_record's `data`."""
+        keys = ("held_on", "confidence", self.alignment_name, self.why_name, self.text_name)
+        return {key: self.cleaned_data.get(key) or (None if key in ("held_on", "confidence") else "") for key in keys}
+
+    def measurements(self) -> dict[int, dict]:
+        """The cleaned KPI values, as checkpoint_record's `measurements`."""
+        return {
+            kpi.pk: {
+                "value": self.cleaned_data.get(measurement_key(kpi.pk, "value")),
+                "comment": self.cleaned_data.get(measurement_key(kpi.pk, "comment")) or "",
+            }
+            for kpi, _value, _comment in self.kpi_fields
+        }
