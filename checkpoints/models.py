@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alliance.history import track
 from alliance.scoping import TenantModel
 
 CONFIDENCE_MIN, CONFIDENCE_MAX = 1, 10
@@ -42,6 +43,9 @@ class Checkpoint(TenantModel):
     status = models.CharField(
         _("status"), max_length=10, choices=CheckpointStatus.choices, default=CheckpointStatus.SCHEDULED
     )
+    # How many times the due date moved after scheduling (an interval or period change): the SEQUENCE of the
+    # checkpoint's calendar invite (RFC 5545 §3.8.7.4), so a re-downloaded invite updates the event.
+    revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
     held_on = models.DateField(_("date of the 1on1"), null=True, blank=True)
     confidence = models.PositiveSmallIntegerField(
         _("confidence (1-10)"),
@@ -111,3 +115,7 @@ class KpiMeasurement(TenantModel):
 
     def __str__(self):
         return f"{self.kpi}: {self.value}"
+
+
+track(Checkpoint, "CheckpointEvent")
+track(KpiMeasurement, "KpiMeasurementEvent")
