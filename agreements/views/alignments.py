@@ -18,6 +18,7 @@ from agreements.models import AlignmentStatus
 from agreements.views.common import int_or_404
 from alliance.models import Membership
 from alliance.permissions import VIEW_ORG_STATISTICS, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership, membership_has
+from alliance.sections import collect_sections
 from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page, url_object
 
 PEOPLE_PER_PAGE = 25
@@ -48,6 +49,7 @@ class MyAllianceView(TenantView, TemplateView):
             is_self=member.pk == self.membership.pk,
             share_offer=selectors.open_share_offer(membership=member) if member.pk == self.membership.pk else None,
             can_draft=member.pk == self.membership.pk or access.is_manager_of(self.membership, member),
+            sections=collect_sections("alliance", membership=self.membership, member=member, tour=state.tour),
             **kwargs,
         )
 

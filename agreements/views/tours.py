@@ -14,6 +14,7 @@ from agreements.forms import TourForm
 from agreements.models import TOUR_KIND_HELP, TourKind
 from agreements.views.common import is_party
 from alliance.permissions import VIEW_OWN_RECORDS, membership_has
+from alliance.sections import collect_sections
 from alliance.tenancy import TenantView, apply_form_errors, url_object
 
 # The tour `/tours/<pk>/` names, as the member may see it (404 otherwise).
@@ -123,6 +124,7 @@ class TourDetailView(TenantView, TemplateView):
             overlaps=selectors.tour_overlaps(tour),
             can_allow_concurrent=membership_has(self.membership, ALLOW_CONCURRENT_TOURS),
             versions=tour.agreement.versions.order_by("-number"),
+            sections=collect_sections("tour", membership=self.membership, tour=tour),
             **kwargs,
         )
 
