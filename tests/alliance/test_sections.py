@@ -9,7 +9,6 @@ from django.urls import reverse
 from alliance import sections
 from alliance.sections import Section, collect_sections, register_section
 
-
 TEST_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
