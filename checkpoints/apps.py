@@ -10,13 +10,17 @@ class CheckpointsConfig(AppConfig):
         from agreements.signals import version_signed
         from alliance.audit import ACTIONS
         from alliance.demo import DEMO_EXTENSIONS
+        from alliance.sections import register_section
         from checkpoints import (
             capabilities,  # noqa: F401  (registers its capabilities with the core role map)
             demo,
             receivers,
+            sections,
             services,
         )
 
         ACTIONS.update(services.AUDIT_ACTIONS)
         DEMO_EXTENSIONS.append(demo.seed)
         version_signed.connect(receivers.schedule_on_signature, dispatch_uid="checkpoints-schedule-on-signature")
+        register_section("tour", sections.tour_section)
+        register_section("alliance", sections.alliance_section)

@@ -1,12 +1,19 @@
-"""Reads of the checkpoints app: the version in force, the KPI rows of a checkpoint and their progress."""
+"""Reads of the checkpoints app: the version in force, the KPI rows of a checkpoint and their progress, and the
+KPI picture of a tour (its charts and their table)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from agreements import access as agreement_access
 from agreements.models import AgreementVersion, Kpi, KpiDirection, Tour, VersionStatus
-from checkpoints.models import Checkpoint, KpiMeasurement
+from alliance.text import normalize_search
+from checkpoints import charts
+from checkpoints.models import Checkpoint, CheckpointStatus, KpiMeasurement
 
 HUNDRED = Decimal(100)
 ONE_DECIMAL = Decimal("0.1")
@@ -81,3 +88,231 @@ def kpi_rows(checkpoint: Checkpoint, version: AgreementVersion | None) -> list[K
 def tour_checkpoints(tour: Tour):
     """The tour's checkpoints in date order."""
     return Checkpoint.objects.filter(tour=tour).order_by("sequence")
+
+
+# --- the KPI picture ---------------------------------------------------------------------------------------
+
+CONFIDENCE_TICKS = [Decimal(v) for v in (0, 2, 4, 6, 8, 10)]
+PICTURED_STATUSES = (CheckpointStatus.HELD, CheckpointStatus.CONFIRMED)
+
+
+def kpi_key(name: str) -> str:
+    """The identity of a KPI across the versions of one agreement: its name in search form
+    (alliance.text.normalize_search: width, case, kana and spaces do not matter).
+
+    An amendment copies the KPIs into new rows (agreements.services.versions.agreement_amend), so rows of
+    different versions are the same KPI when they bear the same name; a renamed KPI starts a new series, and
+    its earlier values stay under the old name. Baseline, target, unit and direction come from the latest
+    signed version that holds the KPI (the one in force for it); an earlier, different figure is listed in
+    `KpiSeries.earlier`."""
+    return normalize_search(name)
+
+
+@dataclass
+class KpiSeries:
+    """One KPI of a tour across its signed versions, with its values at the held checkpoints."""
+
+    key: str
+    kpi: Kpi  # the row of the latest signed version that holds it
+    in_force: bool  # still a KPI of the version in force
+    earlier: list[Kpi]  # rows of earlier versions whose baseline, target or direction differ
+    values: dict[int, Decimal]  # checkpoint id -> value
+    chart: charts.LineChart | None = None
+    uid: str = ""
+
+    @property
+    def baseline_text(self) -> str:
+        return "—" if self.kpi.baseline is None else charts.format_number(self.kpi.baseline)
+
+    @property
+    def target_text(self) -> str:
+        return charts.format_number(self.kpi.target)
+
+    @property
+    def description(self) -> str:
+        """What the chart shows, in words (the SVG's <desc>): the values' count, period and latest figure, the
+        reference lines and which way is better; the table beside the chart has every figure."""
+        parts = []
+        points = self.chart.points if self.chart else []
+        if len(points) == 1:
+            parts.append(
+                _("One value recorded, on %(date)s: %(value)s.")
+                % {
+                    "date": date_format(points[0].on, "SHORT_DATE_FORMAT"),
+                    "value": charts.format_number(points[0].value),
+                }
+            )
+        elif points:
+            parts.append(
+                _("%(n)s values recorded, from %(first)s to %(last)s; latest %(latest)s.")
+                % {
+                    "n": len(points),
+                    "first": date_format(points[0].on, "SHORT_DATE_FORMAT"),
+                    "last": date_format(points[-1].on, "SHORT_DATE_FORMAT"),
+                    "latest": charts.format_number(points[-1].value),
+                }
+            )
+        else:
+            parts.append(_("No value recorded yet."))
+        parts.append(
+            _("Baseline %(baseline)s, target %(target)s.")
+            % {"baseline": self.baseline_text, "target": self.target_text}
+        )
+        parts.append(str(self.kpi.get_direction_display()) + ".")
+        return " ".join(parts)
+
+
+@dataclass
+class TourPicture:
+    """Progress as a picture for one tour: a chart per KPI, the confidence trend, and the same figures as
+    table rows (one per held or confirmed checkpoint, in date order)."""
+
+    tour: Tour
+    uid: str
+    checkpoints: list[Checkpoint]
+    series: list[KpiSeries]
+    confidence: charts.LineChart
+    current: Checkpoint | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.checkpoints)
+
+    @property
+    def rows(self) -> list[tuple[Checkpoint, list[str]]]:
+        """Per pictured checkpoint, each series' value as the chart writes it ("—" when not measured)."""
+        return [
+            (cp, [charts.format_number(s.values[cp.pk]) if cp.pk in s.values else "—" for s in self.series])
+            for cp in self.checkpoints
+        ]
+
+    @property
+    def confidence_description(self) -> str:
+        """The confidence chart in words (its <desc>)."""
+        scores = [cp.confidence for cp in self.checkpoints if cp.confidence is not None]
+        if not scores:
+            return _("No confidence score recorded yet.")
+        return _("Confidence that the goal will be reached, from 1 to 10, at each checkpoint: %(scores)s.") % {
+            "scores": ", ".join(str(score) for score in scores)
+        }
+
+
+def _point_date(checkpoint: Checkpoint):
+    return checkpoint.held_on or checkpoint.due_date
+
+
+def _references(kpi: Kpi) -> list[tuple[str, Decimal, str]]:
+    target = charts.format_number(kpi.target)
+    if kpi.baseline is None:
+        return [("target", kpi.target, _("Target %(value)s") % {"value": target})]
+    if kpi.baseline == kpi.target:
+        return [("target", kpi.target, _("Baseline = target %(value)s") % {"value": target})]
+    return [
+        ("baseline", kpi.baseline, _("Baseline %(value)s") % {"value": charts.format_number(kpi.baseline)}),
+        ("target", kpi.target, _("Target %(value)s") % {"value": target}),
+    ]
+
+
+def tour_pictures(*, membership, tours, current: Checkpoint | None = None, prefix: str = "pic") -> dict:
+    """The KPI picture of each of `tours` that `membership` may see (agreements.access.visible_tours, the rule
+    of checkpoints.access), as {tour id: TourPicture}; tours out of reach are left out. Three queries whatever
+    the number of tours, checkpoints and KPIs. Only held and confirmed checkpoints are pictured (a scheduled
+    one has no figures yet, a cancelled one was never held). `current` marks the checkpoint a page is about;
+    `prefix` keeps the SVG ids of several pictures on one page apart."""
+    tours = list(tours)
+    if not tours:
+        return {}
+    org_id = membership.organization_id
+    visible = set(
+        agreement_access.visible_tours(membership=membership)
+        .filter(pk__in=[t.pk for t in tours])
+        .values_list("pk", flat=True)
+    )
+    tours = [t for t in tours if t.pk in visible]
+    if not tours:
+        return {}
+    checkpoints_by_tour: dict[int, list[Checkpoint]] = {t.pk: [] for t in tours}
+    held = (
+        Checkpoint.objects.for_organization(org_id)
+        .filter(tour__in=[t.pk for t in tours], status__in=PICTURED_STATUSES)
+        .order_by("held_on", "due_date", "sequence")
+    )
+    for checkpoint in held:
+        checkpoints_by_tour[checkpoint.tour_id].append(checkpoint)
+    kpis_by_tour: dict[int, list[Kpi]] = {t.pk: [] for t in tours}
+    signed_kpis = (
+        Kpi.objects.for_organization(org_id)
+        .filter(version__agreement__tour__in=[t.pk for t in tours], version__status=VersionStatus.SIGNED)
+        .select_related("version__agreement")
+        .order_by("version__number", "position", "id")
+    )
+    for kpi in signed_kpis:
+        kpis_by_tour[kpi.version.agreement.tour_id].append(kpi)
+    measured: dict[int, list[KpiMeasurement]] = {t.pk: [] for t in tours}
+    measurements = (
+        KpiMeasurement.objects.for_organization(org_id)
+        .filter(checkpoint__tour__in=[t.pk for t in tours], checkpoint__status__in=PICTURED_STATUSES)
+        .select_related("kpi", "checkpoint")
+        .order_by("checkpoint__held_on", "checkpoint__sequence")
+    )
+    for measurement in measurements:
+        measured[measurement.checkpoint.tour_id].append(measurement)
+    return {
+        tour.pk: _picture(
+            tour,
+            checkpoints_by_tour[tour.pk],
+            kpis_by_tour[tour.pk],
+            measured[tour.pk],
+            current=current,
+            uid=f"{prefix}-{tour.pk}",
+        )
+        for tour in tours
+    }
+
+
+def tour_picture(*, membership, tour: Tour, current: Checkpoint | None = None, prefix: str = "pic"):
+    """`tour_pictures` for one tour: its TourPicture, or None when `membership` may not see it."""
+    return tour_pictures(membership=membership, tours=[tour], current=current, prefix=prefix).get(tour.pk)
+
+
+def _picture(tour, held, kpis, measurements, *, current, uid) -> TourPicture:
+    latest_number = max((k.version.number for k in kpis), default=None)
+    series: dict[str, KpiSeries] = {}
+    # Versions in ascending order: the last row seen for a key is the one in force for that KPI.
+    for kpi in kpis:
+        key = kpi_key(kpi.name)
+        known = series.get(key)
+        if known is None:
+            series[key] = KpiSeries(key=key, kpi=kpi, in_force=False, earlier=[], values={})
+        else:
+            if (known.kpi.baseline, known.kpi.target, known.kpi.direction) != (kpi.baseline, kpi.target, kpi.direction):
+                known.earlier.append(known.kpi)
+            known.kpi = kpi
+    for item in series.values():
+        item.in_force = item.kpi.version.number == latest_number
+    for measurement in measurements:
+        key = kpi_key(measurement.kpi.name)
+        item = series.get(key)
+        if item is None:  # measured against a version that is no longer signed: cannot happen, kept safe
+            continue
+        item.values[measurement.checkpoint_id] = measurement.value
+    ordered = sorted(series.values(), key=lambda s: (not s.in_force, s.kpi.position, s.kpi.pk))
+    dates = {cp.pk: _point_date(cp) for cp in held}
+    current_date = dates.get(current.pk) if current is not None else None
+    for index, item in enumerate(ordered):
+        item.uid = f"{uid}-kpi{index}"
+        item.chart = charts.line_chart(
+            [(dates[cp_id], value) for cp_id, value in item.values.items() if cp_id in dates],
+            start=tour.start_date,
+            end=tour.end_date,
+            references=_references(item.kpi),
+            current=current_date,
+        )
+    confidence = charts.line_chart(
+        [(dates[cp.pk], Decimal(cp.confidence)) for cp in held if cp.confidence is not None],
+        start=tour.start_date,
+        end=tour.end_date,
+        fixed_ticks=CONFIDENCE_TICKS,
+        current=current_date,
+    )
+    return TourPicture(tour=tour, uid=uid, checkpoints=held, series=ordered, confidence=confidence, current=current)

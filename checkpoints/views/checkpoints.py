@@ -54,6 +54,7 @@ class CheckpointView(TenantView, TemplateView):
             form=form if editable else None,
             can_confirm=editable and checkpoint.status == CheckpointStatus.HELD and not confirmed_by_me,
             confirmed_by_me=confirmed_by_me,
+            picture=selectors.tour_picture(membership=self.membership, tour=checkpoint.tour, current=checkpoint),
         )
         return self.render_to_response(context, status=status)
 
