@@ -216,6 +216,12 @@ ORG_ROUTES: dict[str, Route] = {
         kwargs=lambda ctx: {"pk": ctx.checkpoint("employee@acme.example").pk},
         foreign=lambda ctx: {"pk": ctx.checkpoint("employee@globex.example").pk},
     ),
+    # A person's career timeline: theirs, their manager's, HR's (access_person); anyone else's is a 404.
+    "checkpoints:timeline": Route(
+        allowed=PEOPLE,
+        kwargs=lambda ctx: {"member_pk": ctx.employee.pk},
+        foreign=lambda ctx: {"member_pk": ctx.outsider.pk},
+    ),
     "notifications": Route(allowed={"hr", "manager", "employee", "alumni"}),
     # A notice is its recipient's alone: anyone else, HR included, gets 404 (the demo mails manager@ of each
     # organization about the agreements they sign).
