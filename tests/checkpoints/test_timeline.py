@@ -188,3 +188,24 @@ def test_a_draft_tour_has_no_picture_yet(login, manager, make_tour):
     tour = make_tour(start_date=date(2031, 5, 1), end_date=date(2031, 5, 1) + timedelta(days=365))
     page = login(manager).get(reverse("agreements:tour", args=["acme", tour.pk])).content.decode()
     assert 'data-section="kpi-picture"' not in page
+
+
+def test_the_pages_with_a_picture_are_valid_html(login, employee, long_career, tmp_path):
+    """Valid HTML (the Nu checker when installed, as in CI; always the structure checks: no duplicate id, every
+    aria-describedby points at an element), with several pictures on one page (the timeline)."""
+    from tests.alliance.test_account_html import _vnu_jar, nu_errors, structure_faults
+
+    client = login(employee, language="en")
+    held = Checkpoint.objects.filter(tour__employee=employee, status=CheckpointStatus.HELD).first()
+    active = Tour.objects.filter(employee=employee, status="active").order_by("start_date").first()
+    for url in (
+        reverse("checkpoints:checkpoint", args=["acme", held.pk]),
+        reverse("agreements:tour", args=["acme", active.pk]),
+        reverse("agreements:mine", args=["acme"]),
+        _url(employee),
+        _url(employee, page=2),
+    ):
+        html = client.get(url).content.decode()
+        assert structure_faults(html) == [], url
+        if _vnu_jar() is not None:
+            assert nu_errors(html, tmp_path) == [], url
