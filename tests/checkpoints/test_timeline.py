@@ -184,6 +184,16 @@ def test_the_tour_and_alliance_pages_show_the_picture_and_link_the_timeline(logi
     assert _url(employee) in alliance_page
 
 
+@pytest.mark.parametrize("viewer", ["employee", "manager", "hr"])
+def test_the_checkpoint_page_shows_its_tours_picture_with_this_checkpoint_marked(login, request, employee, viewer):
+    held = Checkpoint.objects.filter(tour__employee=employee, status=CheckpointStatus.HELD).get()
+    page = login(request.getfixturevalue(viewer)).get(reverse("checkpoints:checkpoint", args=["acme", held.pk]))
+    html = page.content.decode()
+    assert f'data-kpi-picture="{held.tour_id}"' in html
+    assert html.count("chart-point-current") == 3  # two KPIs and the confidence, at this checkpoint's date
+    assert f'<tr data-checkpoint="{held.pk}" class="is-current">' in html
+
+
 def test_a_draft_tour_has_no_picture_yet(login, manager, make_tour):
     tour = make_tour(start_date=date(2031, 5, 1), end_date=date(2031, 5, 1) + timedelta(days=365))
     page = login(manager).get(reverse("agreements:tour", args=["acme", tour.pk])).content.decode()
