@@ -159,6 +159,13 @@ class KpiSeries:
             % {"baseline": self.baseline_text, "target": self.target_text}
         )
         parts.append(str(self.kpi.get_direction_display()) + ".")
+        if points:
+            progress = kpi_progress(
+                value=points[-1].value, baseline=self.kpi.baseline, target=self.kpi.target, direction=self.kpi.direction
+            )
+            parts.append(
+                _("The latest value is %(raw)s%% of the way from the baseline to the target.") % {"raw": progress.raw}
+            )
         return " ".join(parts)
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.utils import translation
+from django.utils.formats import date_format
 
 from agreements import services as agreement_services
 from checkpoints import charts, selectors
@@ -212,6 +213,13 @@ def test_a_picture_has_a_chart_per_kpi_and_the_confidence_trend(employee, two_kp
     assert [p.value for p in picture.confidence.points] == [6, 8]
     assert {r.kind for r in downtime.chart.references} == {"baseline", "target"}
     assert [values for _, values in picture.rows] == [["98.1", "75"], ["99", "—"]]
+    # In words, for a screen reader, with the progress in the KPI's direction (75 is 25% of the way from 90 to 30).
+    with translation.override("en"):
+        assert downtime.description == (
+            f"One value recorded, on {date_format(downtime.chart.points[0].on, 'SHORT_DATE_FORMAT')}: 75. "
+            "Baseline 90, target 30. Lower is better. "
+            "The latest value is 25.0% of the way from the baseline to the target."
+        )
 
 
 @pytest.mark.parametrize(
