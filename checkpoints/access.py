@@ -49,7 +49,7 @@ def side_of(membership: Membership, checkpoint: Checkpoint) -> str | None:
 def side_of_tour(membership: Membership, tour) -> str | None:
     """The side `membership` holds on `tour`: EMPLOYEE (its employee), MANAGER (their manager now, see
     agreements.access.is_manager_of), or None (HR and anyone else are not a side)."""
-    if membership.status != MembershipStatus.ACTIVE:
+    if membership.status != MembershipStatus.ACTIVE or membership.organization_id != tour.organization_id:
         return None
     if tour.employee_id == membership.pk:
         return EMPLOYEE
@@ -65,8 +65,12 @@ def other_side(side: str) -> str:
 
 def can_end_directly(membership: Membership, tour) -> bool:
     """HR (`checkpoints.end_tours`) ends a tour early without the sides, when the person leaves; never their own
-    tour (that one ends as anyone's does, by both sides)."""
-    return membership_has(membership, END_TOURS) and tour.employee_id != membership.pk
+    tour (that one ends as anyone's does, by both sides), and never another organization's."""
+    return (
+        membership_has(membership, END_TOURS)
+        and membership.organization_id == tour.organization_id
+        and tour.employee_id != membership.pk
+    )
 
 
 def can_record_outcome(membership: Membership, tour) -> bool:
