@@ -17,6 +17,7 @@ from checkpoints.models import (
     EndingSide,
     EndingStatus,
     KpiMeasurement,
+    OutcomeKind,
     TourEnding,
     TourOutcome,
 )
@@ -153,7 +154,9 @@ class EndingState:
 
     @property
     def can_start_next(self) -> bool:
-        return self.ended is not None and self.side is not None and self.next_tour is None
+        # Offered to a side once the tour ended, unless a next tour follows already or the person moved outside.
+        moved_out = self.outcome is not None and self.outcome.kind == OutcomeKind.MOVED_OUTSIDE
+        return self.ended is not None and self.side is not None and self.next_tour is None and not moved_out
 
 
 def ending_state(*, viewer, tour: Tour) -> EndingState | None:

@@ -465,6 +465,23 @@ def test_the_other_side_is_notified_and_finds_it_waiting(login, tour, employee, 
     assert "data-waiting-endings" not in own
 
 
+def test_the_proposal_e_mail_names_the_tour_and_its_reason(tour, employee, manager, mailoutbox):
+    from alliance import notices
+
+    ending = propose(tour, employee)
+    notice = Notice.objects.get(kind=PROPOSED, object_id=ending.pk)
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == "sent"
+    message = mailoutbox[-1]
+    assert message.to == [manager.user.email]
+    assert tour.title in message.subject and REASON in message.body
+    assert reverse("agreements:tour", args=["acme", tour.pk]) in message.body
+    # Answered, a queued notice has nothing left to say.
+    services.tour_ending_withdraw(ending=ending, actor=employee)
+    notice.state = "queued"
+    notice.save(update_fields=["state"])
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == "skipped"
+
+
 def test_the_whole_flow_through_the_pages(login, tour, recorded_closing, employee, manager):
     as_employee, as_manager = login(employee, language="en"), login(manager, language="en")
     tour_url = reverse("agreements:tour", args=["acme", tour.pk])
@@ -485,7 +502,8 @@ def test_the_whole_flow_through_the_pages(login, tour, recorded_closing, employe
     assert "メモ" in response.content.decode()  # what was typed is kept
     assert as_employee.post(outcome, {"kind": "moved_outside", "note": ""}).status_code == 302
     page = as_employee.get(tour_url).content.decode()
-    assert "data-outside-success" in page and "data-start-next" in page
+    assert "data-outside-success" in page and "data-outcome-link" in page
+    assert "data-start-next" not in page  # the person moved outside: no next tour is offered
 
 
 def test_the_early_end_page_keeps_what_was_typed_and_says_what_is_missing(login, tour, employee):
