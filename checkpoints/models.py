@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alliance.history import track
 from alliance.scoping import TenantModel
@@ -129,7 +130,8 @@ class EndingKind(models.TextChoices):
 class EndingStatus(models.TextChoices):
     PROPOSED = "proposed", _("Waiting for the other side")
     CONFIRMED = "confirmed", _("Confirmed")
-    DECLINED = "declined", _("Declined")
+    # A context of their own: "Declined" alone reads as a declined signature in the catalogue.
+    DECLINED = "declined", pgettext_lazy("tour ending", "Declined")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     # An open proposal that HR's direct end (or the person leaving) made moot: kept, closed.
     SUPERSEDED = "superseded", _("Superseded")
@@ -200,6 +202,16 @@ class TourEnding(TenantModel):
     @property
     def is_open(self) -> bool:
         return self.status == EndingStatus.PROPOSED
+
+    @property
+    def by_hr(self) -> bool:
+        """HR ended the tour directly (the person leaves)."""
+        return self.proposed_side == EndingSide.HR
+
+    @property
+    def on_leaving(self) -> bool:
+        """The tour ended because its person left the organization (alliance.signals.member_left)."""
+        return self.proposed_side == EndingSide.LEFT
 
     @property
     def reason_text(self):

@@ -527,3 +527,16 @@ def test_the_tour_page_stays_within_its_query_budget_with_many_past_proposals(
     with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
         page = client.get(reverse("agreements:tour", args=["acme", tour.pk])).content.decode()
     assert page.count("badge-declined") == 6
+
+
+def test_pages_of_a_tour_hr_ended_say_why_and_so_does_a_cancelled_checkpoint(login, tour, employee, hr):
+    services.tour_end_by_hr(tour=tour, actor=hr, reason=REASON, person_leaving=True)
+    client = login(employee, language="en")
+    page = client.get(reverse("agreements:tour", args=["acme", tour.pk])).content.decode()
+    assert 'data-ended="ended_early"' in page and "Ended by HR" in page and REASON in page
+    cancelled = Checkpoint.objects.filter(tour=tour, status=CheckpointStatus.CANCELLED).first()
+    page = client.get(reverse("checkpoints:checkpoint", args=["acme", cancelled.pk])).content.decode()
+    assert "data-cancelled" in page and REASON in page
+    closing = Checkpoint.objects.get(tour=tour, kind=CheckpointKind.CLOSING)
+    page = client.get(reverse("checkpoints:checkpoint", args=["acme", closing.pk])).content.decode()
+    assert 'id="tour-ending"' in page and "data-start-next" in page
