@@ -78,10 +78,10 @@ def test_complete_the_tour_record_what_followed_and_start_the_next(open_ui):  # 
     boss.check("outcome-errors")
     expect(page.locator("#id_destination_error")).to_be_visible()
     expect(form.locator("textarea[name=note]")).to_have_value("本人の希望を尊重")
-    form.locator("input[name=kind][value=moved_outside]").check()
+    form.locator("input[name=kind][value=next_tour]").check()
     submit(page, form)
     boss.check("outcome-recorded")
-    expect(page.locator("main [data-outside-success]")).to_be_visible()
+    expect(page.locator("main [data-outcome=next_tour]")).to_be_visible()
 
     page.locator("main [data-start-next]").click()
     boss.check("next-tour-form")
@@ -109,4 +109,5 @@ def test_the_ended_tour_reads_well_on_a_phone(phone_ui):
     phone_ui.sign_in("manager@acme.example")
     phone_ui.goto(f"/acme/tours/{tour.pk}/", "ended-early-tour")
     expect(phone_ui.page.locator("main [data-outcome=moved_inside]")).to_be_visible()
+    expect(phone_ui.page.locator("main [data-reason]")).to_be_visible()
     phone_ui.assert_fits_width()
