@@ -10,8 +10,10 @@ from __future__ import annotations
 from django.http import Http404
 
 from agreements import access as agreement_access
-from alliance.models import Membership
-from checkpoints.models import Checkpoint
+from alliance.models import Membership, MembershipStatus
+from alliance.permissions import membership_has
+from checkpoints.capabilities import END_TOURS
+from checkpoints.models import Checkpoint, TourEnding
 
 EMPLOYEE, MANAGER = "employee", "manager"
 
@@ -39,3 +41,53 @@ def side_of(membership: Membership, checkpoint: Checkpoint) -> str | None:
     if agreement_access.is_manager_of(membership, employee):
         return MANAGER
     return None
+
+
+# --- the end of a tour and what followed (checkpoints.services.endings) --------------------------------------
+
+
+def side_of_tour(membership: Membership, tour) -> str | None:
+    """The side `membership` holds on `tour`: EMPLOYEE (its employee), MANAGER (their manager now, see
+    agreements.access.is_manager_of), or None (HR and anyone else are not a side)."""
+    if membership.status != MembershipStatus.ACTIVE or membership.organization_id != tour.organization_id:
+        return None
+    if tour.employee_id == membership.pk:
+        return EMPLOYEE
+    if agreement_access.is_manager_of(membership, tour.employee):
+        return MANAGER
+    return None
+
+
+def other_side(side: str) -> str:
+    """The side that answers a proposal made by `side` (EMPLOYEE or MANAGER)."""
+    return MANAGER if side == EMPLOYEE else EMPLOYEE
+
+
+def can_end_directly(membership: Membership, tour) -> bool:
+    """HR (`checkpoints.end_tours`) ends a tour early without the sides, when the person leaves; never their own
+    tour (that one ends as anyone's does, by both sides), and never another organization's."""
+    return (
+        membership_has(membership, END_TOURS)
+        and membership.organization_id == tour.organization_id
+        and tour.employee_id != membership.pk
+    )
+
+
+def can_record_outcome(membership: Membership, tour) -> bool:
+    """What followed a tour is recorded by either side or by HR (`checkpoints.end_tours`)."""
+    return side_of_tour(membership, tour) is not None or can_end_directly(membership, tour)
+
+
+def access_ending(*, membership: Membership, pk: int) -> TourEnding:
+    """The tour ending `pk` of `membership`'s organization, when its tour is visible to them
+    (agreements.access.visible_tours), with its tour's people loaded; Http404 otherwise."""
+    ending = (
+        TourEnding.objects.for_organization(membership.organization_id)
+        .filter(tour__in=agreement_access.visible_tours(membership=membership))
+        .select_related("tour__employee__user", "tour__employee__manager__user", "proposed_by__user")
+        .filter(pk=pk)
+        .first()
+    )
+    if ending is None:
+        raise Http404
+    return ending

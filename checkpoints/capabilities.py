@@ -12,3 +12,17 @@ HOLD_CHECKPOINTS = register_capability(
     holders=(Role.EMPLOYEE, Role.MANAGER, Role.HR),
     description="Record and confirm the checkpoint 1on1s of a tour one is a party of (its employee or manager).",
 )
+
+CLOSE_TOURS = register_capability(
+    "checkpoints.close_tours",
+    holders=(Role.EMPLOYEE, Role.MANAGER, Role.HR),
+    description=(
+        "Propose, confirm, decline or withdraw the end of a tour one is a party of (its employee or manager), "
+        "record what followed it, and start the next one."
+    ),
+)
+END_TOURS = register_capability(
+    "checkpoints.end_tours",
+    holders=(Role.HR,),
+    description="End a tour early directly when the person leaves, and record what followed any ended tour.",
+)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.periods import validate_day
 from checkpoints.access import EMPLOYEE
-from checkpoints.models import CONFIDENCE_MAX, CONFIDENCE_MIN, AlignmentCheck
+from checkpoints.models import CONFIDENCE_MAX, CONFIDENCE_MIN, AlignmentCheck, OutcomeKind
 from checkpoints.services.records import measurement_key
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -81,3 +81,43 @@ class CheckpointForm(forms.Form):
             }
             for kpi, _value, _comment in self.kpi_fields
         }
+
+
+# --- the end of a tour and what followed (checkpoints.views.endings) ------------------------------------------
+
+
+class EndingReasonForm(forms.Form):
+    """A reason: why a tour ends early (required by the service), a note on a completion (optional), or why a
+    proposal is declined (required). The service decides; its messages show beside the field."""
+
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, label=None, help_text=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["reason"].label = label
+        if help_text:
+            self.fields["reason"].help_text = help_text
+
+
+class HrEndForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The employee and the manager read it on the tour's page."),
+    )
+    person_leaving = forms.BooleanField(label=_("The person is leaving the organization"), required=False)
+
+
+class OutcomeForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What followed the tour?"), choices=OutcomeKind.choices, required=False, widget=forms.RadioSelect
+    )
+    destination = forms.CharField(
+        label=_("Team or role"),
+        max_length=200,
+        required=False,
+        help_text=_("For a move inside the company: the team or role the person moved to. Optional otherwise."),
+    )
+    note = forms.CharField(label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

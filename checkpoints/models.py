@@ -2,7 +2,9 @@
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alliance.history import track
 from alliance.scoping import TenantModel
@@ -117,5 +119,173 @@ class KpiMeasurement(TenantModel):
         return f"{self.kpi}: {self.value}"
 
 
+# --- how a tour ends, and what follows it (issue 9, GOAL) ----------------------------------------------------
+
+
+class EndingKind(models.TextChoices):
+    COMPLETED = "completed", _("Completed")
+    ENDED_EARLY = "ended_early", _("Ended early")
+
+
+class EndingStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for the other side")
+    CONFIRMED = "confirmed", _("Confirmed")
+    # A context of their own: "Declined" alone reads as a declined signature in the catalogue.
+    DECLINED = "declined", pgettext_lazy("tour ending", "Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    # An open proposal that HR's direct end (or the person leaving) made moot: kept, closed.
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class EndingSide(models.TextChoices):
+    """Who set an ending in motion: a side of the tour, HR ending it directly, or the person leaving."""
+
+    EMPLOYEE = "employee", _("Employee")
+    MANAGER = "manager", _("Manager")
+    HR = "hr", _("HR")
+    LEFT = "left", _("The person left the organization")
+
+
+class TourEnding(TenantModel):
+    """One proposal to end a tour (mark it completed, or end it early with a reason), and what became of it.
+
+    Either side proposes and the other confirms (then the tour is COMPLETED or ENDED_EARLY); the other side may
+    decline with a reason, the proposer may withdraw. HR ends a tour early directly, and the core's
+    `member_left` does it for a leaver: those rows are confirmed at once. Never deleted: every step is a status.
+    """
+
+    tour = models.ForeignKey(
+        "agreements.Tour", on_delete=models.PROTECT, related_name="endings", verbose_name=_("tour of duty")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=EndingKind.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=EndingStatus.choices, default=EndingStatus.PROPOSED)
+    proposed_side = models.CharField(_("proposed by (side)"), max_length=8, choices=EndingSide.choices)
+    proposed_by = models.ForeignKey(
+        "alliance.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        "alliance.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    declined_by = models.ForeignKey(
+        "alliance.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["tour", "-proposed_at", "-id"]
+        verbose_name = _("end of a tour")
+        verbose_name_plural = _("ends of tours")
+        constraints = [
+            # One open proposal per tour, and a tour ends once, whatever two requests race to do.
+            models.UniqueConstraint(
+                fields=["tour"], condition=models.Q(status="proposed"), name="tour_ending_one_open_proposal"
+            ),
+            models.UniqueConstraint(
+                fields=["tour"], condition=models.Q(status="confirmed"), name="tour_ending_ends_once"
+            ),
+            # An early end says why; leaving the organization is its own reason.
+            models.CheckConstraint(
+                condition=~models.Q(kind="ended_early", reason="") | models.Q(proposed_side="left"),
+                name="tour_ending_early_has_a_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tour}: {self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == EndingStatus.PROPOSED
+
+    @property
+    def by_hr(self) -> bool:
+        """HR ended the tour directly (the person leaves)."""
+        return self.proposed_side == EndingSide.HR
+
+    @property
+    def on_leaving(self) -> bool:
+        """The tour ended because its person left the organization (alliance.signals.member_left)."""
+        return self.proposed_side == EndingSide.LEFT
+
+    @property
+    def reason_text(self):
+        """The reason as people read it: the one given, or "left the organization" for a leaver's tour."""
+        if self.proposed_side == EndingSide.LEFT and not self.reason:
+            return _("Left the organization")
+        return self.reason
+
+
+class OutcomeKind(models.TextChoices):
+    NEXT_TOUR = "next_tour", _("A next tour of duty")
+    MOVED_INSIDE = "moved_inside", _("A move inside the company")
+    MOVED_OUTSIDE = "moved_outside", _("A move outside the company")
+
+
+class TourOutcome(TenantModel):
+    """What followed an ended tour: the next tour (linked when it is started from this one), a move inside the
+    company (to which team or role), or a move outside it, which the alliance counts as a success too."""
+
+    tour = models.OneToOneField(
+        "agreements.Tour", on_delete=models.PROTECT, related_name="outcome", verbose_name=_("tour of duty")
+    )
+    kind = models.CharField(_("what followed"), max_length=14, choices=OutcomeKind.choices)
+    next_tour = models.ForeignKey(
+        "agreements.Tour",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("next tour of duty"),
+    )
+    destination = models.CharField(_("to which team or role"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        "alliance.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("what followed a tour")
+        verbose_name_plural = _("what followed tours")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="moved_inside", destination=""), name="tour_outcome_inside_says_where"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tour}: {self.get_kind_display()}"
+
+
+class CheckpointCancellation(TenantModel):
+    """Why a checkpoint that was never held was cancelled (its status says that it was): the tour ended
+    (`ending`), with the reason kept as it was given then."""
+
+    checkpoint = models.OneToOneField(
+        Checkpoint, on_delete=models.PROTECT, related_name="cancellation", verbose_name=_("checkpoint")
+    )
+    ending = models.ForeignKey(
+        TourEnding, on_delete=models.PROTECT, null=True, blank=True, related_name="cancellations"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("checkpoint cancellation")
+        verbose_name_plural = _("checkpoint cancellations")
+
+    def __str__(self):
+        return str(self.checkpoint)
+
+
 track(Checkpoint, "CheckpointEvent")
 track(KpiMeasurement, "KpiMeasurementEvent")
+track(TourEnding, "TourEndingEvent")
+track(TourOutcome, "TourOutcomeEvent")

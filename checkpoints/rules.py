@@ -58,3 +58,128 @@ def edit_conflict(checkpoint: Checkpoint) -> StateConflict | None:
             next_label=_("Open the tour of duty"),
         )
     return None
+
+
+# --- the end of a tour (checkpoints.services.endings) ---------------------------------------------------------
+
+ENDED_STATUSES = ("completed", "ended_early")  # agreements.models.TourStatus values of a tour that has ended
+
+
+def closing_review(tour) -> Checkpoint | None:
+    """The tour's closing review (the checkpoint of kind CLOSING, on its last day), or None when not scheduled."""
+    return Checkpoint.objects.filter(tour=tour, kind=CheckpointKind.CLOSING).first()
+
+
+def tour_not_active_conflict(tour) -> StateConflict | None:
+    """Why `tour` cannot end now (a draft, or it ended already), else None. Source: issue 9, GOAL."""
+    if tour.status == "active":
+        return None
+    if tour.status in ENDED_STATUSES:
+        return StateConflict(
+            _("This tour of duty has ended already (%(status)s).") % {"status": tour.get_status_display()},
+            next_step=_("Record what followed it, or start the next tour, from the tour's page."),
+            next_url_name="agreements:tour",
+            next_url_args=[tour.pk],
+            next_label=_("Open the tour of duty"),
+        )
+    return StateConflict(
+        _("This tour of duty is not active: it starts when its alliance agreement is signed."),
+        next_step=_("A draft that is no longer wanted is discarded instead."),
+        next_url_name="agreements:tour",
+        next_url_args=[tour.pk],
+        next_label=_("Open the tour of duty"),
+    )
+
+
+def ending_propose_conflict(tour, kind: str, open_proposal=None) -> StateConflict | None:
+    """Why the end of `tour` (an EndingKind value) cannot be proposed now: the tour is not active, a proposal
+    waits for an answer already (`open_proposal`), or, to mark it completed, its closing review is not
+    recorded yet (held or confirmed). None when it can."""
+    conflict = tour_not_active_conflict(tour)
+    if conflict is not None:
+        return conflict
+    if open_proposal is not None:
+        return StateConflict(
+            _("A proposal to end this tour waits for an answer already."),
+            next_step=_("Confirm or decline it, or withdraw it if it is yours, before proposing anything else."),
+            next_url_name="agreements:tour",
+            next_url_args=[tour.pk],
+            next_label=_("Open the tour of duty"),
+        )
+    if kind == "completed":
+        review = closing_review(tour)
+        if review is None or review.status not in (CheckpointStatus.HELD, CheckpointStatus.CONFIRMED):
+            return StateConflict(
+                _("The closing review of this tour is not recorded yet."),
+                next_step=_("Hold the closing review and record it; then either side may mark the tour completed."),
+                next_url_name="checkpoints:checkpoint" if review else "agreements:tour",
+                next_url_args=[review.pk if review else tour.pk],
+                next_label=_("Open the closing review") if review else _("Open the tour of duty"),
+            )
+    return None
+
+
+def ending_answer_conflict(ending) -> StateConflict | None:
+    """Why the proposal `ending` can no longer be confirmed, declined or withdrawn (it was answered, withdrawn
+    or superseded), else None."""
+    if ending.status == "proposed":
+        return None
+    return StateConflict(
+        _("This proposal is no longer open (%(status)s).") % {"status": ending.get_status_display()},
+        next_step=_("The tour's page shows where things stand now."),
+        next_url_name="agreements:tour",
+        next_url_args=[ending.tour_id],
+        next_label=_("Open the tour of duty"),
+    )
+
+
+def own_proposal_conflict(ending) -> StateConflict:
+    """Confirming or declining one's own side's proposal: it waits for the other side."""
+    return StateConflict(
+        _("This proposal comes from your side: it waits for the other side to confirm or decline it."),
+        next_step=_("You may withdraw it instead."),
+        next_url_name="checkpoints:ending_withdraw",
+        next_url_args=[ending.pk],
+        next_label=_("Withdraw the proposal"),
+    )
+
+
+def others_proposal_conflict(ending) -> StateConflict:
+    """Withdrawing the other side's proposal: only its side withdraws it; this side confirms or declines."""
+    return StateConflict(
+        _("This proposal comes from the other side: only they may withdraw it."),
+        next_step=_("Confirm it, or decline it with a reason."),
+        next_url_name="checkpoints:ending_confirm",
+        next_url_args=[ending.pk],
+        next_label=_("Answer the proposal"),
+    )
+
+
+def tour_not_ended_conflict(tour) -> StateConflict | None:
+    """Why what followed `tour` cannot be recorded yet (it has not ended), else None."""
+    if tour.status in ENDED_STATUSES:
+        return None
+    return StateConflict(
+        _("This tour of duty has not ended yet."),
+        next_step=_("What followed it is recorded once it is completed or ended early."),
+        next_url_name="agreements:tour",
+        next_url_args=[tour.pk],
+        next_label=_("Open the tour of duty"),
+    )
+
+
+def next_tour_conflict(tour, existing_next=None) -> StateConflict | None:
+    """Why no next tour can be started from `tour`: it has not ended, or a next tour (not discarded) follows it
+    already (`existing_next`). None when it can."""
+    conflict = tour_not_ended_conflict(tour)
+    if conflict is not None:
+        return conflict
+    if existing_next is not None:
+        return StateConflict(
+            _("A next tour of duty follows this one already (%(title)s).") % {"title": existing_next.title},
+            next_step=_("Open it to continue."),
+            next_url_name="agreements:tour",
+            next_url_args=[existing_next.pk],
+            next_label=_("Open the next tour of duty"),
+        )
+    return None

@@ -6,14 +6,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agreements import access as agreement_access
-from agreements.models import AgreementVersion, Kpi, KpiDirection, Tour, VersionStatus
+from agreements.models import AgreementVersion, Kpi, KpiDirection, Tour, TourStatus, VersionStatus
+from alliance.permissions import VIEW_REPORTS, membership_has
 from alliance.text import normalize_search
-from checkpoints import charts
-from checkpoints.models import Checkpoint, CheckpointStatus, KpiMeasurement
+from checkpoints import access, charts
+from checkpoints.models import (
+    Checkpoint,
+    CheckpointKind,
+    CheckpointStatus,
+    EndingSide,
+    EndingStatus,
+    KpiMeasurement,
+    OutcomeKind,
+    TourEnding,
+    TourOutcome,
+)
 
 HUNDRED = Decimal(100)
 ONE_DECIMAL = Decimal("0.1")
@@ -323,3 +335,110 @@ def _picture(tour, held, kpis, measurements, *, current, uid) -> TourPicture:
         current=current_date,
     )
     return TourPicture(tour=tour, uid=uid, checkpoints=held, series=ordered, confidence=confidence, current=current)
+# --- the end of a tour and what followed (checkpoints.services.endings) --------------------------------------
+
+
+def open_ending(tour: Tour) -> TourEnding | None:
+    """The proposal to end `tour` that waits for an answer, or None."""
+    proposals = TourEnding.objects.filter(tour=tour, status=EndingStatus.PROPOSED)
+    return proposals.select_related("proposed_by__user").first()
+
+
+def unheld_count(tour: Tour) -> int:
+    """How many checkpoints of `tour` were never held (they are cancelled when the tour ends)."""
+    return Checkpoint.objects.filter(tour=tour, status=CheckpointStatus.SCHEDULED).count()
+
+
+def outcome_of(tour: Tour) -> TourOutcome | None:
+    """What followed `tour`, with its next tour, or None while nobody recorded it."""
+    return TourOutcome.objects.filter(tour=tour).select_related("next_tour", "recorded_by__user").first()
+
+
+@dataclass
+class EndingState:
+    """Where the end of one tour stands, as `viewer` may act on it (the tour page's section, the closing
+    review's block). `side` is the viewer's side of the tour (checkpoints.access) or None."""
+
+    tour: Tour
+    side: str | None
+    open: TourEnding | None
+    ended: TourEnding | None
+    past: list
+    closing: Checkpoint | None
+    outcome: TourOutcome | None
+    next_tour: Tour | None
+    can_end_now: bool
+    can_record_outcome: bool
+
+    @property
+    def closing_recorded(self) -> bool:
+        return self.closing is not None and self.closing.status in (CheckpointStatus.HELD, CheckpointStatus.CONFIRMED)
+
+    @property
+    def active(self) -> bool:
+        return self.tour.status == TourStatus.ACTIVE
+
+    @property
+    def can_propose(self) -> bool:
+        return self.active and self.side is not None and self.open is None
+
+    @property
+    def waits_on_me(self) -> bool:
+        return self.open is not None and self.side is not None and self.side != self.open.proposed_side
+
+    @property
+    def mine(self) -> bool:
+        return self.open is not None and self.side == self.open.proposed_side
+
+    @property
+    def can_start_next(self) -> bool:
+        # Offered to a side once the tour ended, unless a next tour follows already or the person moved outside.
+        moved_out = self.outcome is not None and self.outcome.kind == OutcomeKind.MOVED_OUTSIDE
+        return self.ended is not None and self.side is not None and self.next_tour is None and not moved_out
+
+
+def ending_state(*, viewer, tour: Tour) -> EndingState | None:
+    """The EndingState of `tour` for `viewer` (a Membership), or None for a tour that never ran (a draft or a
+    discarded one). Four queries, whatever the number of past proposals."""
+    if tour.status not in (TourStatus.ACTIVE, TourStatus.COMPLETED, TourStatus.ENDED_EARLY):
+        return None
+    endings = list(
+        TourEnding.objects.filter(tour=tour)
+        .select_related("proposed_by__user", "confirmed_by__user", "declined_by__user")
+        .order_by("-proposed_at", "-id")
+    )
+    ended = next((e for e in endings if e.status == EndingStatus.CONFIRMED), None)
+    outcome = outcome_of(tour)
+    next_tour = outcome.next_tour if outcome and outcome.next_tour_id else None
+    if next_tour is None or next_tour.status == TourStatus.DISCARDED:
+        next_tour = (
+            Tour.objects.filter(previous=tour).exclude(status=TourStatus.DISCARDED).order_by("-created_at").first()
+        )
+    return EndingState(
+        tour=tour,
+        side=access.side_of_tour(viewer, tour),
+        open=next((e for e in endings if e.status == EndingStatus.PROPOSED), None),
+        ended=ended,
+        past=[e for e in endings if e.status not in (EndingStatus.PROPOSED, EndingStatus.CONFIRMED)],
+        closing=Checkpoint.objects.filter(tour=tour, kind=CheckpointKind.CLOSING).first(),
+        outcome=outcome,
+        next_tour=next_tour,
+        can_end_now=tour.status == TourStatus.ACTIVE and access.can_end_directly(viewer, tour),
+        can_record_outcome=ended is not None and access.can_record_outcome(viewer, tour),
+    )
+
+
+def endings_waiting_on(*, membership):
+    """The open proposals to end a tour that wait for `membership`'s answer: on their own tours when the manager
+    proposed, on their reports' tours when the employee did. One query."""
+    if membership.status != "active":
+        return []
+    rule = Q(tour__employee=membership, proposed_side=EndingSide.MANAGER)
+    if membership_has(membership, VIEW_REPORTS):
+        rule |= Q(tour__employee__manager=membership, proposed_side=EndingSide.EMPLOYEE)
+    return list(
+        TourEnding.objects.for_organization(membership.organization_id)
+        .filter(rule, status=EndingStatus.PROPOSED)
+        .select_related("tour__employee__user")
+        .order_by("proposed_at", "pk")
+    )

@@ -64,6 +64,21 @@ class Context:
 
         return Checkpoint.objects.filter(tour__employee__user__email=email).order_by("sequence").first()
 
+    def ended_tour(self, email):
+        """The tour checkpoints/demo_complete.py ended early (member07@: a move inside the company followed)."""
+        return Tour.objects.filter(employee__user__email=email, status="ended_early").first()
+
+    def ending(self, slug):
+        """An open proposal, by manager@, to end employee@'s active tour early (made here when there is none)."""
+        from checkpoints import services
+        from checkpoints.models import TourEnding
+
+        tour = Tour.objects.get(employee__user__email=f"employee@{slug}.example", status="active")
+        open_one = TourEnding.objects.filter(tour=tour, status="proposed").first()
+        return open_one or services.tour_ending_propose(
+            tour=tour, actor=_member(f"manager@{slug}.example"), kind="ended_early", reason="異動のため"
+        )
+
     def version(self, email):
         tour = self.tour(email)
         return {"pk": tour.agreement.pk, "number": tour.agreement.versions.order_by("-number").first().number}
@@ -221,6 +236,56 @@ ORG_ROUTES: dict[str, Route] = {
         allowed=PEOPLE,
         kwargs=lambda ctx: {"member_pk": ctx.employee.pk},
         foreign=lambda ctx: {"member_pk": ctx.outsider.pk},
+    ),
+    # The end of employee@'s active tour: either side proposes (completion waits for the closing review: 409),
+    # HR alone ends it at once; member07@'s tour ended early (demo_complete), so what followed is recorded
+    # there and its next tour started (by the manager: employee@ does not see member07's tour).
+    "checkpoints:tour_complete": Route(
+        allowed=PARTIES,
+        ok=409,
+        kwargs=lambda ctx: {"pk": ctx.tour("employee@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.tour("employee@globex.example").pk},
+    ),
+    "checkpoints:tour_end_early": Route(
+        allowed=PARTIES,
+        kwargs=lambda ctx: {"pk": ctx.tour("employee@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.tour("employee@globex.example").pk},
+    ),
+    "checkpoints:tour_end_now": Route(
+        allowed={"hr"},
+        kwargs=lambda ctx: {"pk": ctx.tour("employee@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.tour("employee@globex.example").pk},
+    ),
+    "checkpoints:tour_outcome": Route(
+        allowed={"manager", "hr"},
+        kwargs=lambda ctx: {"pk": ctx.ended_tour("member07@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.ended_tour("member07@globex.example").pk},
+        expect={"employee": 404},
+    ),
+    "checkpoints:tour_next": Route(
+        allowed={"manager"},
+        kwargs=lambda ctx: {"pk": ctx.ended_tour("member07@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.ended_tour("member07@globex.example").pk},
+        expect={"employee": 404},
+    ),
+    # manager@'s proposal waits for employee@; its own side gets the 409 that points to withdrawing it.
+    "checkpoints:ending_confirm": Route(
+        allowed={"employee"},
+        kwargs=lambda ctx: {"pk": ctx.ending("acme").pk},
+        foreign=lambda ctx: {"pk": ctx.ending("globex").pk},
+        expect={"manager": 409},
+    ),
+    "checkpoints:ending_decline": Route(
+        allowed={"employee"},
+        kwargs=lambda ctx: {"pk": ctx.ending("acme").pk},
+        foreign=lambda ctx: {"pk": ctx.ending("globex").pk},
+        expect={"manager": 409},
+    ),
+    "checkpoints:ending_withdraw": Route(
+        allowed={"manager"},
+        kwargs=lambda ctx: {"pk": ctx.ending("acme").pk},
+        foreign=lambda ctx: {"pk": ctx.ending("globex").pk},
+        expect={"employee": 409},
     ),
     "notifications": Route(allowed={"hr", "manager", "employee", "alumni"}),
     # A notice is its recipient's alone: anyone else, HR included, gets 404 (the demo mails manager@ of each

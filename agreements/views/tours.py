@@ -80,6 +80,12 @@ class TourFormView(TenantView, TemplateView):
             )
         )
 
+    def create_tour(self, alignment, data):
+        """Create the tour from the form's cleaned `data`, following the person's latest active or completed tour.
+        A hook: a later app's "start the next tour" page (checkpoints) names the tour it follows instead."""
+        previous = selectors.tour_history(member=alignment.employee).filter(status__in=["active", "completed"]).first()
+        return services.tour_create(actor=self.membership, alignment=alignment, data=data, previous=previous)
+
     def get(self, request, *args, **kwargs):
         return self.respond(TourForm(initial=self.initial(self.tour)), self.tour, self.alignment)
 
@@ -90,14 +96,7 @@ class TourFormView(TenantView, TemplateView):
             data = {k: v for k, v in form.cleaned_data.items() if k in services.TOUR_FIELDS}
             try:
                 if tour is None:
-                    previous = (
-                        selectors.tour_history(member=alignment.employee)
-                        .filter(status__in=["active", "completed"])
-                        .first()
-                    )
-                    tour = services.tour_create(
-                        actor=self.membership, alignment=alignment, data=data, previous=previous
-                    )
+                    tour = self.create_tour(alignment, data)
                 else:
                     tour = services.tour_update(tour=tour, actor=self.membership, data=data)
             except ValidationError as error:

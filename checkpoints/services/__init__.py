@@ -3,14 +3,44 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from checkpoints.services.endings import (
+    tour_end_by_hr,
+    tour_end_on_leaving,
+    tour_ending_confirm,
+    tour_ending_decline,
+    tour_ending_propose,
+    tour_ending_withdraw,
+    tour_outcome_record,
+    tour_start_next,
+)
 from checkpoints.services.records import checkpoint_confirm, checkpoint_record
 from checkpoints.services.scheduling import checkpoints_schedule
 
-__all__ = ["checkpoint_confirm", "checkpoint_record", "checkpoints_schedule"]
+__all__ = [
+    "checkpoint_confirm",
+    "checkpoint_record",
+    "checkpoints_schedule",
+    "tour_end_by_hr",
+    "tour_end_on_leaving",
+    "tour_ending_confirm",
+    "tour_ending_decline",
+    "tour_ending_propose",
+    "tour_ending_withdraw",
+    "tour_outcome_record",
+    "tour_start_next",
+]
 
 # What HR reads on the audit page for each action these services write (added to alliance.audit.ACTIONS).
 AUDIT_ACTIONS = {
     "checkpoint.schedule": _("Checkpoints scheduled"),
     "checkpoint.record": _("Checkpoint recorded"),
     "checkpoint.confirm": _("Checkpoint confirmed"),
+    "tour_ending.propose": _("End of a tour proposed"),
+    "tour_ending.confirm": _("End of a tour confirmed"),
+    "tour_ending.decline": _("End of a tour declined"),
+    "tour_ending.withdraw": _("Proposal to end a tour withdrawn"),
+    "tour_ending.end_by_hr": _("Tour ended early by HR"),
+    "tour_ending.left": _("Tour ended: the person left"),
+    "tour_outcome.record": _("What followed a tour recorded"),
+    "tour.start_next": _("Next tour started"),
 }

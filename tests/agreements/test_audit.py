@@ -381,6 +381,8 @@ def test_history_rows_cannot_be_changed_either(ctx, statement):
             "alliance_membershipevent",
             "checkpoints_checkpointevent",
             "checkpoints_kpimeasurementevent",
+            "checkpoints_tourendingevent",
+            "checkpoints_touroutcomeevent",
         ]
     )
     for table in tables:

@@ -39,6 +39,8 @@ TABLE = {
     agreements_caps.EDIT_AGREEMENT_TEMPLATE: {H},
     agreements_caps.ALLOW_CONCURRENT_TOURS: {H},
     checkpoints_caps.HOLD_CHECKPOINTS: {E, M, H},
+    checkpoints_caps.CLOSE_TOURS: {E, M, H},
+    checkpoints_caps.END_TOURS: {H},
 }
 
 

@@ -51,15 +51,87 @@ SERVICES = {
         "manager",
         "manager_confirmed_at",
     ),
+    "tour_ending_propose": (
+        lambda c: _propose(c, c.employee),
+        "tour_ending.propose",
+        "employee",
+        "reason",
+    ),
+    "tour_ending_confirm": (
+        lambda c: services.tour_ending_confirm(ending=_propose(c, c.employee), actor=c.manager),
+        "tour_ending.confirm",
+        "manager",
+        "tour_status",
+    ),
+    "tour_ending_decline": (
+        lambda c: services.tour_ending_decline(ending=_propose(c, c.employee), actor=c.manager, reason="まだ途中"),
+        "tour_ending.decline",
+        "manager",
+        "decline_reason",
+    ),
+    "tour_ending_withdraw": (
+        lambda c: services.tour_ending_withdraw(ending=_propose(c, c.manager), actor=c.manager),
+        "tour_ending.withdraw",
+        "manager",
+        "withdrawn_at",
+    ),
+    "tour_end_by_hr": (
+        lambda c: services.tour_end_by_hr(tour=c.checkpoint.tour, actor=c.hr, reason="退職のため", person_leaving=True),
+        "tour_ending.end_by_hr",
+        "hr",
+        "tour_status",
+    ),
+    # Called by the member_left receiver: the actor is whoever serves the request that records the departure.
+    "tour_end_on_leaving": (
+        lambda c: services.tour_end_on_leaving(tour=c.checkpoint.tour),
+        "tour_ending.left",
+        "hr",
+        "cancelled_checkpoints",
+    ),
+    "tour_outcome_record": (
+        lambda c: services.tour_outcome_record(tour=_ended(c), actor=c.manager, kind="moved_outside"),
+        "tour_outcome.record",
+        "manager",
+        "kind",
+    ),
+    "tour_start_next": (
+        lambda c: services.tour_start_next(
+            previous=_ended(c), actor=c.manager, alignment=c.checkpoint.tour.alignment, data=_next_tour_data(c)
+        ),
+        "tour.start_next",
+        "manager",
+        "previous",
+    ),
 }
 
 
+def _propose(c, actor):
+    return services.tour_ending_propose(tour=c.checkpoint.tour, actor=actor, kind="ended_early", reason="異動のため")
+
+
+def _ended(c):
+    services.tour_ending_confirm(ending=_propose(c, c.employee), actor=c.manager)
+    return c.checkpoint.tour.__class__.objects.get(pk=c.checkpoint.tour_id)
+
+
+def _next_tour_data(c):
+    return {
+        "title": "次のツアー",
+        "kind": "rotational",
+        "goal": "g",
+        "toward_ideal_self": "t",
+        "value_to_company": "v",
+        "start_date": date(2031, 5, 1),
+        "end_date": date(2032, 4, 30),
+    }
+
+
 @pytest.fixture
-def ctx(employee, manager, make_tour, demo_checkpoint, today):
+def ctx(employee, manager, hr, make_tour, demo_checkpoint, today):
     from types import SimpleNamespace
 
     return SimpleNamespace(
-        employee=employee, manager=manager, make_tour=make_tour, checkpoint=demo_checkpoint, today=today
+        employee=employee, manager=manager, hr=hr, make_tour=make_tour, checkpoint=demo_checkpoint, today=today
     )
 
 

@@ -1,0 +1,77 @@
+"""The notice the end of a tour owes (alliance.notices): a proposal to end it waits for the other side.
+
+`tour-ending-proposed` goes to the side that answers (the employee when the manager proposed, the employee's
+manager when the employee did), once per proposal, by e-mail and in-app; it has nothing left to say once the
+proposal was answered, withdrawn or superseded.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from alliance import notices
+from checkpoints.models import EndingSide, EndingStatus, TourEnding
+
+PROPOSED = "tour-ending-proposed"
+
+
+def answering_member_id(ending: TourEnding) -> int | None:
+    """The membership the proposal `ending` waits for: the employee for a manager's proposal, the employee's
+    current manager for the employee's (None when they have none)."""
+    employee = ending.tour.employee
+    if ending.proposed_side == EndingSide.MANAGER:
+        return employee.pk
+    return employee.manager_id
+
+
+def notify_proposed(ending: TourEnding) -> None:
+    """Tell the other side that `ending` waits for their answer (sent after commit; once per proposal)."""
+    recipient = answering_member_id(ending)
+    if recipient is None:
+        return
+    notices.enqueue(
+        [
+            notices.Due(
+                organization_id=ending.organization_id,
+                kind=PROPOSED,
+                obj=ending,
+                recipient_id=recipient,
+                # Stored once and shown in the reader's language: the tour's title only (the kind's label,
+                # translated when shown, says what it is).
+                label=ending.tour.title,
+                url=reverse("agreements:tour", args=[ending.tour.organization.slug, ending.tour_id]),
+            )
+        ]
+    )
+
+
+def _context(notice) -> dict:
+    ending = (
+        TourEnding.objects.select_related("tour__employee__user", "proposed_by__user")
+        .filter(pk=notice.object_id, organization_id=notice.organization_id)
+        .get()
+    )
+    return {
+        "ending": ending,
+        "tour": ending.tour,
+        "proposer": ending.proposed_by.user if ending.proposed_by else None,
+        "url": settings.SITE_URL.rstrip("/") + notice.url,
+    }
+
+
+def _still_open(notice) -> bool:
+    return TourEnding.objects.filter(
+        pk=notice.object_id, organization_id=notice.organization_id, status=EndingStatus.PROPOSED
+    ).exists()
+
+
+def register() -> None:
+    """Register the kind with the core notices; called once by CheckpointsConfig.ready()."""
+    notices.register_kind(
+        PROPOSED,
+        label=_("A proposal to end a tour of duty waits for your answer"),
+        context=_context,
+        relevant=_still_open,
+    )
