@@ -11,6 +11,8 @@ from django.http import Http404
 
 from agreements import access as agreement_access
 from alliance.models import Membership
+from alliance.permissions import membership_has
+from checkpoints.capabilities import CANCEL_ANY_CHECKPOINT
 from checkpoints.models import Checkpoint
 
 EMPLOYEE, MANAGER = "employee", "manager"
@@ -39,3 +41,9 @@ def side_of(membership: Membership, checkpoint: Checkpoint) -> str | None:
     if agreement_access.is_manager_of(membership, employee):
         return MANAGER
     return None
+
+
+def can_cancel_checkpoint(membership: Membership, checkpoint: Checkpoint) -> bool:
+    """Whether `membership` may cancel `checkpoint`: the tour's manager (side_of) or whoever holds
+    CANCEL_ANY_CHECKPOINT (HR). The employee may not: they ask their manager."""
+    return side_of(membership, checkpoint) == MANAGER or membership_has(membership, CANCEL_ANY_CHECKPOINT)

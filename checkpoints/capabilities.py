@@ -12,3 +12,15 @@ HOLD_CHECKPOINTS = register_capability(
     holders=(Role.EMPLOYEE, Role.MANAGER, Role.HR),
     description="Record and confirm the checkpoint 1on1s of a tour one is a party of (its employee or manager).",
 )
+
+CANCEL_ANY_CHECKPOINT = register_capability(
+    "checkpoints.cancel_any",
+    holders=(Role.HR,),
+    description="Cancel any scheduled checkpoint of the organization (a tour's manager cancels their reports').",
+)
+
+VIEW_OVERDUE_CHECKPOINTS = register_capability(
+    "checkpoints.view_overdue",
+    holders=(Role.HR,),
+    description="List the organization's overdue, unheld checkpoints by manager.",
+)
