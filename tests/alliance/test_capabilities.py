@@ -39,6 +39,8 @@ TABLE = {
     agreements_caps.EDIT_AGREEMENT_TEMPLATE: {H},
     agreements_caps.ALLOW_CONCURRENT_TOURS: {H},
     checkpoints_caps.HOLD_CHECKPOINTS: {E, M, H},
+    checkpoints_caps.CANCEL_ANY_CHECKPOINT: {H},
+    checkpoints_caps.VIEW_OVERDUE_CHECKPOINTS: {H},
 }
 
 
