@@ -1,8 +1,9 @@
 """Demo data for the checkpoint 1on1 as a meeting (called by `seed_demo` through alliance.demo.DEMO_EXTENSIONS,
 after checkpoints/demo.py): the demo employee's held first checkpoint has two next actions (one done, one still
 open and carried over), their next checkpoint has agenda topics from both sides; member04's first checkpoint is
-held with both sides saying "off track" and confirmed. So the demo has one drifting tour (the demo employee's: the
-manager says drifting) and one off track (member04's). Idempotent: each step looks for its result first."""
+held with both sides saying "off track", confirmed, and corrected by a note of the manager. So the demo has one
+drifting tour (the demo employee's: the manager says drifting) and one off track (member04's). Idempotent: each
+step looks for its result first."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -92,6 +93,11 @@ def _off_track(tour: Tour) -> None:
     )
     services.checkpoint_confirm(checkpoint=first, actor=tour.employee)
     services.checkpoint_confirm(checkpoint=first, actor=tour.employee.manager)
+    services.correction_note_add(
+        checkpoint=first,
+        actor=tour.employee.manager,
+        text="記録の補足: 組織変更の発表は1on1の翌週だったため、見直し案は来月の面談で扱う。",
+    )
 
 
 def seed(organization: Organization) -> None:
