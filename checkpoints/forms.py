@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alliance.periods import validate_day
 from checkpoints.access import EMPLOYEE
@@ -97,7 +98,9 @@ class AgendaTopicForm(forms.Form):
 
 class NextActionForm(forms.Form):
     prefix = "action"
-    text = forms.CharField(label=_("Action"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=pgettext_lazy("next action", "Action"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     owner = forms.ChoiceField(label=_("Owner"), choices=MeetingSide.choices, required=False)
     due_on = forms.DateField(label=_("Due"), required=False, widget=DATE_WIDGET, validators=[validate_day])
 
