@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 
 from agreements.models import AgreementVersion, Kpi, KpiDirection, Tour, TourStatus, VersionStatus
 from alliance.models import Membership, MembershipStatus, Organization
+from alliance.permissions import VIEW_REPORTS, membership_has
 from checkpoints.models import (
     AgendaTopic,
     Checkpoint,
@@ -164,7 +165,9 @@ def waiting_checkpoints(*, membership: Membership, today: date) -> list[WaitingC
     not yet confirmed by the viewer's side (own) or by the report (not own). One query whatever the number."""
     if membership.status != MembershipStatus.ACTIVE:
         return []
-    people = Q(tour__employee=membership) | Q(tour__employee__manager=membership)
+    people = Q(tour__employee=membership)
+    if membership_has(membership, VIEW_REPORTS):  # a manager's powers, as agreements.access.is_manager_of
+        people |= Q(tour__employee__manager=membership)
     soon = Q(status=CheckpointStatus.SCHEDULED, due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
     unconfirmed = Q(status=CheckpointStatus.HELD) & (
         Q(employee_confirmed_at__isnull=True) | Q(manager_confirmed_at__isnull=True)
