@@ -515,3 +515,9 @@ def test_seeding_twice_changes_nothing(db, acme):
     counts = [m.objects.count() for m in (AgendaTopic, NextAction, CorrectionNote, CheckpointCancellation)]
     demo_meeting.seed(acme)
     assert [m.objects.count() for m in (AgendaTopic, NextAction, CorrectionNote, CheckpointCancellation)] == counts
+
+
+def test_a_demoted_manager_no_longer_sees_reports_checkpoints_waiting(login, manager, first):
+    assert _url("checkpoint", first) in _dashboard(login(manager))
+    Membership.objects.filter(pk=manager.pk).update(role="employee")
+    assert _url("checkpoint", first) not in _dashboard(login(manager))
