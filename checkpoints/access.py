@@ -12,7 +12,7 @@ from django.http import Http404
 from agreements import access as agreement_access
 from alliance.models import Membership, MembershipStatus
 from alliance.permissions import membership_has
-from checkpoints.capabilities import END_TOURS
+from checkpoints.capabilities import CANCEL_ANY_CHECKPOINT, END_TOURS
 from checkpoints.models import Checkpoint, TourEnding
 
 EMPLOYEE, MANAGER = "employee", "manager"
@@ -91,3 +91,9 @@ def access_ending(*, membership: Membership, pk: int) -> TourEnding:
     if ending is None:
         raise Http404
     return ending
+
+
+def can_cancel_checkpoint(membership: Membership, checkpoint: Checkpoint) -> bool:
+    """Whether `membership` may cancel `checkpoint`: the tour's manager (side_of) or whoever holds
+    CANCEL_ANY_CHECKPOINT (HR). The employee may not: they ask their manager."""
+    return side_of(membership, checkpoint) == MANAGER or membership_has(membership, CANCEL_ANY_CHECKPOINT)

@@ -9,14 +9,16 @@ class CheckpointsConfig(AppConfig):
     def ready(self):
         from agreements.signals import version_signed
         from alliance.audit import ACTIONS
-        from alliance.dashboard import WAITING_BUILDERS
+        from alliance.dashboard import DASHBOARD_CARDS, WAITING_BUILDERS
         from alliance.demo import DEMO_EXTENSIONS
         from alliance.sections import register_section
         from alliance.signals import member_left
         from checkpoints import (
             capabilities,  # noqa: F401  (registers its capabilities with the core role map)
+            dashboard,
             demo,
             demo_complete,
+            demo_meeting,
             ending_notices,
             ending_sections,
             receivers,
@@ -26,12 +28,20 @@ class CheckpointsConfig(AppConfig):
 
         ACTIONS.update(services.AUDIT_ACTIONS)
         DEMO_EXTENSIONS.append(demo.seed)
+        DEMO_EXTENSIONS.append(demo_meeting.seed)
         DEMO_EXTENSIONS.append(demo_complete.seed)
         version_signed.connect(receivers.schedule_on_signature, dispatch_uid="checkpoints-schedule-on-signature")
-        register_section("tour", sections.tour_section)
-        register_section("alliance", sections.alliance_section)
+        # The tour page: its checkpoints, its KPI picture, then how it ends; a person's alliance page: the next
+        # checkpoint, then the current tour's picture.
+        register_section("tour", sections.tour_checkpoints_section)
+        register_section("tour", sections.tour_picture_section)
+        register_section("tour", ending_sections.tour_section)
+        register_section("alliance", sections.alliance_next_checkpoint_section)
+        register_section("alliance", sections.alliance_picture_section)
+        # Home page: checkpoints and tour endings waiting for the viewer; HR's overdue card.
+        WAITING_BUILDERS.append(dashboard.waiting_section)
+        WAITING_BUILDERS.append(ending_sections.waiting_section)
+        DASHBOARD_CARDS.append(dashboard.overdue_card)
         # The end of a tour and what followed it (services.endings).
         member_left.connect(receivers.end_tours_of_leaver, dispatch_uid="checkpoints-end-tours-of-leaver")
-        register_section("tour", ending_sections.tour_section)
-        WAITING_BUILDERS.append(ending_sections.waiting_section)
         ending_notices.register()

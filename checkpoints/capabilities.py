@@ -26,3 +26,14 @@ END_TOURS = register_capability(
     holders=(Role.HR,),
     description="End a tour early directly when the person leaves, and record what followed any ended tour.",
 )
+CANCEL_ANY_CHECKPOINT = register_capability(
+    "checkpoints.cancel_any",
+    holders=(Role.HR,),
+    description="Cancel any scheduled checkpoint of the organization (a tour's manager cancels their reports').",
+)
+
+VIEW_OVERDUE_CHECKPOINTS = register_capability(
+    "checkpoints.view_overdue",
+    holders=(Role.HR,),
+    description="List the organization's overdue, unheld checkpoints by manager.",
+)

@@ -1,9 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alliance.periods import validate_day
 from checkpoints.access import EMPLOYEE
-from checkpoints.models import CONFIDENCE_MAX, CONFIDENCE_MIN, AlignmentCheck, OutcomeKind
+from checkpoints.models import CONFIDENCE_MAX, CONFIDENCE_MIN, AlignmentCheck, MeetingSide, OutcomeKind
 from checkpoints.services.records import measurement_key
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -121,3 +122,58 @@ class OutcomeForm(forms.Form):
         help_text=_("For a move inside the company: the team or role the person moved to. Optional otherwise."),
     )
     note = forms.CharField(label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- the 1on1 as a meeting (checkpoints.views.meeting) -----------------------------------------------------------
+# Each form has a prefix (agenda-, action-, note-, cancel-): they share one page, so their ids must not collide.
+# Texts are checked by the services (empty, length), which say so beside the field.
+
+
+class AgendaTopicForm(forms.Form):
+    prefix = "agenda"
+    text = forms.CharField(
+        label=_("A topic you want to talk about"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class NextActionForm(forms.Form):
+    prefix = "action"
+    text = forms.CharField(
+        label=pgettext_lazy("next action", "Action"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    owner = forms.ChoiceField(label=_("Owner"), choices=MeetingSide.choices, required=False)
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DATE_WIDGET, validators=[validate_day])
+
+    def __init__(self, *args, employee_name: str = "", manager_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        names = {MeetingSide.EMPLOYEE: employee_name, MeetingSide.MANAGER: manager_name}
+        self.fields["owner"].choices = [("", _("Choose who owns it"))] + [
+            (value, f"{label} ({names[value]})" if names[value] else label) for value, label in MeetingSide.choices
+        ]
+
+
+class CorrectionNoteForm(forms.Form):
+    prefix = "note"
+    text = forms.CharField(label=_("Correction note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CancelForm(forms.Form):
+    prefix = "cancel"
+    reason = forms.CharField(
+        label=_("Why is this checkpoint cancelled?"),
+        help_text=_("Both sides and HR read the reason on the checkpoint."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class OverdueFilterForm(forms.Form):
+    """HR's overdue list: one manager's reports, or everyone (empty); "0" for employees without a manager."""
+
+    manager = forms.TypedChoiceField(label=_("Manager"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, managers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].choices = (
+            [("", _("All managers"))] + [(m.pk, m.user.display_name) for m in managers] + [(0, _("No manager"))]
+        )

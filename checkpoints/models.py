@@ -119,6 +119,100 @@ class KpiMeasurement(TenantModel):
         return f"{self.kpi}: {self.value}"
 
 
+# --- the 1on1 as a meeting: agenda, next actions, corrections, cancellation (checkpoints.services.meeting) -------
+
+TEXT_MAX = 1000  # characters of one agenda topic, next action or correction note (checked by the services)
+
+
+class MeetingSide(models.TextChoices):
+    """The two sides of a checkpoint 1on1: who added a topic, who owns an action."""
+
+    EMPLOYEE = "employee", _("Employee")
+    MANAGER = "manager", _("Manager")
+
+
+class AgendaTopic(TenantModel):
+    """A topic one side wants to talk about, added before the 1on1 (while the checkpoint is scheduled). Its
+    author may withdraw it before the meeting: it is kept, marked withdrawn, never deleted."""
+
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, related_name="agenda_topics", verbose_name=_("checkpoint")
+    )
+    text = models.TextField(_("topic"))
+    side = models.CharField(_("side"), max_length=8, choices=MeetingSide.choices)
+    added_by = models.ForeignKey(
+        "alliance.Membership", on_delete=models.PROTECT, related_name="+", verbose_name=_("added by")
+    )
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["checkpoint", "added_at", "pk"]
+        verbose_name = _("agenda topic")
+        verbose_name_plural = _("agenda topics")
+
+    def __str__(self):
+        return self.text[:50]
+
+
+class NextAction(TenantModel):
+    """An action agreed at a checkpoint 1on1, owned by one side, due on a day. Not done, it stays one row on its
+    origin checkpoint and is listed on every later checkpoint of the tour as carried over until marked done."""
+
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, related_name="next_actions", verbose_name=_("agreed at")
+    )
+    text = models.TextField(_("action"))
+    owner = models.CharField(_("owner"), max_length=8, choices=MeetingSide.choices)
+    due_on = models.DateField(_("due"))
+    added_by = models.ForeignKey(
+        "alliance.Membership", on_delete=models.PROTECT, related_name="+", verbose_name=_("added by")
+    )
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        "alliance.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The checkpoint on whose page it was marked done (its origin, or a later one it was carried over to).
+    done_at_checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["checkpoint", "due_on", "pk"]
+        verbose_name = _("next action")
+        verbose_name_plural = _("next actions")
+
+    def __str__(self):
+        return self.text[:50]
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+class CorrectionNote(TenantModel):
+    """A dated note either side adds under a confirmed checkpoint: the record itself is never edited."""
+
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, related_name="correction_notes", verbose_name=_("checkpoint")
+    )
+    text = models.TextField(_("correction"))
+    side = models.CharField(_("side"), max_length=8, choices=MeetingSide.choices)
+    added_by = models.ForeignKey(
+        "alliance.Membership", on_delete=models.PROTECT, related_name="+", verbose_name=_("added by")
+    )
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        ordering = ["checkpoint", "added_at", "pk"]
+        verbose_name = _("correction note")
+        verbose_name_plural = _("correction notes")
+
+    def __str__(self):
+        return self.text[:50]
+
+
 # --- how a tour ends, and what follows it (issue 9, GOAL) ----------------------------------------------------
 
 
@@ -265,8 +359,10 @@ class TourOutcome(TenantModel):
 
 
 class CheckpointCancellation(TenantModel):
-    """Why a checkpoint that was never held was cancelled (its status says that it was): the tour ended
-    (`ending`), with the reason kept as it was given then."""
+    """Who cancelled a checkpoint that was never held, when and why (the checkpoint keeps status CANCELLED): a
+    tour's manager or HR cancelling one (`cancelled_by`, a reason required by the service), or the tour's end
+    (`ending`, with the reason kept as it was given then; `cancelled_by` is empty when the end was the person
+    leaving)."""
 
     checkpoint = models.OneToOneField(
         Checkpoint, on_delete=models.PROTECT, related_name="cancellation", verbose_name=_("checkpoint")
@@ -275,6 +371,14 @@ class CheckpointCancellation(TenantModel):
         TourEnding, on_delete=models.PROTECT, null=True, blank=True, related_name="cancellations"
     )
     reason = models.TextField(_("reason"), blank=True)
+    cancelled_by = models.ForeignKey(
+        "alliance.Membership",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
     cancelled_at = models.DateTimeField(_("cancelled"), default=timezone.now)
 
     class Meta:
@@ -287,5 +391,8 @@ class CheckpointCancellation(TenantModel):
 
 track(Checkpoint, "CheckpointEvent")
 track(KpiMeasurement, "KpiMeasurementEvent")
+track(NextAction, "NextActionEvent")
+track(CorrectionNote, "CorrectionNoteEvent")
+track(CheckpointCancellation, "CheckpointCancellationEvent")
 track(TourEnding, "TourEndingEvent")
 track(TourOutcome, "TourOutcomeEvent")

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from checkpoints.models import EndingKind
-from checkpoints.views import checkpoints, endings, timeline
+from checkpoints.views import checkpoints, endings, meeting, timeline
 
 app_name = "checkpoints"
 
@@ -25,4 +25,19 @@ urlpatterns = [
     path("tour-endings/<int:pk>/confirm/", endings.EndingConfirmView.as_view(), name="ending_confirm"),
     path("tour-endings/<int:pk>/decline/", endings.EndingDeclineView.as_view(), name="ending_decline"),
     path("tour-endings/<int:pk>/withdraw/", endings.EndingWithdrawView.as_view(), name="ending_withdraw"),
+    path("checkpoints/<int:pk>/agenda/", meeting.AgendaTopicAddView.as_view(), name="agenda_add"),
+    path(
+        "checkpoints/<int:pk>/agenda/<int:topic_pk>/withdraw/",
+        meeting.AgendaTopicWithdrawView.as_view(),
+        name="agenda_withdraw",
+    ),
+    path("checkpoints/<int:pk>/actions/", meeting.NextActionAddView.as_view(), name="action_add"),
+    path(
+        "checkpoints/<int:pk>/actions/<int:action_pk>/done/",
+        meeting.NextActionDoneView.as_view(),
+        name="action_done",
+    ),
+    path("checkpoints/<int:pk>/corrections/", meeting.CorrectionNoteAddView.as_view(), name="correction_add"),
+    path("checkpoints/<int:pk>/cancel/", meeting.CheckpointCancelView.as_view(), name="cancel"),
+    path("checkpoints/overdue/", meeting.OverdueView.as_view(), name="overdue"),
 ]

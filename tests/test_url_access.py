@@ -79,6 +79,23 @@ class Context:
             tour=tour, actor=_member(f"manager@{slug}.example"), kind="ended_early", reason="異動のため"
         )
 
+    def next_checkpoint(self, email):
+        from checkpoints.models import Checkpoint
+
+        return Checkpoint.objects.filter(tour__employee__user__email=email, status="scheduled").order_by("sequence")[0]
+
+    def topic(self, email):
+        from checkpoints.models import AgendaTopic
+
+        topic = AgendaTopic.objects.filter(checkpoint__tour__employee__user__email=email).first()
+        return {"pk": topic.checkpoint_id, "topic_pk": topic.pk}
+
+    def action(self, email):
+        from checkpoints.models import NextAction
+
+        action = NextAction.objects.filter(checkpoint__tour__employee__user__email=email).first()
+        return {"pk": action.checkpoint_id, "action_pk": action.pk}
+
     def version(self, email):
         tour = self.tour(email)
         return {"pk": tour.agreement.pk, "number": tour.agreement.versions.order_by("-number").first().number}
@@ -287,6 +304,37 @@ ORG_ROUTES: dict[str, Route] = {
         foreign=lambda ctx: {"pk": ctx.ending("globex").pk},
         expect={"employee": 409},
     ),
+    # The meeting's forms POST to their own URL; a GET of one leads back to the checkpoint page (302). Writing
+    # needs a party (tests/checkpoints/test_meeting.py); the demo employee's next checkpoint has agenda topics, the
+    # held first one next actions (checkpoints/demo_meeting.py).
+    **{
+        name: Route(
+            allowed=PEOPLE,
+            ok=302,
+            kwargs=lambda ctx: {"pk": ctx.checkpoint("employee@acme.example").pk},
+            foreign=lambda ctx: {"pk": ctx.checkpoint("employee@globex.example").pk},
+        )
+        for name in ("checkpoints:agenda_add", "checkpoints:action_add", "checkpoints:correction_add")
+    },
+    "checkpoints:agenda_withdraw": Route(
+        allowed=PEOPLE,
+        ok=302,
+        kwargs=lambda ctx: ctx.topic("employee@acme.example"),
+        foreign=lambda ctx: ctx.topic("employee@globex.example"),
+    ),
+    "checkpoints:action_done": Route(
+        allowed=PEOPLE,
+        ok=302,
+        kwargs=lambda ctx: ctx.action("employee@acme.example"),
+        foreign=lambda ctx: ctx.action("employee@globex.example"),
+    ),
+    # The tour's manager or HR cancel a scheduled checkpoint; the employee asks their manager (403).
+    "checkpoints:cancel": Route(
+        allowed={"manager", "hr"},
+        kwargs=lambda ctx: {"pk": ctx.next_checkpoint("employee@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.next_checkpoint("employee@globex.example").pk},
+    ),
+    "checkpoints:overdue": Route(allowed={"hr"}),
     "notifications": Route(allowed={"hr", "manager", "employee", "alumni"}),
     # A notice is its recipient's alone: anyone else, HR included, gets 404 (the demo mails manager@ of each
     # organization about the agreements they sign).

@@ -13,13 +13,27 @@ from checkpoints.services.endings import (
     tour_outcome_record,
     tour_start_next,
 )
+from checkpoints.services.meeting import (
+    agenda_topic_add,
+    agenda_topic_withdraw,
+    checkpoint_cancel,
+    correction_note_add,
+    next_action_add,
+    next_action_mark_done,
+)
 from checkpoints.services.records import checkpoint_confirm, checkpoint_record
 from checkpoints.services.scheduling import checkpoints_schedule
 
 __all__ = [
+    "agenda_topic_add",
+    "agenda_topic_withdraw",
+    "checkpoint_cancel",
     "checkpoint_confirm",
     "checkpoint_record",
     "checkpoints_schedule",
+    "correction_note_add",
+    "next_action_add",
+    "next_action_mark_done",
     "tour_end_by_hr",
     "tour_end_on_leaving",
     "tour_ending_confirm",
@@ -43,4 +57,10 @@ AUDIT_ACTIONS = {
     "tour_ending.left": _("Tour ended: the person left"),
     "tour_outcome.record": _("What followed a tour recorded"),
     "tour.start_next": _("Next tour started"),
+    "checkpoint.agenda_add": _("Agenda topic added to a checkpoint"),
+    "checkpoint.agenda_withdraw": _("Agenda topic withdrawn"),
+    "checkpoint.action_add": _("Next action agreed at a checkpoint"),
+    "checkpoint.action_done": _("Next action marked done"),
+    "checkpoint.correction_add": _("Correction note added to a checkpoint"),
+    "checkpoint.cancel": _("Checkpoint cancelled"),
 }

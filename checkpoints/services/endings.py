@@ -92,6 +92,7 @@ def _end_tour(tour: Tour, ending: TourEnding) -> dict:
                 checkpoint_id=pk,
                 ending=ending,
                 reason=ending.reason,
+                cancelled_by=ending.confirmed_by,
                 cancelled_at=ending.confirmed_at,
             )
             for pk in unheld

@@ -14,6 +14,7 @@ from checkpoints import access, rules, selectors, services
 from checkpoints.capabilities import HOLD_CHECKPOINTS
 from checkpoints.forms import CheckpointForm
 from checkpoints.models import CheckpointStatus
+from checkpoints.views.context import meeting_context
 
 
 def checkpoint_for_method(view):
@@ -37,7 +38,8 @@ class CheckpointView(TenantView, TemplateView):
     capabilities = {"GET": VIEW_OWN_RECORDS, "POST": HOLD_CHECKPOINTS}
     url_objects = {"checkpoint": checkpoint_for_method}
 
-    def _page(self, form=None, status=200):
+    def _page(self, form=None, status=200, **meeting_forms):
+        """The page; `meeting_forms` are bound forms of checkpoints.views.meeting to show with their errors."""
         checkpoint = self.checkpoint
         version = selectors.version_in_force(checkpoint.tour)
         rows = selectors.kpi_rows(checkpoint, version)
@@ -55,6 +57,7 @@ class CheckpointView(TenantView, TemplateView):
             can_confirm=editable and checkpoint.status == CheckpointStatus.HELD and not confirmed_by_me,
             confirmed_by_me=confirmed_by_me,
             picture=selectors.tour_picture(membership=self.membership, tour=checkpoint.tour, current=checkpoint),
+            **meeting_context(self.membership, checkpoint, side, meeting_forms),
         )
         return self.render_to_response(context, status=status)
 

@@ -370,6 +370,12 @@ def test_history_rows_cannot_be_changed_either(ctx, statement):
     from alliance.history import event_models
 
     Membership.objects.filter(pk=ctx.employee.pk).update(job_title="履歴")
+    # The demo cancels no checkpoint: cancel one, so its history table has a row to refuse changing.
+    from checkpoints.models import Checkpoint
+    from checkpoints.services import checkpoint_cancel
+
+    last = Checkpoint.objects.filter(tour__employee=ctx.employee, status="scheduled").order_by("sequence").last()
+    checkpoint_cancel(checkpoint=last, actor=ctx.employee.manager, reason="履歴")
     tables = sorted(model._meta.db_table for model, _tracked in event_models())
     # Every tracked table is refused; a new tracked model joins this list.
     assert tables == sorted(
@@ -379,10 +385,13 @@ def test_history_rows_cannot_be_changed_either(ctx, statement):
             "agreements_signatureevent",
             "agreements_tourevent",
             "alliance_membershipevent",
+            "checkpoints_checkpointcancellationevent",
             "checkpoints_checkpointevent",
+            "checkpoints_correctionnoteevent",
             "checkpoints_kpimeasurementevent",
             "checkpoints_tourendingevent",
             "checkpoints_touroutcomeevent",
+            "checkpoints_nextactionevent",
         ]
     )
     for table in tables:

@@ -41,6 +41,8 @@ TABLE = {
     checkpoints_caps.HOLD_CHECKPOINTS: {E, M, H},
     checkpoints_caps.CLOSE_TOURS: {E, M, H},
     checkpoints_caps.END_TOURS: {H},
+    checkpoints_caps.CANCEL_ANY_CHECKPOINT: {H},
+    checkpoints_caps.VIEW_OVERDUE_CHECKPOINTS: {H},
 }
 
 

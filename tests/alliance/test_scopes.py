@@ -52,6 +52,12 @@ def rows_in_both_organizations(acme, globex):
             new_manager=member.manager,
             reason=ManagerChangeReason.ASSIGNED,
         )
+        # Nor a cancelled checkpoint: cancel the demo employee's last scheduled one (checkpoints.services).
+        from checkpoints.models import Checkpoint
+        from checkpoints.services import checkpoint_cancel
+
+        last = Checkpoint.objects.filter(organization=organization, status="scheduled").order_by("due_date").last()
+        checkpoint_cancel(checkpoint=last, actor=last.tour.employee.manager, reason="scope test")
 
 
 def test_a_scope_nested_in_scopes_disabled_enforces_scoping_again(acme):

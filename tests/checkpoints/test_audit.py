@@ -102,6 +102,45 @@ SERVICES = {
         "manager",
         "previous",
     ),
+    "agenda_topic_add": (
+        lambda c: services.agenda_topic_add(checkpoint=c.checkpoint, actor=c.employee, text="話したいこと"),
+        "checkpoint.agenda_add",
+        "employee",
+        "text",
+    ),
+    "agenda_topic_withdraw": (
+        lambda c: services.agenda_topic_withdraw(
+            topic=services.agenda_topic_add(checkpoint=c.checkpoint, actor=c.manager, text="取り下げる議題"),
+            actor=c.manager,
+        ),
+        "checkpoint.agenda_withdraw",
+        "manager",
+        "withdrawn_at",
+    ),
+    "next_action_add": (
+        lambda c: _action(c),
+        "checkpoint.action_add",
+        "manager",
+        "due_on",
+    ),
+    "next_action_mark_done": (
+        lambda c: services.next_action_mark_done(action=_action(c), at=c.checkpoint, actor=c.employee),
+        "checkpoint.action_done",
+        "employee",
+        "done_at",
+    ),
+    "correction_note_add": (
+        lambda c: services.correction_note_add(checkpoint=_confirmed(c), actor=c.employee, text="日付の誤り"),
+        "checkpoint.correction_add",
+        "employee",
+        "text",
+    ),
+    "checkpoint_cancel": (
+        lambda c: services.checkpoint_cancel(checkpoint=c.checkpoint, actor=c.manager, reason="異動のため"),
+        "checkpoint.cancel",
+        "manager",
+        "reason",
+    ),
 }
 
 
@@ -124,6 +163,20 @@ def _next_tour_data(c):
         "start_date": date(2031, 5, 1),
         "end_date": date(2032, 4, 30),
     }
+
+
+def _action(c):
+    checkpoint = _record(c.checkpoint, c.manager, "manager", c.today)
+    return services.next_action_add(
+        checkpoint=checkpoint, actor=c.manager, text="手順書を書く", owner="employee", due_on=c.today
+    )
+
+
+def _confirmed(c):
+    checkpoint = _record(c.checkpoint, c.employee, "employee", c.today)
+    checkpoint = _record(checkpoint, c.manager, "manager", c.today)
+    services.checkpoint_confirm(checkpoint=checkpoint, actor=c.employee)
+    return services.checkpoint_confirm(checkpoint=checkpoint, actor=c.manager)
 
 
 @pytest.fixture
