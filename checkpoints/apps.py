@@ -13,10 +13,14 @@ class CheckpointsConfig(AppConfig):
         from checkpoints import (
             capabilities,  # noqa: F401  (registers its capabilities with the core role map)
             demo,
+            demo_reminders,
+            notices,
             receivers,
             services,
         )
 
         ACTIONS.update(services.AUDIT_ACTIONS)
         DEMO_EXTENSIONS.append(demo.seed)
+        DEMO_EXTENSIONS.append(demo_reminders.seed)
+        notices.register()
         version_signed.connect(receivers.schedule_on_signature, dispatch_uid="checkpoints-schedule-on-signature")

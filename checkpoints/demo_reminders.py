@@ -1,0 +1,5 @@
+"""Demo data for reminders (filled in below)."""
+
+
+def seed(organization) -> None:
+    """Placeholder."""
