@@ -227,6 +227,8 @@ ORG_ROUTES: dict[str, Route] = {
         denied=404,
     ),
     "audit": Route(allowed={"hr"}),
+    # The organization's notices that could not be sent, with their errors: HR only.
+    "notifications_failed": Route(allowed={"hr"}),
 }
 
 # Routes outside /<org_slug>/: "public" answer anyone; "login" send anonymous visitors to sign in.
