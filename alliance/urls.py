@@ -32,6 +32,7 @@ urlpatterns = [
     path("orgs/", views.OrganizationChooserView.as_view(), name="organization_chooser"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("", include("agreements.public_urls")),
+    path("", include("checkpoints.public_urls")),
     path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("<slug:org_slug>/", include(org_patterns)),
 ]

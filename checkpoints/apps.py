@@ -10,7 +10,9 @@ class CheckpointsConfig(AppConfig):
         from agreements.signals import version_signed
         from alliance.audit import ACTIONS
         from alliance.demo import DEMO_EXTENSIONS
+        from alliance.sections import register_section
         from checkpoints import (
+            calendar,
             capabilities,  # noqa: F401  (registers its capabilities with the core role map)
             demo,
             demo_reminders,
@@ -23,4 +25,5 @@ class CheckpointsConfig(AppConfig):
         DEMO_EXTENSIONS.append(demo.seed)
         DEMO_EXTENSIONS.append(demo_reminders.seed)
         notices.register()
+        register_section("alliance", calendar.feed_section)
         version_signed.connect(receivers.schedule_on_signature, dispatch_uid="checkpoints-schedule-on-signature")

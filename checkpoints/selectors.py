@@ -81,3 +81,23 @@ def kpi_rows(checkpoint: Checkpoint, version: AgreementVersion | None) -> list[K
 def tour_checkpoints(tour: Tour):
     """The tour's checkpoints in date order."""
     return Checkpoint.objects.filter(tour=tour).order_by("sequence")
+
+
+def feed_checkpoints(membership):
+    """The checkpoints a member's private calendar feed serves: those of their own tours and, while they may
+    have reports (VIEW_REPORTS), of their reports' tours; of `membership`'s organization only, tours that were
+    signed (active, completed or ended early), with what an event shows selected."""
+    from django.db.models import Q
+
+    from agreements.models import TourStatus
+    from alliance.permissions import VIEW_REPORTS, membership_has
+
+    rule = Q(tour__employee=membership)
+    if membership_has(membership, VIEW_REPORTS):
+        rule |= Q(tour__employee__manager=membership)
+    return (
+        Checkpoint.objects.for_organization(membership.organization_id)
+        .filter(rule, tour__status__in=[TourStatus.ACTIVE, TourStatus.COMPLETED, TourStatus.ENDED_EARLY])
+        .select_related("tour__employee__user", "organization")
+        .order_by("due_date", "pk")
+    )

@@ -216,6 +216,16 @@ ORG_ROUTES: dict[str, Route] = {
         kwargs=lambda ctx: {"pk": ctx.checkpoint("employee@acme.example").pk},
         foreign=lambda ctx: {"pk": ctx.checkpoint("employee@globex.example").pk},
     ),
+    # The checkpoint's invite: whoever may read the checkpoint.
+    "checkpoints:checkpoint_ics": Route(
+        allowed=PEOPLE,
+        kwargs=lambda ctx: {"pk": ctx.checkpoint("employee@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.checkpoint("employee@globex.example").pk},
+    ),
+    # One's own private calendar feed (each member has their own); revoking asks first, and without a feed the
+    # confirmation leads back to the feed page.
+    "checkpoints:calendar": Route(allowed=PEOPLE),
+    "checkpoints:calendar_revoke": Route(allowed=PEOPLE, ok=302),
     "notifications": Route(allowed={"hr", "manager", "employee", "alumni"}),
     # A notice is its recipient's alone: anyone else, HR included, gets 404 (the demo mails manager@ of each
     # organization about the agreements they sign).
@@ -238,6 +248,8 @@ SITE_ROUTES: dict[str, str] = {
     "set_language": "public",
     "invitation_accept": "public",
     "verify": "public",
+    # A calendar application polls it without a login: the token is the key (tests/checkpoints/test_calendar.py).
+    "calendar_feed": "public",
     "organization_chooser": "login",
     "profile": "login",
 }

@@ -3,14 +3,18 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from checkpoints.services.calendar import calendar_feed_create, calendar_feed_revoke
 from checkpoints.services.records import checkpoint_confirm, checkpoint_record
 from checkpoints.services.scheduling import checkpoints_schedule
 
 __all__ = ["checkpoint_confirm", "checkpoint_record", "checkpoints_schedule"]
+__all__ += ["calendar_feed_create", "calendar_feed_revoke"]
 
 # What HR reads on the audit page for each action these services write (added to alliance.audit.ACTIONS).
 AUDIT_ACTIONS = {
     "checkpoint.schedule": _("Checkpoints scheduled"),
     "checkpoint.record": _("Checkpoint recorded"),
     "checkpoint.confirm": _("Checkpoint confirmed"),
+    "calendar_feed.create": _("Private calendar feed made"),
+    "calendar_feed.revoke": _("Private calendar feed revoked"),
 }
