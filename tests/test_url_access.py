@@ -222,10 +222,10 @@ ORG_ROUTES: dict[str, Route] = {
         kwargs=lambda ctx: {"pk": ctx.checkpoint("employee@acme.example").pk},
         foreign=lambda ctx: {"pk": ctx.checkpoint("employee@globex.example").pk},
     ),
-    # One's own private calendar feed (each member has their own); revoking asks first, and without a feed the
-    # confirmation leads back to the feed page.
+    # One's own private calendar feed (each member has their own); revoking asks first (the demo employee has a
+    # feed, checkpoints/demo_reminders.py), and without a feed the confirmation leads back to the feed page.
     "checkpoints:calendar": Route(allowed=PEOPLE),
-    "checkpoints:calendar_revoke": Route(allowed=PEOPLE, ok=302),
+    "checkpoints:calendar_revoke": Route(allowed=PEOPLE, ok=302, expect={"employee": 200}),
     "notifications": Route(allowed={"hr", "manager", "employee", "alumni"}),
     # A notice is its recipient's alone: anyone else, HR included, gets 404 (the demo mails manager@ of each
     # organization about the agreements they sign).
