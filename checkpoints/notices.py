@@ -25,6 +25,7 @@ receiver failed (checkpoints.receivers), so its reminders follow in the same sca
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -86,12 +87,27 @@ def local_day(instant) -> date:
     return timezone.localdate(instant)
 
 
+@functools.lru_cache(maxsize=256)
+def _path_pattern(name: str, slug: str) -> tuple[str, str]:
+    # reverse() costs most of a Due when called for each of 100,000 checkpoints (bench/bench_reminder_scan.py):
+    # the page's path is reversed once per organization and the pk put in its place.
+    head, tail = reverse(name, args=[slug, 1]).rsplit("/1/", 1)
+    return head + "/", "/" + tail
+
+
+def _path(name: str, slug: str, pk: int) -> str:
+    head, tail = _path_pattern(name, slug)
+    return f"{head}{pk}{tail}"
+
+
 def checkpoint_path(checkpoint: Checkpoint, slug: str) -> str:
-    return reverse("checkpoints:checkpoint", args=[slug, checkpoint.pk])
+    """The site path of the checkpoint's page (no host: e-mails prefix settings.SITE_URL)."""
+    return _path("checkpoints:checkpoint", slug, checkpoint.pk)
 
 
 def tour_path(tour: Tour, slug: str) -> str:
-    return reverse("agreements:tour", args=[slug, tour.pk])
+    """The site path of the tour's page."""
+    return _path("agreements:tour", slug, tour.pk)
 
 
 def _label(checkpoint: Checkpoint) -> str:
