@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from alliance import audit, notices
-from alliance.models import AuditEntry, Membership, Notice
+from alliance.models import AuditEntry, Membership, Notice, NoticeState
 from alliance.periods import validate_day
-from alliance.permissions import VIEW_ALUMNI_PAGES, VIEW_AUDIT, access_own_notice
+from alliance.permissions import VIEW_ALUMNI_PAGES, VIEW_AUDIT, VIEW_FAILED_NOTICES, access_own_notice
 from alliance.tenancy import TenantView, querystring_without_page, url_object
 
 NOTICES_PER_PAGE = 25
@@ -34,6 +34,28 @@ class NotificationListView(TenantView, TemplateView):
         for notice in page.object_list:
             notice.kind_label = notices.kind_label(notice.kind)
         ctx.update(page=page, querystring=querystring_without_page(self.request))
+        return ctx
+
+
+class FailedNoticeListView(TenantView, TemplateView):
+    """`/<org>/notifications/failed/`: HR reads the organization's notices that could not be sent, each with its
+    kind, recipient, object, attempts, last error and next retry (alliance.notices.undelivered)."""
+
+    template_name = "alliance/notifications_failed.html"
+    capabilities = {"GET": VIEW_FAILED_NOTICES}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        page = Paginator(notices.undelivered(organization_id=self.organization.pk), NOTICES_PER_PAGE).get_page(
+            self.request.GET.get("page")
+        )
+        prefix = f"/{self.organization.slug}/"
+        for notice in page.object_list:
+            notice.kind_label = notices.kind_label(notice.kind)
+            # Only a page of this organization is linked (as NotificationOpenView follows only those).
+            notice.link = notice.url if notice.url.startswith(prefix) else ""
+            notice.retries_left = notice.state == NoticeState.FAILED and notice.attempts < notices.MAX_ATTEMPTS
+        ctx.update(page=page, querystring=querystring_without_page(self.request), max_attempts=notices.MAX_ATTEMPTS)
         return ctx
 
 

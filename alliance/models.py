@@ -114,7 +114,7 @@ slug_validator = RegexValidator(
 
 # Slugs that would shadow the project's own top-level URLs (alliance.urls).
 RESERVED_SLUGS = frozenset(
-    {"accounts", "admin", "static", "media", "healthz", "verify", "i18n", "orgs", "profile", "api"}
+    {"accounts", "admin", "static", "media", "healthz", "verify", "i18n", "orgs", "profile", "api", "calendar"}
 )
 
 

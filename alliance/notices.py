@@ -361,6 +361,20 @@ def inbox(*, membership: Membership):
     ).order_by("-created_at", "-id")
 
 
+UNDELIVERED_STATES = (NoticeState.FAILED, NoticeState.UNKNOWN)
+
+
+def undelivered(*, organization_id: int):
+    """The notices of one organization whose e-mail could not be sent (`failed`: retried with backoff until
+    MAX_ATTEMPTS) or may not have left (`unknown`: never sent again), newest first, with their recipients: what
+    HR reads at `/<org>/notifications/failed/`."""
+    return (
+        Notice.objects.filter(organization_id=organization_id, state__in=UNDELIVERED_STATES)
+        .select_related("recipient__user")
+        .order_by("-created_at", "-id")
+    )
+
+
 def unread_count(*, membership: Membership) -> int:
     """How many notices of `membership`'s inbox (`inbox`) were never opened: the number in the header."""
     return inbox(membership=membership).filter(read_at__isnull=True).count()

@@ -89,6 +89,11 @@ VIEW_ORG_STATISTICS = register_capability(
     "view_org_statistics", holders=_HR, description="See counts across the whole organization."
 )
 VIEW_AUDIT = register_capability("view_audit", holders=_HR, description="Read the audit trail.")
+VIEW_FAILED_NOTICES = register_capability(
+    "view_failed_notices",
+    holders=_HR,
+    description="See the organization's notices that could not be sent (or may not have left), with their error.",
+)
 REPORTS_TO_MANAGER = register_capability(
     "reports_to_manager",
     holders=(Role.EMPLOYEE, Role.MANAGER),

@@ -16,6 +16,7 @@ org_patterns = [
     path("members/<int:pk>/", views.MemberEditView.as_view(), name="member_edit"),
     path("invitations/<int:pk>/revoke/", views.InvitationRevokeView.as_view(), name="invitation_revoke"),
     path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/failed/", core_views.FailedNoticeListView.as_view(), name="notifications_failed"),
     path("notifications/<int:pk>/", core_views.NotificationOpenView.as_view(), name="notification_open"),
     path("audit/", core_views.AuditTrailView.as_view(), name="audit"),
     path("", include("agreements.urls")),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("orgs/", views.OrganizationChooserView.as_view(), name="organization_chooser"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("", include("agreements.public_urls")),
+    path("", include("checkpoints.public_urls")),
     path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("<slug:org_slug>/", include(org_patterns)),
 ]

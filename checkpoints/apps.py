@@ -14,13 +14,16 @@ class CheckpointsConfig(AppConfig):
         from alliance.sections import register_section
         from alliance.signals import member_left
         from checkpoints import (
+            calendar,
             capabilities,  # noqa: F401  (registers its capabilities with the core role map)
             dashboard,
             demo,
             demo_complete,
             demo_meeting,
+            demo_reminders,
             ending_notices,
             ending_sections,
+            notices,
             receivers,
             sections,
             services,
@@ -30,6 +33,9 @@ class CheckpointsConfig(AppConfig):
         DEMO_EXTENSIONS.append(demo.seed)
         DEMO_EXTENSIONS.append(demo_meeting.seed)
         DEMO_EXTENSIONS.append(demo_complete.seed)
+        DEMO_EXTENSIONS.append(demo_reminders.seed)
+        # Checkpoint reminders through the core notice scan.
+        notices.register()
         version_signed.connect(receivers.schedule_on_signature, dispatch_uid="checkpoints-schedule-on-signature")
         # The tour page: its checkpoints, its KPI picture, then how it ends; a person's alliance page: the next
         # checkpoint, then the current tour's picture.
@@ -38,6 +44,7 @@ class CheckpointsConfig(AppConfig):
         register_section("tour", ending_sections.tour_section)
         register_section("alliance", sections.alliance_next_checkpoint_section)
         register_section("alliance", sections.alliance_picture_section)
+        register_section("alliance", calendar.feed_section)
         # Home page: checkpoints and tour endings waiting for the viewer; HR's overdue card.
         WAITING_BUILDERS.append(dashboard.waiting_section)
         WAITING_BUILDERS.append(ending_sections.waiting_section)

@@ -1,5 +1,7 @@
 """Checkpoints: the 1on1s held every few months during a tour of duty, and the KPI values recorded at each."""
 
+import hashlib
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -387,6 +389,38 @@ class CheckpointCancellation(TenantModel):
 
     def __str__(self):
         return str(self.checkpoint)
+
+
+class CalendarFeed(TenantModel):
+    """A member's private calendar feed: a secret URL that serves their checkpoints (as the employee, and as the
+    manager of their reports) to a calendar application without a login. Only the SHA-256 of its 256-bit token
+    is stored, so the URL is shown once, when it is made; revoked, the row stays (who had a feed, and when) and
+    the URL answers 404. One live feed per membership: making a new one revokes the old."""
+
+    membership = models.ForeignKey(
+        "alliance.Membership", on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"], condition=models.Q(revoked_at__isnull=True), name="calendar_feed_one_live"
+            )
+        ]
+
+    def __str__(self):
+        return f"calendar feed of {self.membership_id}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        """The stored form of a feed token (hex SHA-256): a 256-bit random token needs no slow hash."""
+        return hashlib.sha256(token.encode()).hexdigest()
 
 
 track(Checkpoint, "CheckpointEvent")

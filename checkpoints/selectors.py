@@ -593,3 +593,18 @@ def overdue_counts(*, organization: Organization | int, today: date) -> list[Ove
     if None in by_manager:
         rows.append(OverdueCount(manager=None, count=by_manager[None]))
     return rows
+
+
+def feed_checkpoints(membership):
+    """The checkpoints a member's private calendar feed serves: those of their own tours and, while they may
+    have reports (VIEW_REPORTS), of their reports' tours; of `membership`'s organization only, tours that were
+    signed (active, completed or ended early), with what an event shows selected."""
+    rule = Q(tour__employee=membership)
+    if membership_has(membership, VIEW_REPORTS):
+        rule |= Q(tour__employee__manager=membership)
+    return (
+        Checkpoint.objects.for_organization(membership.organization_id)
+        .filter(rule, tour__status__in=[TourStatus.ACTIVE, TourStatus.COMPLETED, TourStatus.ENDED_EARLY])
+        .select_related("tour__employee__user", "organization")
+        .order_by("due_date", "pk")
+    )

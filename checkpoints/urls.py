@@ -1,7 +1,7 @@
 from django.urls import path
 
 from checkpoints.models import EndingKind
-from checkpoints.views import checkpoints, endings, meeting, timeline
+from checkpoints.views import calendar, checkpoints, endings, meeting, timeline
 
 app_name = "checkpoints"
 
@@ -40,4 +40,7 @@ urlpatterns = [
     path("checkpoints/<int:pk>/corrections/", meeting.CorrectionNoteAddView.as_view(), name="correction_add"),
     path("checkpoints/<int:pk>/cancel/", meeting.CheckpointCancelView.as_view(), name="cancel"),
     path("checkpoints/overdue/", meeting.OverdueView.as_view(), name="overdue"),
+    path("checkpoints/<int:pk>/calendar.ics", calendar.CheckpointCalendarView.as_view(), name="checkpoint_ics"),
+    path("calendar/", calendar.CalendarFeedView.as_view(), name="calendar"),
+    path("calendar/revoke/", calendar.CalendarFeedRevokeView.as_view(), name="calendar_revoke"),
 ]

@@ -335,6 +335,16 @@ ORG_ROUTES: dict[str, Route] = {
         foreign=lambda ctx: {"pk": ctx.next_checkpoint("employee@globex.example").pk},
     ),
     "checkpoints:overdue": Route(allowed={"hr"}),
+    # The checkpoint's invite: whoever may read the checkpoint.
+    "checkpoints:checkpoint_ics": Route(
+        allowed=PEOPLE,
+        kwargs=lambda ctx: {"pk": ctx.checkpoint("employee@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.checkpoint("employee@globex.example").pk},
+    ),
+    # One's own private calendar feed (each member has their own); revoking asks first (the demo employee has a
+    # feed, checkpoints/demo_reminders.py), and without a feed the confirmation leads back to the feed page.
+    "checkpoints:calendar": Route(allowed=PEOPLE),
+    "checkpoints:calendar_revoke": Route(allowed=PEOPLE, ok=302, expect={"employee": 200}),
     "notifications": Route(allowed={"hr", "manager", "employee", "alumni"}),
     # A notice is its recipient's alone: anyone else, HR included, gets 404 (the demo mails manager@ of each
     # organization about the agreements they sign).
@@ -346,6 +356,8 @@ ORG_ROUTES: dict[str, Route] = {
         denied=404,
     ),
     "audit": Route(allowed={"hr"}),
+    # The organization's notices that could not be sent, with their errors: HR only.
+    "notifications_failed": Route(allowed={"hr"}),
 }
 
 # Routes outside /<org_slug>/: "public" answer anyone; "login" send anonymous visitors to sign in.
@@ -355,6 +367,8 @@ SITE_ROUTES: dict[str, str] = {
     "set_language": "public",
     "invitation_accept": "public",
     "verify": "public",
+    # A calendar application polls it without a login: the token is the key (tests/checkpoints/test_calendar.py).
+    "calendar_feed": "public",
     "organization_chooser": "login",
     "profile": "login",
 }

@@ -3,6 +3,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from checkpoints.services.calendar import calendar_feed_create, calendar_feed_revoke
 from checkpoints.services.endings import (
     tour_end_by_hr,
     tour_end_on_leaving,
@@ -27,6 +28,8 @@ from checkpoints.services.scheduling import checkpoints_schedule
 __all__ = [
     "agenda_topic_add",
     "agenda_topic_withdraw",
+    "calendar_feed_create",
+    "calendar_feed_revoke",
     "checkpoint_cancel",
     "checkpoint_confirm",
     "checkpoint_record",
@@ -63,4 +66,6 @@ AUDIT_ACTIONS = {
     "checkpoint.action_done": _("Next action marked done"),
     "checkpoint.correction_add": _("Correction note added to a checkpoint"),
     "checkpoint.cancel": _("Checkpoint cancelled"),
+    "calendar_feed.create": _("Private calendar feed made"),
+    "calendar_feed.revoke": _("Private calendar feed revoked"),
 }

@@ -32,6 +32,7 @@ TABLE = {
     permissions.MANAGE_ORGANIZATION: {H},
     permissions.VIEW_ORG_STATISTICS: {H},
     permissions.VIEW_AUDIT: {H},
+    permissions.VIEW_FAILED_NOTICES: {H},
     permissions.REPORTS_TO_MANAGER: {E, M},
     agreements_caps.READ_ALL_RECORDS: {H},
     agreements_caps.READ_ALIGNMENTS_SHARED_WITH_HR: {H},

@@ -252,12 +252,16 @@ def _alignment_notices_queued_again():
 
 
 def test_the_scan_task_sends_each_waiting_notice_in_its_organization(enforced):
+    from alliance import notices
     from alliance.tasks import scan_notices
 
     waiting = _alignment_notices_queued_again()
     assert {n.organization.slug for n in waiting} == {"acme", "globex"}
-    assert scan_notices.apply().get() == len(waiting)
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(n.recipient.user.email for n in waiting)
+    # Reminders due today by the demo's dates (checkpoints/notices.py: a checkpoint due at the month's end) may
+    # go out beside them: each waiting notice is among what was sent.
+    assert scan_notices.apply().get() >= len(waiting)
+    sent = [(m.to[0], m.extra_headers["Message-ID"]) for m in mail.outbox]
+    assert {(n.recipient.user.email, notices.message_id(n)) for n in waiting} <= set(sent)
     with scopes_disabled():
         assert not Notice.objects.filter(state=NoticeState.QUEUED).exists()
 

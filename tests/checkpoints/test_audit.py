@@ -141,6 +141,18 @@ SERVICES = {
         "manager",
         "reason",
     ),
+    "calendar_feed_create": (
+        lambda c: services.calendar_feed_create(membership=c.employee),
+        "calendar_feed.create",
+        "employee",
+        "revoked",
+    ),
+    "calendar_feed_revoke": (
+        lambda c: services.calendar_feed_revoke(membership=c.employee),
+        "calendar_feed.revoke",
+        "employee",
+        "revoked",
+    ),
 }
 
 

@@ -1,0 +1,324 @@
+"""Checkpoint reminders on the core notice machinery (alliance.notices; agreements/notices.py is the model).
+
+Each kind goes to the tour's employee and the employee's manager (checkpoints.access: the manager side); the
+overdue one goes to the organization's active HR members as well (those who read every record,
+agreements.capabilities.READ_ALL_RECORDS, so the link they get opens). A notice is about the checkpoint (the
+tour for `tour-ending`) and its `sequence` is the checkpoint's `revision` (the closing review's for
+`tour-ending`): a due date that moves gets a fresh series, and the core's unique key (organization, kind,
+object, recipient, sequence) records each one once, whatever runs twice, races or crashes.
+
+Windows (`WINDOWS`, in days relative to the checkpoint's due date, both ends inclusive, counted in the site's
+calendar, settings.TIME_ZONE, which is the organizations' day): a kind is due from its first day (upcoming -7,
+agenda open -3, due and closing review due 0, overdue +7, tour ending -30 before the closing review, which is the
+tour's last day) and stays due until the day before the next kind of the same checkpoint takes over, at most 7
+days. A scan that did not run for a day or several (beat down, a deploy) still sends the reminder on its next
+run while the window lasts; after that the next kind says it better, and nothing stale goes out. Only
+checkpoints still `scheduled` of `active` tours are reminded; `relevant()` drops a queued notice that no longer
+applies (held, cancelled, date moved, tour ended, recipient no longer a party).
+
+Cost: one query per window for the ids in it (the index (organization, status, due_date) with the date range),
+then per batch one query for the rows, one for the keys already recorded (the notice's unique key; the employee
+is a recipient of every kind, so their notice marks the set as recorded and a second scan records nothing), and
+(overdue) one for the HR members of the batch's organizations. `repair_unscheduled_tours` runs first and
+schedules any active tour whose signature receiver failed (checkpoints.receivers), so its reminders follow in
+the same scan.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agreements.capabilities import READ_ALL_RECORDS
+from agreements.models import AgreementVersion, Tour, TourStatus, VersionStatus
+from alliance import notices
+from alliance.models import Membership, MembershipStatus, Notice, Organization
+from alliance.permissions import VIEW_REPORTS, membership_has, roles_with
+from alliance.tenancy import organization_scope
+from checkpoints.models import Checkpoint, CheckpointKind, CheckpointStatus
+
+logger = logging.getLogger(__name__)
+
+UPCOMING = "checkpoint-upcoming"
+AGENDA_OPEN = "checkpoint-agenda-open"
+DUE = "checkpoint-due"
+CLOSING_DUE = "closing-review-due"
+OVERDUE = "checkpoint-overdue"
+TOUR_ENDING = "tour-ending"
+
+BOTH = (CheckpointKind.REGULAR, CheckpointKind.CLOSING)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Kind `kind` is due for a checkpoint of a kind in `checkpoint_kinds` from `first` to `last` days after
+    its due date (negative: before), both inclusive; `hr`: the organization's HR is told too; `about_tour`:
+    the notice is about the tour (once per tour and closing-review revision), not the checkpoint."""
+
+    kind: str
+    first: int
+    last: int
+    checkpoint_kinds: tuple = BOTH
+    hr: bool = False
+    about_tour: bool = False
+
+
+WINDOWS = (
+    Window(UPCOMING, -7, -4),
+    Window(AGENDA_OPEN, -3, -1),
+    Window(DUE, 0, 6, checkpoint_kinds=(CheckpointKind.REGULAR,)),
+    Window(CLOSING_DUE, 0, 6, checkpoint_kinds=(CheckpointKind.CLOSING,)),
+    Window(OVERDUE, 7, 13, hr=True),
+    Window(TOUR_ENDING, -30, -24, checkpoint_kinds=(CheckpointKind.CLOSING,), about_tour=True),
+)
+BY_KIND = {window.kind: window for window in WINDOWS}
+
+
+def local_day(instant) -> date:
+    """The calendar day of `instant` in the site's time zone (settings.TIME_ZONE), the day windows count in."""
+    return timezone.localdate(instant)
+
+
+@functools.lru_cache(maxsize=256)
+def _path_pattern(name: str, slug: str) -> tuple[str, str]:
+    # reverse() costs most of a Due when called for each of 100,000 checkpoints (bench/bench_reminder_scan.py):
+    # the page's path is reversed once per organization and the pk put in its place.
+    head, tail = reverse(name, args=[slug, 1]).rsplit("/1/", 1)
+    return head + "/", "/" + tail
+
+
+def _path(name: str, slug: str, pk: int) -> str:
+    head, tail = _path_pattern(name, slug)
+    return f"{head}{pk}{tail}"
+
+
+def checkpoint_path(checkpoint: Checkpoint, slug: str) -> str:
+    """The site path of the checkpoint's page (no host: e-mails prefix settings.SITE_URL)."""
+    return _path("checkpoints:checkpoint", slug, checkpoint.pk)
+
+
+def tour_path(tour: Tour, slug: str) -> str:
+    """The site path of the tour's page."""
+    return _path("agreements:tour", slug, tour.pk)
+
+
+def _label(checkpoint: Checkpoint) -> str:
+    # Stored once and shown to readers of either language: no words, only the title, number and date (the
+    # kind's label, translated when shown, says what it is).
+    return f"{checkpoint.tour.title} #{checkpoint.sequence} ({checkpoint.due_date.isoformat()})"
+
+
+# --- the providers: what is due at an instant, in batches -----------------------------------------------------
+
+
+def _window_ids(window: Window, today: date, organization_ids: list[int]) -> list[int]:
+    """Ids of the scheduled checkpoints of active tours for which `window` is due on `today`. One query on the
+    index (organization, status, due_date): every organization, each searched by its own range of the index."""
+    return list(
+        Checkpoint.objects.filter(
+            organization_id__in=organization_ids,
+            status=CheckpointStatus.SCHEDULED,
+            due_date__gte=today - timedelta(days=window.last),
+            due_date__lte=today - timedelta(days=window.first),
+            kind__in=window.checkpoint_kinds,
+            tour__status=TourStatus.ACTIVE,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _recorded(window: Window, batch: list[Checkpoint], content_type) -> set[tuple[int, int, int]]:
+    """The (object id, recipient id, sequence) keys of `window`'s notices already recorded about the objects of
+    `batch`. One query on the notice's unique key (organization, kind, content type, object id, ...): the lookup
+    stays an index range whatever the table's statistics say (a NOT EXISTS in the window query let a stale plan
+    turn the second scan quadratic right after the first one recorded 200,000 notices)."""
+    about = [c.tour_id if window.about_tour else c.pk for c in batch]
+    return set(
+        Notice.objects.filter(
+            organization_id__in={c.organization_id for c in batch},
+            kind=window.kind,
+            content_type=content_type,
+            object_id__in=about,
+        ).values_list("object_id", "recipient_id", "sequence")
+    )
+
+
+def _hr_of(organization_ids) -> dict[int, list[int]]:
+    """The active members of each organization who read every record (HR), by organization id. One query."""
+    hr: dict[int, list[int]] = {}
+    for organization_id, pk in Membership.objects.filter(
+        organization_id__in=organization_ids, status=MembershipStatus.ACTIVE, role__in=roles_with(READ_ALL_RECORDS)
+    ).values_list("organization_id", "pk"):
+        hr.setdefault(organization_id, []).append(pk)
+    return hr
+
+
+def reminders_due(*, now, batch_size: int):
+    """Yield lists of checkpoint reminders due at `now` (see WINDOWS), across organizations: per window one
+    query for the ids in it, then per batch one for the rows, one for the keys already recorded and one for HR
+    (overdue only); a batch with nothing left to record yields nothing. Called by the
+    scan with django-scopes disabled (alliance.notices.scan); each `Due` names its checkpoint's organization."""
+    today = local_day(now)
+    slugs = dict(Organization.objects.order_by().values_list("pk", "slug"))
+    organization_ids = list(slugs)
+    content_types = {
+        False: ContentType.objects.get_for_model(Checkpoint),
+        True: ContentType.objects.get_for_model(Tour),
+    }
+    for window in WINDOWS:
+        ids = _window_ids(window, today, organization_ids)
+        for start in range(0, len(ids), batch_size):
+            batch = list(
+                Checkpoint.objects.filter(pk__in=ids[start : start + batch_size])
+                .select_related("tour__employee")
+                .only("organization_id", "sequence", "due_date", "revision", "tour__title", "tour__employee__manager")
+                .order_by("pk")
+            )
+            # The employee is a recipient of every kind: their recorded notice means the set was recorded.
+            recorded = _recorded(window, batch, content_types[window.about_tour])
+            batch = [
+                c
+                for c in batch
+                if (c.tour_id if window.about_tour else c.pk, c.tour.employee_id, c.revision) not in recorded
+            ]
+            if not batch:
+                continue
+            hr = _hr_of({c.organization_id for c in batch}) if window.hr else {}
+            dues = []
+            for checkpoint in batch:
+                tour = checkpoint.tour
+                employee = tour.employee
+                slug = slugs[checkpoint.organization_id]
+                recipients = [employee.pk]
+                if employee.manager_id:
+                    recipients.append(employee.manager_id)
+                recipients += hr.get(checkpoint.organization_id, [])
+                if window.about_tour:
+                    obj, label, url = tour, tour.title, tour_path(tour, slug)
+                else:
+                    obj, label, url = checkpoint, _label(checkpoint), checkpoint_path(checkpoint, slug)
+                dues += [
+                    notices.Due(
+                        organization_id=checkpoint.organization_id,
+                        kind=window.kind,
+                        obj=obj,
+                        recipient_id=recipient,
+                        sequence=checkpoint.revision,
+                        label=label,
+                        url=url,
+                    )
+                    for recipient in dict.fromkeys(recipients)  # HR may be the manager too: once
+                ]
+            yield dues
+
+
+def unscheduled_tours():
+    """Active tours with a signed agreement version and no checkpoint: their signature's receiver
+    (checkpoints.receivers.schedule_on_signature) did not run or failed. One query, across organizations."""
+    signed = AgreementVersion.objects.filter(agreement__tour=OuterRef("pk"), status=VersionStatus.SIGNED)
+    scheduled = Checkpoint.objects.filter(tour=OuterRef("pk"))
+    return (
+        Tour.objects.filter(status=TourStatus.ACTIVE)
+        .filter(Exists(signed))
+        .filter(~Exists(scheduled))
+        .order_by("pk")
+        .values_list("organization_id", "pk")
+    )
+
+
+def repair_unscheduled_tours(*, now, batch_size: int):
+    """A provider that records nothing: it schedules the checkpoints of every tour `unscheduled_tours` finds
+    (checkpoints.services.checkpoints_schedule, idempotent and locked per tour, in the tour's organization
+    scope) so their reminders are found by `reminders_due` in the same scan. One query when nothing is
+    missing. A tour that fails is logged and left for the next scan."""
+    from checkpoints import services
+
+    for organization_id, pk in list(unscheduled_tours()[:batch_size]):
+        try:
+            with organization_scope(organization_id):
+                tour = Tour.objects.for_organization(organization_id).get(pk=pk)
+                services.checkpoints_schedule(tour=tour)
+        except Exception:
+            logger.exception("could not schedule the checkpoints of tour %s", pk)
+    return
+    yield  # a generator, as the scan expects of a provider
+
+
+# --- kinds: what each e-mail says, and whether it still has something to say ---------------------------------
+
+
+def _checkpoint_of(notice) -> Checkpoint | None:
+    """The checkpoint a notice is about (for `tour-ending`, the tour's closing review), with its tour and
+    people, or None when it is gone. One query."""
+    qs = Checkpoint.objects.for_organization(notice.organization_id).select_related(
+        "tour__employee__user", "tour__employee__manager__user", "organization"
+    )
+    if notice.kind == TOUR_ENDING:
+        return qs.filter(tour_id=notice.object_id, kind=CheckpointKind.CLOSING).first()
+    return qs.filter(pk=notice.object_id).first()
+
+
+def _context(notice) -> dict:
+    checkpoint = _checkpoint_of(notice)
+    tour = checkpoint.tour
+    employee = tour.employee
+    return {
+        "checkpoint": checkpoint,
+        "tour": tour,
+        "employee": employee.user,
+        "manager": employee.manager.user if employee.manager else None,
+        "is_employee": notice.recipient_id == employee.pk,
+        "is_manager": notice.recipient_id == employee.manager_id,
+        "overdue_days": (local_day(timezone.now()) - checkpoint.due_date).days,
+        "url": settings.SITE_URL.rstrip("/") + notice.url,
+    }
+
+
+def _relevant(notice) -> bool:
+    """Whether a queued notice still applies: its checkpoint is still scheduled with the same due date
+    (revision), its tour active, its window not over (by the clock), and its recipient still the employee, the
+    manager, or (overdue) one of HR."""
+    checkpoint = _checkpoint_of(notice)
+    if checkpoint is None or checkpoint.status != CheckpointStatus.SCHEDULED:
+        return False
+    if checkpoint.revision != notice.sequence or checkpoint.tour.status != TourStatus.ACTIVE:
+        return False
+    window = BY_KIND[notice.kind]
+    if local_day(timezone.now()) > checkpoint.due_date + timedelta(days=window.last):
+        return False
+    employee = checkpoint.tour.employee
+    recipient = notice.recipient
+    if recipient.pk == employee.pk:
+        return True
+    if recipient.pk == employee.manager_id and membership_has(recipient, VIEW_REPORTS):
+        return True
+    return window.hr and membership_has(recipient, READ_ALL_RECORDS)
+
+
+LABELS = {
+    UPCOMING: _("A checkpoint is coming up"),
+    AGENDA_OPEN: _("Add your agenda topics for the checkpoint"),
+    DUE: _("A checkpoint is due"),
+    CLOSING_DUE: _("The closing review is due"),
+    OVERDUE: _("A checkpoint is overdue"),
+    TOUR_ENDING: _("A tour of duty ends within 30 days"),
+}
+
+
+def register() -> None:
+    """Register the checkpoint reminder kinds, the repair step and the reminder provider with the core scan
+    (alliance.notices); called once by CheckpointsConfig.ready(). The repair runs before the reminders."""
+    for kind, label in LABELS.items():
+        notices.register_kind(kind, label=label, context=_context, relevant=_relevant)
+    notices.register_provider(repair_unscheduled_tours)
+    notices.register_provider(reminders_due)
