@@ -10,13 +10,19 @@ class CheckpointsConfig(AppConfig):
         from agreements.signals import version_signed
         from alliance.audit import ACTIONS
         from alliance.demo import DEMO_EXTENSIONS
+        from alliance.signals import checkpoint_interval_changed
         from checkpoints import (
             capabilities,  # noqa: F401  (registers its capabilities with the core role map)
             demo,
+            demo_amend,
             receivers,
             services,
         )
 
         ACTIONS.update(services.AUDIT_ACTIONS)
         DEMO_EXTENSIONS.append(demo.seed)
+        DEMO_EXTENSIONS.append(demo_amend.seed)
         version_signed.connect(receivers.schedule_on_signature, dispatch_uid="checkpoints-schedule-on-signature")
+        checkpoint_interval_changed.connect(
+            receivers.reschedule_on_interval_change, dispatch_uid="checkpoints-reschedule-on-interval-change"
+        )

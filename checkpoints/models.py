@@ -68,6 +68,10 @@ class Checkpoint(TenantModel):
     manager_confirmed_by = models.ForeignKey(
         "alliance.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
+    # A checkpoint is never deleted: one a shorter period or a longer interval leaves without a date is
+    # cancelled, with when and why (checkpoints.services.scheduling.checkpoints_reschedule).
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True, editable=False)
+    cancel_reason = models.TextField(_("why it was cancelled"), blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

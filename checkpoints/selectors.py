@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from agreements.models import AgreementVersion, Kpi, KpiDirection, Tour, VersionStatus
+from agreements import rules as agreement_rules
+from agreements.models import Agreement, AgreementVersion, Kpi, KpiDirection, Tour, VersionStatus
+from agreements.selectors import current_version
+from checkpoints import access, rules
 from checkpoints.models import Checkpoint, KpiMeasurement
 
 HUNDRED = Decimal(100)
@@ -81,3 +84,29 @@ def kpi_rows(checkpoint: Checkpoint, version: AgreementVersion | None) -> list[K
 def tour_checkpoints(tour: Tour):
     """The tour's checkpoints in date order."""
     return Checkpoint.objects.filter(tour=tour).order_by("sequence")
+
+
+@dataclass(frozen=True)
+class AmendmentOffer:
+    """What the checkpoint page says about amending the agreement: `can_propose` (a party, an active tour, a
+    signed version in force with no amendment under way), the amendment `under_way` (a draft or pending
+    version, or None), and the `in_force` version."""
+
+    can_propose: bool
+    under_way: AgreementVersion | None
+    in_force: AgreementVersion | None
+
+
+def amendment_offer(*, checkpoint: Checkpoint, membership) -> AmendmentOffer:
+    """The amendment block of `checkpoint`'s page for `membership` (two queries)."""
+    agreement = Agreement.objects.filter(tour_id=checkpoint.tour_id).first()
+    if agreement is None:
+        return AmendmentOffer(False, None, None)
+    current = current_version(agreement)
+    under_way = current if current.is_amendment and current.status in ("draft", "pending") else None
+    can = (
+        access.side_of(membership, checkpoint) is not None
+        and rules.amendment_conflict(checkpoint) is None
+        and agreement_rules.amend_conflict(current) is None
+    )
+    return AmendmentOffer(can, under_way, current if current.status == "signed" else None)
