@@ -92,6 +92,8 @@ def checkpoint_propose_amendment(
             reason=reason,
             checkpoint_id=checkpoint.pk,
         )
+    except StateConflict:
+        raise  # a ValidationError too, but the 409 page's, not a field's
     except ValidationError as error:
         for key, messages in error.message_dict.items():
             errors.setdefault(key, []).extend(m for m in messages if m not in errors.get(key, []))

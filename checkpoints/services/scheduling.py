@@ -90,12 +90,17 @@ def checkpoints_reschedule(*, tour: Tour, today: date | None = None, reason: str
     targets = [due for due, kind in planned if kind == CheckpointKind.REGULAR and due > today]
     targets = [due for due in targets if due not in fixed_dates]
     regulars = [c for c in checkpoints if movable(c) and c.kind == CheckpointKind.REGULAR]
+    # A checkpoint whose date is still planned keeps it (its invite stays as it is); the others take the
+    # remaining dates in order.
+    kept = {c.pk for c in regulars if c.due_date in targets}
+    kept_dates = {c.due_date for c in regulars if c.pk in kept}
+    regulars = [c for c in regulars if c.pk not in kept]
+    targets = [due for due in targets if due not in kept_dates]
     result = Rescheduled()
     now = timezone.now()
     for checkpoint, due in zip(regulars, targets, strict=False):
-        if checkpoint.due_date != due:
-            result.moved.append((checkpoint, checkpoint.due_date))
-            checkpoint.due_date = due
+        result.moved.append((checkpoint, checkpoint.due_date))
+        checkpoint.due_date = due
     for checkpoint in regulars[len(targets) :]:
         checkpoint.status = CheckpointStatus.CANCELLED
         checkpoint.cancelled_at = now

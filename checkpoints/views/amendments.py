@@ -12,6 +12,7 @@ from agreements import rules as agreement_rules
 from agreements import selectors as agreement_selectors
 from agreements.forms import KpiFormSet
 from agreements.models import KPI_FIELDS, Agreement
+from alliance.conflicts import StateConflict
 from alliance.permissions import VIEW_OWN_RECORDS
 from alliance.tenancy import TenantView, apply_form_errors, apply_formset_errors, url_object, without_keys
 from checkpoints import access, rules, services
@@ -62,7 +63,9 @@ class ProposeAmendmentView(TenantView, TemplateView):
         version = self._in_force()
         form = AmendmentProposalForm(request.POST)
         kpis = KpiFormSet(request.POST, prefix="kpi")
-        if form.is_valid() and kpis.is_valid():
+        # Both validated, so that the error summary lists the KPIs' errors beside the form's.
+        form_valid, kpis_valid = form.is_valid(), kpis.is_valid()
+        if form_valid and kpis_valid:
             row_forms = [f for f in kpis.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
             rows = [{k: v for k, v in f.cleaned_data.items() if k != "DELETE"} for f in row_forms]
             data = form.cleaned_data
@@ -76,6 +79,8 @@ class ProposeAmendmentView(TenantView, TemplateView):
                     kpis=rows,
                     base_number=data["base"],
                 )
+            except StateConflict:
+                raise  # the 409 page (TenantView), not a message on this form
             except ValidationError as error:
                 apply_formset_errors(kpis, error, key=agreement_rules.KPIS, forms=row_forms)
                 rest = without_keys(error, agreement_rules.KPIS)
