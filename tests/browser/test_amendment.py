@@ -23,6 +23,7 @@ def _sign(ui, version_href, *, timeout=None):
     form.locator("input[name=agree]").check()
     submit(page, form, timeout=timeout)
     assert path_of(page.url) == version_href
+    ui.check(f"signed-by-{ui.name.rsplit('-', 1)[-1]}")
 
 
 def test_employee_proposes_an_amendment_from_a_checkpoint_both_sign_and_the_diff_is_shown(open_ui):  # noqa: F811
@@ -73,7 +74,6 @@ def test_employee_proposes_an_amendment_from_a_checkpoint_both_sign_and_the_diff
     boss.sign_in("manager@globex.example")
     boss.goto(version_href, "amendment-to-sign")
     _sign(boss, version_href, timeout=SIGNING_TIMEOUT)
-    boss.check("amendment-signed")
     page = boss.page
     expect(page.locator("main h1 .badge-signed")).to_be_visible()
     section = page.locator("main [data-amendment]")
