@@ -418,3 +418,20 @@ def test_non_parties_and_the_other_organization_cannot_propose(tour, hr, other_m
     assert login(outsider).post(_amend_url(checkpoint, "acme"), _form(checkpoint)).status_code == 404
     assert not AgreementVersion.objects.filter(agreement=tour.agreement, number=2).exists()
     assert Tour.objects.get(pk=tour.pk).goal == tour.goal
+
+
+@pytest.mark.parametrize("status", ["completed", "ended_early"])
+def test_no_proposal_from_a_tour_that_is_over(tour, manager, login, status):
+    checkpoint = Checkpoint.objects.filter(tour=tour).order_by("sequence").first()
+    Tour.objects.filter(pk=tour.pk).update(status=status)
+    client = login(manager)
+    assert client.get(_amend_url(checkpoint)).status_code == 409
+    assert client.post(_amend_url(checkpoint), _form(checkpoint)).status_code == 409
+    page = client.get(reverse("checkpoints:checkpoint", args=["acme", checkpoint.pk])).content.decode()
+    assert "data-propose-amendment" not in page
+
+
+def test_the_proposal_page_shows_what_the_checkpoint_found(employee, manager, login):
+    held = Checkpoint.objects.filter(tour__employee=employee, status="held").first()  # checkpoints/demo.py
+    page = login(manager).get(_amend_url(held)).content.decode()
+    assert "data-checkpoint-context" in page and held.manager_alignment_why in page
