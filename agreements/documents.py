@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from agreements.diff import version_changes
 from agreements.models import (
     AgreementPdf,
     AgreementVersion,
@@ -27,7 +29,8 @@ from agreements.models import (
 )
 from agreements.pdf import PdfDocument, PdfEvent, PdfKpi, PdfSignature, render_agreement_pdf, unprintable_characters
 from agreements.sealing import seal_pdf
-from agreements.snapshot import build_snapshot, kpi_values
+from agreements.selectors import previous_signed_version
+from agreements.snapshot import build_snapshot, content, kpi_values
 
 _EVENT_KINDS = {
     EventKind.REQUESTED: "request",
@@ -80,6 +83,7 @@ def build_document(version: AgreementVersion, *, language: str | None = None) ->
         ]
         kind = tour_kind_label(snap["tour"].get("kind", ""))
     tour = snap["tour"]
+    amendment = amendment_diff(version)
     return PdfDocument(
         organization_name=snap["organization"]["name"],
         employee_name=snap["employee"]["name"],
@@ -112,7 +116,31 @@ def build_document(version: AgreementVersion, *, language: str | None = None) ->
         requested_at=datetime.fromisoformat(snap["requested_at"]) if snap.get("requested_at") else None,
         schema=snap.get("schema", ""),
         service=snap.get("service", ""),
+        amendment_reason=(snap.get("amendment") or {}).get("reason", ""),
+        previous_version=amendment.previous.number if amendment else None,
+        changes=amendment.changes if amendment else (),
     )
+
+
+@dataclass(frozen=True)
+class AmendmentDiff:
+    """An amendment and what it changes: the signed version it amends and the changes (agreements.diff)."""
+
+    previous: AgreementVersion
+    changes: list
+
+
+def amendment_diff(version: AgreementVersion) -> AmendmentDiff | None:
+    """What amendment `version` changes from the signed version before it, compared snapshot to snapshot (a
+    draft's content is read as the snapshot would freeze it now); None for a first version or when no signed
+    version precedes it. Two queries at most."""
+    if not version.is_amendment:
+        return None
+    previous = previous_signed_version(version)
+    if previous is None or not previous.snapshot:
+        return None
+    after = version.snapshot or content(version)
+    return AmendmentDiff(previous=previous, changes=version_changes(previous.snapshot, after))
 
 
 def tour_kind_label(code: str) -> str:

@@ -244,6 +244,18 @@ class AgreementVersion(TenantModel, AgreementClauses):
     requires_hr = models.BooleanField(default=False, editable=False)
     last_decline_reason = models.TextField(_("reason given for declining"), blank=True)
     discarded_at = models.DateTimeField(_("discarded"), null=True, blank=True, editable=False)
+    # An amendment may change the tour's goal and end date (the start stays). The proposal lives here, on the
+    # draft, is frozen into the snapshot as the tour signers agree to, and is applied to the Tour only when the
+    # last signature completes the version (agreements.services.signing._complete). Empty / None: unchanged.
+    # The texts are nullable only so that SQLite adds their columns in place: a NOT NULL column makes Django
+    # rebuild the table, which the immutability triggers on KPIs and signatures (migration 0002) refuse.
+    # The services write "" for "none"; read them with `or ""`.
+    proposed_goal = models.TextField(_("proposed commitment goal"), null=True, blank=True)  # noqa: DJ001
+    proposed_end_date = models.DateField(_("proposed end"), null=True, blank=True)
+    amendment_reason = models.TextField(_("reason for the amendment"), null=True, blank=True)  # noqa: DJ001
+    # The checkpoint (checkpoints.Checkpoint) the amendment was proposed from: an id rather than a foreign key
+    # because agreements comes before checkpoints and never depends on it (tests/test_architecture.py).
+    amendment_checkpoint_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -260,6 +272,10 @@ class AgreementVersion(TenantModel, AgreementClauses):
     @property
     def is_editable(self) -> bool:
         return self.status == VersionStatus.DRAFT
+
+    @property
+    def proposes_tour_change(self) -> bool:
+        return bool(self.proposed_goal) or self.proposed_end_date is not None
 
 
 class KpiDirection(models.TextChoices):

@@ -136,6 +136,10 @@ class PdfDocument:
     # Which snapshot format and service produced the signed content.
     schema: int | str = ""
     service: str = ""
+    # An amendment: why, the version it changes, and what changed (agreements.diff.Change, printed in order).
+    amendment_reason: str = ""
+    previous_version: int | None = None
+    changes: Sequence = ()
 
 
 class PdfAssetRefused(ValueError):
@@ -368,6 +372,16 @@ def build_context(doc: PdfDocument) -> dict:
         "requested_at": _format_datetime(doc.requested_at, zone),
         "time_zone": str(zone),
         "short_hash": doc.content_hash[:12],
+        "changes": [
+            {
+                "label": c.label,
+                "kpi": c.kpi or "",
+                "kind": c.kind,
+                "before": c.before_text,
+                "after": c.after_text,
+            }
+            for c in doc.changes
+        ],
     }
 
 

@@ -99,6 +99,27 @@ def validate_tour(tour: Tour) -> None:
         raise ValidationError(errors)
 
 
+def validate_amendment_proposal(*, tour: Tour, goal: str | None, end_date, reason: str | None) -> None:
+    """The tour changes an amendment proposes: `goal` (None: unchanged; else a non-blank text), `end_date` (None:
+    unchanged; else the new last day, inclusive: the start never moves, and the period keeps validate_tour's
+    TOUR_MIN_MONTHS..TOUR_MAX_MONTHS), and `reason` (None for an amendment started without one, from the
+    agreement page's earlier flow; else a non-blank text). `tour` is the tour as it is now. Raises
+    ValidationError keyed by `goal`, `end_date`, `reason`, every broken rule at once. Source: issue 9, Amendment."""
+    errors: dict[str, list[str]] = {}
+    if reason is not None and not reason.strip():
+        errors["reason"] = [_("Say why the agreement should change: the other side reads it before signing again.")]
+    if goal is not None and not goal.strip():
+        errors["goal"] = [_("Write the commitment goal; keep the current wording if it does not change.")]
+    if end_date is not None:
+        probe = Tour(start_date=tour.start_date, end_date=end_date)
+        try:
+            validate_tour(probe)
+        except ValidationError as error:
+            errors.setdefault("end_date", []).extend(error.message_dict.get("end_date", []))
+    if errors:
+        raise ValidationError(errors)
+
+
 def check_no_concurrent_tour(tour: Tour) -> None:
     """Raise ValidationError (on `start_date`) when the tour's period overlaps another active tour of the same
     person, unless HR allowed this tour to run beside another (`allow_concurrent`). Dates are inclusive."""

@@ -520,3 +520,33 @@ def signing_party_role(version: AgreementVersion, membership: Membership) -> str
     if requires_hr and membership_has(membership, COUNTERSIGN):
         return SignerRole.HR
     return None
+
+
+def proposed_tour(version: AgreementVersion) -> Tour:
+    """The tour as `version` would make it: its tour with the amendment's proposed goal and end date applied
+    (agreements.models.AgreementVersion.proposed_goal / proposed_end_date), as an unsaved copy; the tour itself
+    when nothing is proposed. The KPI rules, the snapshot and the pages of a draft amendment read this one; the
+    Tour row changes only when the amendment is signed (services.signing._complete)."""
+    tour = version.agreement.tour
+    if not version.proposes_tour_change:
+        return tour
+    copy = Tour(**{field.attname: getattr(tour, field.attname) for field in Tour._meta.concrete_fields})
+    copy.employee = tour.employee
+    copy.organization = tour.organization
+    copy._state.adding = False
+    if version.proposed_goal:
+        copy.goal = version.proposed_goal
+    if version.proposed_end_date is not None:
+        copy.end_date = version.proposed_end_date
+    return copy
+
+
+def previous_signed_version(version: AgreementVersion) -> AgreementVersion | None:
+    """The latest signed version numbered before `version` (what an amendment changes), or None."""
+    return (
+        AgreementVersion.objects.filter(
+            agreement_id=version.agreement_id, number__lt=version.number, status=VersionStatus.SIGNED
+        )
+        .order_by("-number")
+        .first()
+    )

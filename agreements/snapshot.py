@@ -15,7 +15,11 @@ from decimal import Decimal
 from django.db import models
 
 from agreements.models import CLAUSE_FIELDS, KPI_FIELDS, AgreementVersion, Kpi
+from agreements.selectors import previous_signed_version, proposed_tour
 from alliance.models import CompanyValue
+
+# The shape of what build_snapshot returns; bumped whenever it changes (every later hash changes with it).
+SCHEMA = 2
 
 
 def _decimal(value) -> str | None:
@@ -56,14 +60,30 @@ def build_snapshot(version: AgreementVersion, *, requested_at) -> dict:
     """Everything the signers agree to, as plain JSON; its canonical form is what the hash covers.
 
     `version` needs its manager_signer set (the request sets it); `requested_at` is an aware datetime. Reads
-    the tour, the people, the organization's values and the KPIs; writes nothing."""
-    tour = version.agreement.tour
+    the tour, the people, the organization's values and the KPIs; writes nothing.
+
+    Schema 2 (amendments with tour changes): `tour` is the tour as the version makes it (an amendment's proposed
+    goal and end date applied, selectors.proposed_tour), and `amendment` says why it changes the version before
+    (`reason`, `previous_version` and its `previous_hash`, the `checkpoint` id it came from), or is None for a
+    first version. Schema 1 snapshots lack `amendment`; they stay verifiable as stored (the hash is of what was
+    frozen) and agreements.diff reads both."""
+    tour = proposed_tour(version)
     employee = tour.employee
     manager = version.manager_signer
     organization = version.organization
     values = CompanyValue.objects.filter(organization=organization).order_by("position", "id")
+    amendment = None
+    if version.is_amendment:
+        previous = previous_signed_version(version)
+        amendment = {
+            "reason": version.amendment_reason or "",
+            "previous_version": previous.number if previous else None,
+            "previous_hash": previous.content_hash if previous else None,
+            "checkpoint": version.amendment_checkpoint_id,
+        }
     return {
-        "schema": 1,
+        "schema": SCHEMA,
+        "amendment": amendment,
         "service": "alliance",
         "organization": {
             "slug": organization.slug,
@@ -75,6 +95,15 @@ def build_snapshot(version: AgreementVersion, *, requested_at) -> dict:
         "employee": {"membership": employee.pk, "name": employee.user.display_name, "email": employee.user.email},
         "manager": {"membership": manager.pk, "name": manager.user.display_name, "email": manager.user.email},
         "hr_countersign": version.requires_hr,
+        **content(version, tour=tour),
+    }
+
+
+def content(version: AgreementVersion, *, tour=None) -> dict:
+    """The `tour`, `clauses` and `kpis` parts of the snapshot `version` would freeze now (a draft has no snapshot
+    yet: agreements.diff compares a draft amendment through this). `tour` defaults to selectors.proposed_tour."""
+    tour = tour or proposed_tour(version)
+    return {
         "tour": {
             "title": tour.title,
             "kind": tour.kind,

@@ -20,7 +20,7 @@ from alliance.models import (
     User,
 )
 from alliance.permissions import VIEW_REPORTS, roles_with
-from alliance.signals import member_left
+from alliance.signals import checkpoint_interval_changed, member_left
 from alliance.tenancy import organization_scope
 
 
@@ -347,10 +347,19 @@ def membership_update(
 
 @transaction.atomic
 def organization_update(*, organization: Organization, form, values_formset) -> Organization:
-    """Save the organization's profile and its values (new rows get this organization)."""
+    """Save the organization's profile and its values (new rows get this organization). When the checkpoint
+    interval changes, `checkpoint_interval_changed` is sent in the same transaction, so that the checkpoints
+    app moves the unheld future checkpoints with it (or the whole change rolls back)."""
+    before = (
+        Organization.objects.filter(pk=organization.pk).values_list("checkpoint_interval_months", flat=True).first()
+    )
     organization = form.save()
     for value in values_formset.save(commit=False):
         value.organization = organization
         value.save()
     audit_log("organization.update", obj=organization, changes=diff(organization))
+    if before is not None and before != organization.checkpoint_interval_months:
+        checkpoint_interval_changed.send(
+            sender=Organization, organization=organization, before=before, after=organization.checkpoint_interval_months
+        )
     return organization

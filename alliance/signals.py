@@ -6,3 +6,8 @@ from django.dispatch import Signal
 # with `membership` (the leaver, already saved). Receivers end what belonged to the person's time in the
 # organization: agreements.receivers withdraws the read grants others gave them on career alignments.
 member_left = Signal()
+
+# Sent inside the transaction of alliance.services.organization_update when HR changes the organization's
+# `checkpoint_interval_months`, with `organization` (saved), `before` and `after` (months). checkpoints.receivers
+# moves the unheld future checkpoints of every active tour to the new rhythm; receivers must be idempotent.
+checkpoint_interval_changed = Signal()

@@ -12,12 +12,13 @@ class CheckpointsConfig(AppConfig):
         from alliance.dashboard import DASHBOARD_CARDS, WAITING_BUILDERS
         from alliance.demo import DEMO_EXTENSIONS
         from alliance.sections import register_section
-        from alliance.signals import member_left
+        from alliance.signals import checkpoint_interval_changed, member_left
         from checkpoints import (
             calendar,
             capabilities,  # noqa: F401  (registers its capabilities with the core role map)
             dashboard,
             demo,
+            demo_amend,
             demo_complete,
             demo_meeting,
             demo_reminders,
@@ -31,12 +32,16 @@ class CheckpointsConfig(AppConfig):
 
         ACTIONS.update(services.AUDIT_ACTIONS)
         DEMO_EXTENSIONS.append(demo.seed)
+        DEMO_EXTENSIONS.append(demo_amend.seed)
         DEMO_EXTENSIONS.append(demo_meeting.seed)
         DEMO_EXTENSIONS.append(demo_complete.seed)
         DEMO_EXTENSIONS.append(demo_reminders.seed)
         # Checkpoint reminders through the core notice scan.
         notices.register()
         version_signed.connect(receivers.schedule_on_signature, dispatch_uid="checkpoints-schedule-on-signature")
+        checkpoint_interval_changed.connect(
+            receivers.reschedule_on_interval_change, dispatch_uid="checkpoints-reschedule-on-interval-change"
+        )
         # The tour page: its checkpoints, its KPI picture, then how it ends; a person's alliance page: the next
         # checkpoint, then the current tour's picture.
         register_section("tour", sections.tour_checkpoints_section)

@@ -177,3 +177,24 @@ class OverdueFilterForm(forms.Form):
         self.fields["manager"].choices = (
             [("", _("All managers"))] + [(m.pk, m.user.display_name) for m in managers] + [(0, _("No manager"))]
         )
+
+
+class AmendmentProposalForm(forms.Form):
+    """An amendment proposed from a checkpoint: the tour's goal and end date as they should become (prefilled
+    with the current ones; the start never moves), and why. `base` is the signed version the page showed: if
+    another version was signed or started since, the service refuses (checkpoints.services.amendments). The
+    KPIs come in agreements.forms.KpiFormSet beside it; every rule is the services'."""
+
+    goal = forms.CharField(label=_("Commitment goal"), widget=forms.Textarea(attrs={"rows": 3}))
+    end_date = forms.DateField(
+        label=_("End"),
+        widget=DATE_WIDGET,
+        validators=[validate_day],
+        help_text=_("The period's last day, included. The start stays as it is."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the amendment"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What you learned at the checkpoint that calls for a change. Everyone who signs reads it."),
+    )
+    base = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -72,6 +72,8 @@ class Checkpoint(TenantModel):
     manager_confirmed_by = models.ForeignKey(
         "alliance.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
+    # A checkpoint is never deleted: one a shorter period or a longer interval leaves without a date is
+    # cancelled, with when and why (checkpoints.services.scheduling.checkpoints_reschedule).
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
-from agreements.models import AgreementVersion, Tour
+from django.utils.translation import gettext
+
+from agreements.models import AgreementVersion, Tour, TourStatus
+from alliance.models import Organization
 from alliance.tenancy import organization_scope
 from checkpoints import services
 
 
 def schedule_on_signature(sender, *, version: AgreementVersion, **kwargs) -> None:
     """agreements.signals.version_signed: schedule the checkpoints of the signed version's tour, in that
-    version's organization scope (the signal may arrive from a request, a task or the demo seeder). Idempotent:
-    an amendment's signature finds the schedule made and creates nothing."""
+    version's organization scope (the signal may arrive from a request, a task or the demo seeder); an
+    amendment's signature finds the schedule made and fits its unheld future checkpoints to the tour's period,
+    which the amendment may have moved (checkpoints_reschedule). Idempotent: a second signal changes nothing."""
     with organization_scope(version.organization_id):
         tour = Tour.objects.get(agreement__versions=version)
-        services.checkpoints_schedule(tour=tour)
+        if not services.checkpoints_schedule(tour=tour) and version.proposed_end_date is not None:
+            services.checkpoints_reschedule(
+                tour=tour,
+                reason=gettext("Amendment version %(n)s changed the period: no date is left for this checkpoint.")
+                % {"n": version.number},
+            )
+
+
+def reschedule_on_interval_change(sender, *, organization: Organization, **kwargs) -> None:
+    """alliance.signals.checkpoint_interval_changed: move the unheld future checkpoints of every active tour of
+    `organization` to the new interval (checkpoints_reschedule), in the same transaction as HR's change.
+    Tours of other organizations are never read. Idempotent."""
+    with organization_scope(organization.pk):
+        tours = Tour.objects.for_organization(organization.pk).filter(status=TourStatus.ACTIVE).order_by("pk")
+        for tour in tours:
+            services.checkpoints_reschedule(
+                tour=tour,
+                reason=gettext("The checkpoint interval changed: no date is left for this checkpoint."),
+            )
 
 
 def end_tours_of_leaver(sender, *, membership, **kwargs) -> int:

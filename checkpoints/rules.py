@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from alliance.conflicts import StateConflict
@@ -221,6 +223,23 @@ def actions_conflict(checkpoint: Checkpoint) -> StateConflict | None:
     return None
 
 
+def amendment_conflict(checkpoint: Checkpoint) -> StateConflict | None:
+    """Why no amendment can be proposed from `checkpoint`: it was cancelled, or its tour is no longer active
+    (completed, ended early). None otherwise; the agreement's own state is agreements.rules.amend_conflict."""
+    if checkpoint.status == CheckpointStatus.CANCELLED:
+        return edit_conflict(checkpoint)
+    if checkpoint.tour.status != "active":
+        return StateConflict(
+            _("This tour of duty is %(status)s: its agreement can no longer be amended.")
+            % {"status": checkpoint.tour.get_status_display()},
+            next_step=_("Open the tour of duty to see what followed."),
+            next_url_name="agreements:tour",
+            next_url_args=[checkpoint.tour_id],
+            next_label=_("Open the tour of duty"),
+        )
+    return None
+
+
 def mark_done_conflict(action, at: Checkpoint) -> StateConflict | None:
     """Why `action` cannot be marked done from the page of checkpoint `at`, else None. Allowed on its origin
     checkpoint while that one is open (not confirmed, not cancelled), and on any later checkpoint of the same tour
@@ -266,3 +285,23 @@ def cancel_conflict(checkpoint: Checkpoint) -> StateConflict | None:
 def is_overdue(checkpoint: Checkpoint, today: date) -> bool:
     """A scheduled checkpoint whose due date (inclusive) passed before `today` and that is still not held."""
     return checkpoint.status == CheckpointStatus.SCHEDULED and checkpoint.due_date < today
+
+
+def validate_amendment_end(*, end_date: date | None, held_until: date | None, today: date) -> None:
+    """The end an amendment proposed at a checkpoint may set: not in the past (`today` or later) and not before
+    the last day a checkpoint of the tour was held (`held_until`: held or confirmed checkpoints never move, so
+    the period must still contain them). None: the end does not change. Raises ValidationError on `end_date`.
+    The period's length is agreements.rules.validate_tour's."""
+    if end_date is None:
+        return
+    if held_until is not None and end_date < held_until:
+        raise ValidationError(
+            {
+                "end_date": _(
+                    "A checkpoint of this tour was already held on %(date)s: the period must still include it."
+                )
+                % {"date": date_format(held_until, "DATE_FORMAT")}
+            }
+        )
+    if end_date < today:
+        raise ValidationError({"end_date": _("The new end cannot be in the past.")})

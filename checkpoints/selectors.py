@@ -13,11 +13,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agreements import access as agreement_access
-from agreements.models import AgreementVersion, Kpi, KpiDirection, Tour, TourStatus, VersionStatus
+from agreements import rules as agreement_rules
+from agreements.models import Agreement, AgreementVersion, Kpi, KpiDirection, Tour, TourStatus, VersionStatus
+from agreements.selectors import current_version
 from alliance.models import Membership, MembershipStatus, Organization
 from alliance.permissions import VIEW_REPORTS, membership_has
 from alliance.text import normalize_search
-from checkpoints import access, charts
+from checkpoints import access, charts, rules
 from checkpoints.models import (
     AgendaTopic,
     Checkpoint,
@@ -608,3 +610,29 @@ def feed_checkpoints(membership):
         .select_related("tour__employee__user", "organization")
         .order_by("due_date", "pk")
     )
+
+
+@dataclass(frozen=True)
+class AmendmentOffer:
+    """What the checkpoint page says about amending the agreement: `can_propose` (a party, an active tour, a
+    signed version in force with no amendment under way), the amendment `under_way` (a draft or pending
+    version, or None), and the `in_force` version."""
+
+    can_propose: bool
+    under_way: AgreementVersion | None
+    in_force: AgreementVersion | None
+
+
+def amendment_offer(*, checkpoint: Checkpoint, membership) -> AmendmentOffer:
+    """The amendment block of `checkpoint`'s page for `membership` (two queries)."""
+    agreement = Agreement.objects.filter(tour_id=checkpoint.tour_id).first()
+    if agreement is None:
+        return AmendmentOffer(False, None, None)
+    current = current_version(agreement)
+    under_way = current if current.is_amendment and current.status in ("draft", "pending") else None
+    can = (
+        access.side_of(membership, checkpoint) is not None
+        and rules.amendment_conflict(checkpoint) is None
+        and agreement_rules.amend_conflict(current) is None
+    )
+    return AmendmentOffer(can, under_way, current if current.status == "signed" else None)

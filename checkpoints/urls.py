@@ -1,7 +1,7 @@
 from django.urls import path
 
 from checkpoints.models import EndingKind
-from checkpoints.views import calendar, checkpoints, endings, meeting, timeline
+from checkpoints.views import amendments, calendar, checkpoints, endings, meeting, timeline
 
 app_name = "checkpoints"
 
@@ -43,4 +43,5 @@ urlpatterns = [
     path("checkpoints/<int:pk>/calendar.ics", calendar.CheckpointCalendarView.as_view(), name="checkpoint_ics"),
     path("calendar/", calendar.CalendarFeedView.as_view(), name="calendar"),
     path("calendar/revoke/", calendar.CalendarFeedRevokeView.as_view(), name="calendar_revoke"),
+    path("checkpoints/<int:pk>/amend/", amendments.ProposeAmendmentView.as_view(), name="amend"),
 ]

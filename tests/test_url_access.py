@@ -345,6 +345,12 @@ ORG_ROUTES: dict[str, Route] = {
     # feed, checkpoints/demo_reminders.py), and without a feed the confirmation leads back to the feed page.
     "checkpoints:calendar": Route(allowed=PEOPLE),
     "checkpoints:calendar_revoke": Route(allowed=PEOPLE, ok=302, expect={"employee": 200}),
+    # Proposing an amendment from a checkpoint: the tour's parties only (HR reads the checkpoint, 403 here).
+    "checkpoints:amend": Route(
+        allowed=PARTIES,
+        kwargs=lambda ctx: {"pk": ctx.checkpoint("employee@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.checkpoint("employee@globex.example").pk},
+    ),
     "notifications": Route(allowed={"hr", "manager", "employee", "alumni"}),
     # A notice is its recipient's alone: anyone else, HR included, gets 404 (the demo mails manager@ of each
     # organization about the agreements they sign).

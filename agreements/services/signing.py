@@ -31,7 +31,8 @@ def agreement_request_signatures(
     not a draft, ValidationError listing what is missing (a KPI, a manager, the offers, a printable text) or
     an overlap with another active tour (rules.check_no_concurrent_tour)."""
     version = locked_editable_version(version, actor)
-    tour = version.agreement.tour
+    # An amendment is checked against the tour it proposes (its new goal and end date), not the one in force.
+    tour = selectors.proposed_tour(version)
     errors = []
     if not version.kpis.exists():
         errors.append(_("Add at least one KPI to the commitment plan before requesting signatures."))
@@ -54,7 +55,7 @@ def agreement_request_signatures(
     errors.extend(documents.unprintable_messages(documents.draft_unprintable_fields(version)))
     if errors:
         raise ValidationError(errors)
-    if tour.status == TourStatus.DRAFT:
+    if tour.status == TourStatus.DRAFT or version.proposed_end_date is not None:
         rules.check_no_concurrent_tour(tour)
     now = timezone.now()
     version.manager_signer = tour.employee.manager
@@ -154,13 +155,21 @@ def agreement_sign(
     )
     record_event(version, EventKind.SIGNED, actor=actor, role=role, info=info)
     signed_roles = set(selectors.live_signatures(version).values_list("role", flat=True))
+    tour_changes = {}
     if set(selectors.required_roles(version)) <= signed_roles:
-        _complete(version)
-    audit_log("agreement.sign", obj=version, actor=actor, changes={"role": [None, role], **diff(version, ["status"])})
+        tour_changes = _complete(version)
+    audit_log(
+        "agreement.sign",
+        obj=version,
+        actor=actor,
+        changes={"role": [None, role], **diff(version, ["status"]), **tour_changes},
+    )
     return signature
 
 
-def _complete(version: AgreementVersion) -> None:
+def _complete(version: AgreementVersion) -> dict:
+    """Seal `version` as signed by everyone; an amendment's proposed goal and end date now apply to the tour.
+    Returns the tour's changes (`{"tour.goal": [before, after], ...}`) for the signature's audit row."""
     record_event(version, EventKind.COMPLETED)
     version.status = VersionStatus.SIGNED
     version.signed_at = timezone.now()
@@ -170,9 +179,19 @@ def _complete(version: AgreementVersion) -> None:
         rules.check_no_concurrent_tour(tour)
         tour.status = TourStatus.ACTIVE
         tour.save(update_fields=["status"])
+    changed = {}
+    if version.proposed_goal and version.proposed_goal != tour.goal:
+        changed["goal"] = [tour.goal, version.proposed_goal]
+        tour.goal = version.proposed_goal
+    if version.proposed_end_date is not None and version.proposed_end_date != tour.end_date:
+        changed["end_date"] = [tour.end_date.isoformat(), version.proposed_end_date.isoformat()]
+        tour.end_date = version.proposed_end_date
+    if changed:
+        tour.save(update_fields=list(changed))
     signers = [s.signer for s in selectors.live_signatures(version)]
     notices.notify_completed(version, signers)
     transaction.on_commit(lambda: enqueue(render_signed_pdf, version.pk, version.organization_id))
     # After commit, so that no receiver acts on a signature that rolled back; robust, so that a receiver's fault
     # is logged and never turns a completed signature into an error page (receivers are idempotent, re-runnable).
     transaction.on_commit(lambda: version_signed.send(sender=AgreementVersion, version=version), robust=True)
+    return {f"tour.{field}": values for field, values in changed.items()}

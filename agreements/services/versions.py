@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from agreements import access, rules
+from agreements import access, rules, selectors
 from agreements.capabilities import EDIT_AGREEMENT_TEMPLATE
 from agreements.models import (
     CLAUSE_FIELDS,
@@ -19,6 +19,7 @@ from agreements.models import (
     AgreementTemplate,
     AgreementVersion,
     Kpi,
+    Tour,
     VersionStatus,
 )
 from agreements.services.common import locked_editable_version
@@ -30,7 +31,8 @@ from alliance.permissions import membership_has
 def _write_kpis(version: AgreementVersion, rows: list[dict]) -> None:
     """Replace the KPIs of the draft `version` by `rows` (dicts of KPI_FIELDS, in order), after the KPI rules
     passed; raises ValidationError keyed by rules.kpi_error_key otherwise, and writes nothing."""
-    rows = rules.validate_kpis(rows, tour=version.agreement.tour)
+    # An amendment's KPIs fall within the period it proposes, not the one it replaces.
+    rows = rules.validate_kpis(rows, tour=selectors.proposed_tour(version))
     Kpi.objects.filter(version=version).delete()
     Kpi.objects.bulk_create(
         Kpi(organization=version.organization, version=version, position=index, **row) for index, row in enumerate(rows)
@@ -67,13 +69,27 @@ def version_discard(*, version: AgreementVersion, actor: Membership) -> Agreemen
 
 
 @transaction.atomic
-def agreement_amend(*, agreement: Agreement, actor: Membership, kpis: list[dict] | None = None) -> AgreementVersion:
+def agreement_amend(
+    *,
+    agreement: Agreement,
+    actor: Membership,
+    kpis: list[dict] | None = None,
+    goal: str | None = None,
+    end_date=None,
+    reason: str | None = None,
+    checkpoint_id: int | None = None,
+) -> AgreementVersion:
     """Start a new draft version from the latest signed one; the signed one stays readable as it was.
 
     The draft copies the signed version's clauses and, unless `kpis` (dicts of KPI_FIELDS) gives new ones,
-    its KPIs; either way the KPI rules apply (ValidationError keyed by row and field). Raises
-    PermissionDenied for someone who may not edit the agreement and StateConflict when the latest version is
-    not signed (rules.amend_conflict)."""
+    its KPIs; either way the KPI rules apply within the proposed period (ValidationError keyed by row and
+    field). `goal` and `end_date` (a date, the new last day; the start stays) propose tour changes, None or
+    the current value meaning unchanged; they are stored on the draft and applied to the Tour only when it is
+    signed. `reason` (None: not asked, as on the agreement page's first flow; a string must not be blank) and
+    `checkpoint_id` (the checkpoint it was proposed from, checked by the caller) are recorded on the draft.
+    Raises PermissionDenied for someone who may not edit the agreement, StateConflict when the latest version
+    is not signed (rules.amend_conflict, e.g. another amendment pending), ValidationError keyed by `goal`,
+    `end_date`, `reason` (rules.validate_amendment_proposal)."""
     if not access.can_edit_agreement(actor, agreement):
         raise PermissionDenied
     versions = AgreementVersion.objects.select_for_update().filter(agreement=agreement).order_by("-number")
@@ -82,18 +98,30 @@ def agreement_amend(*, agreement: Agreement, actor: Membership, kpis: list[dict]
     conflict = rules.amend_conflict(latest)
     if conflict is not None:
         raise conflict
+    tour = Tour.objects.for_organization(agreement.organization_id).get(pk=agreement.tour_id)
+    rules.validate_amendment_proposal(tour=tour, goal=goal, end_date=end_date, reason=reason)
     draft = AgreementVersion.objects.create(
         organization=agreement.organization,
         agreement=agreement,
         # Numbers are never reused: a discarded amendment keeps its number.
         number=last_number + 1,
         is_amendment=True,
+        proposed_goal=goal.strip() if goal is not None and goal.strip() != tour.goal.strip() else "",
+        proposed_end_date=end_date if end_date is not None and end_date != tour.end_date else None,
+        amendment_reason=(reason or "").strip(),
+        amendment_checkpoint_id=checkpoint_id,
         **{field: getattr(latest, field) for field in CLAUSE_FIELDS},
     )
     if kpis is None:
         kpis = [{field: getattr(k, field) for field in KPI_FIELDS} for k in latest.kpis.order_by("position", "id")]
     _write_kpis(draft, kpis)
-    audit_log("agreement.amend", obj=draft, actor=actor, label=f"{agreement} v{draft.number}")
+    audit_log(
+        "agreement.amend",
+        obj=draft,
+        actor=actor,
+        label=f"{agreement} v{draft.number}",
+        changes=diff(draft, ["proposed_goal", "proposed_end_date", "amendment_reason", "amendment_checkpoint_id"]),
+    )
     return draft
 
 

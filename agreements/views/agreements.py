@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
-from agreements import access, rules, selectors, services
+from agreements import access, documents, rules, selectors, services
 from agreements.capabilities import EDIT_AGREEMENT_TEMPLATE
 from agreements.forms import ClausesForm, DeclineForm, KpiFormSet, SignForm
 from agreements.models import (
@@ -124,6 +124,9 @@ class VersionDetailView(TenantView, TemplateView):
             sign_form=SignForm(initial={"content_hash": version.content_hash}),
             decline_form=DeclineForm(),
             snapshot=version.snapshot,
+            # A draft amendment shows the tour it proposes; the signed tour changes only when it is signed.
+            proposed=selectors.proposed_tour(version) if version.is_amendment and not version.snapshot else None,
+            amendment=documents.amendment_diff(version),
             **kwargs,
         )
 
@@ -134,7 +137,8 @@ class VersionEditView(TenantView, TemplateView):
     url_objects = {"version": editable_version}
 
     def respond(self, version, clauses, kpis):
-        tour = version.agreement.tour
+        # An amendment's KPIs fall within the period it proposes (its hint names those dates).
+        tour = selectors.proposed_tour(version)
         return self.render_to_response(
             self.get_context_data(
                 version=version,

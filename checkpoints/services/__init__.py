@@ -3,6 +3,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from checkpoints.services.amendments import checkpoint_propose_amendment
 from checkpoints.services.calendar import calendar_feed_create, calendar_feed_revoke
 from checkpoints.services.endings import (
     tour_end_by_hr,
@@ -23,7 +24,7 @@ from checkpoints.services.meeting import (
     next_action_mark_done,
 )
 from checkpoints.services.records import checkpoint_confirm, checkpoint_record
-from checkpoints.services.scheduling import checkpoints_schedule
+from checkpoints.services.scheduling import checkpoints_reschedule, checkpoints_schedule
 
 __all__ = [
     "agenda_topic_add",
@@ -32,7 +33,9 @@ __all__ = [
     "calendar_feed_revoke",
     "checkpoint_cancel",
     "checkpoint_confirm",
+    "checkpoint_propose_amendment",
     "checkpoint_record",
+    "checkpoints_reschedule",
     "checkpoints_schedule",
     "correction_note_add",
     "next_action_add",
@@ -68,4 +71,6 @@ AUDIT_ACTIONS = {
     "checkpoint.cancel": _("Checkpoint cancelled"),
     "calendar_feed.create": _("Private calendar feed made"),
     "calendar_feed.revoke": _("Private calendar feed revoked"),
+    "checkpoint.propose_amendment": _("Amendment proposed at a checkpoint"),
+    "checkpoint.reschedule": _("Checkpoints rescheduled"),
 }

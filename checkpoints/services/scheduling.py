@@ -1,14 +1,20 @@
-"""Scheduling: a tour's checkpoints are created once, when its agreement is first signed."""
+"""Scheduling: a tour's checkpoints are created once, when its agreement is first signed, and moved (never
+deleted) when an amendment changes its period or HR changes the organization's checkpoint interval."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from agreements.models import Tour
 from alliance.audit import audit_log
 from alliance.models import Organization
 from checkpoints import rules
-from checkpoints.models import Checkpoint
+from checkpoints.models import Checkpoint, CheckpointCancellation, CheckpointKind, CheckpointStatus
 
 
 @transaction.atomic
@@ -18,7 +24,7 @@ def checkpoints_schedule(*, tour: Tour) -> list[Checkpoint]:
 
     Idempotent: the tour row is locked while deciding, so two concurrent calls (the signal of an amendment
     arriving beside the first one's) create one schedule, and the unique (tour, sequence) constraint refuses a
-    second one whatever the path. Rescheduling after an amendment that moves the period is not done here.
+    second one whatever the path. Rescheduling after an amendment that moves the period is checkpoints_reschedule.
     Writes one audit row (`checkpoint.schedule`) when it creates anything."""
     tour = Tour.objects.for_organization(tour.organization_id).select_for_update().get(pk=tour.pk)
     if Checkpoint.objects.for_organization(tour.organization_id).filter(tour=tour).exists():
@@ -35,3 +41,119 @@ def checkpoints_schedule(*, tour: Tour) -> list[Checkpoint]:
         changes={"checkpoints": [0, len(created)], "due_date": [None, [c.due_date.isoformat() for c in created]]},
     )
     return created
+
+
+@dataclass(frozen=True)
+class Rescheduled:
+    """What `checkpoints_reschedule` did: checkpoints `moved` (their due date changed, revision + 1),
+    `cancelled` (no date left for them), `added` (new dates); all empty when the schedule already fitted."""
+
+    moved: list[Checkpoint] = field(default_factory=list)
+    cancelled: list[Checkpoint] = field(default_factory=list)
+    added: list[Checkpoint] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.moved or self.cancelled or self.added)
+
+
+@transaction.atomic
+def checkpoints_reschedule(*, tour: Tour, today: date | None = None, reason: str = "") -> Rescheduled:
+    """Fit the unheld future checkpoints of `tour` to its period and its organization's current interval
+    (rules.schedule_dates from the tour's start), after an amendment moved its end or HR changed the interval.
+
+    Only checkpoints still `scheduled` and due after `today` (default: the local date; one due today is due
+    now and stays) move: the regular ones take the planned future dates in order, the closing review moves to
+    the tour's last day; one whose date changes gets `revision` + 1 (its calendar invite's SEQUENCE). Held,
+    confirmed, cancelled and past checkpoints never change. Movable regular checkpoints left without a date
+    are cancelled (kept, with `reason` or a default one); planned dates left without a checkpoint get new ones
+    numbered after the highest sequence. A tour with no schedule yet is left alone (checkpoints_schedule makes
+    it). Idempotent: the tour row is locked, and a second call finds nothing to change and writes nothing.
+    Writes one audit row (`checkpoint.reschedule`) when anything changed."""
+    tour = Tour.objects.for_organization(tour.organization_id).select_for_update().get(pk=tour.pk)
+    today = today or timezone.localdate()
+    checkpoints = list(
+        Checkpoint.objects.for_organization(tour.organization_id)
+        .select_for_update()
+        .filter(tour=tour)
+        .order_by("due_date", "sequence")
+    )
+    if not checkpoints:
+        return Rescheduled()
+    interval = Organization.objects.only("checkpoint_interval_months").get(pk=tour.organization_id)
+    planned = rules.schedule_dates(tour.start_date, tour.end_date, interval.checkpoint_interval_months)
+
+    def movable(c: Checkpoint) -> bool:
+        return c.status == CheckpointStatus.SCHEDULED and c.due_date > today
+
+    fixed_dates = {c.due_date for c in checkpoints if not movable(c) and c.status != CheckpointStatus.CANCELLED}
+    targets = [due for due, kind in planned if kind == CheckpointKind.REGULAR and due > today]
+    targets = [due for due in targets if due not in fixed_dates]
+    regulars = [c for c in checkpoints if movable(c) and c.kind == CheckpointKind.REGULAR]
+    # A checkpoint whose date is still planned keeps it (its invite stays as it is); the others take the
+    # remaining dates in order.
+    kept = {c.pk for c in regulars if c.due_date in targets}
+    kept_dates = {c.due_date for c in regulars if c.pk in kept}
+    regulars = [c for c in regulars if c.pk not in kept]
+    targets = [due for due in targets if due not in kept_dates]
+    result = Rescheduled()
+    now = timezone.now()
+    for checkpoint, due in zip(regulars, targets, strict=False):
+        result.moved.append((checkpoint, checkpoint.due_date))
+        checkpoint.due_date = due
+    for checkpoint in regulars[len(targets) :]:
+        checkpoint.status = CheckpointStatus.CANCELLED
+        result.cancelled.append(checkpoint)
+    closing = next((c for c in checkpoints if c.kind == CheckpointKind.CLOSING), None)
+    if closing is not None and movable(closing) and closing.due_date != tour.end_date:
+        result.moved.append((closing, closing.due_date))
+        closing.due_date = tour.end_date
+    # Move every date first, then save, so that two checkpoints swapping places never meet a constraint.
+    for checkpoint, _before in result.moved:
+        checkpoint.revision += 1
+        checkpoint.save(update_fields=["due_date", "revision", "updated_at"])
+    for checkpoint in result.cancelled:
+        checkpoint.save(update_fields=["status", "updated_at"])
+    # Why each was cancelled is kept beside it, as for a checkpoint cancelled by hand (no one cancelled it).
+    CheckpointCancellation.objects.bulk_create(
+        CheckpointCancellation(
+            organization_id=tour.organization_id,
+            checkpoint=checkpoint,
+            reason=reason
+            or gettext(
+                "The tour's schedule changed (a new period or checkpoint interval): no date is left for this "
+                "checkpoint."
+            ),
+            cancelled_at=now,
+        )
+        for checkpoint in result.cancelled
+    )
+    next_sequence = max(c.sequence for c in checkpoints) + 1
+    new = [(due, CheckpointKind.REGULAR) for due in targets[len(regulars) :]]
+    if closing is None:
+        new.append((tour.end_date, CheckpointKind.CLOSING))
+    for offset, (due, kind) in enumerate(new):
+        result.added.append(
+            Checkpoint.objects.create(
+                organization_id=tour.organization_id,
+                tour=tour,
+                sequence=next_sequence + offset,
+                due_date=due,
+                kind=kind,
+            )
+        )
+    if not result.changed:
+        return result
+    audit_log(
+        "checkpoint.reschedule",
+        obj=tour,
+        changes={
+            "moved": [
+                [c.sequence for c, _before in result.moved],
+                {str(c.sequence): [before.isoformat(), c.due_date.isoformat()] for c, before in result.moved},
+            ],
+            "cancelled": [None, [c.sequence for c in result.cancelled]],
+            "added": [None, [[c.sequence, c.due_date.isoformat()] for c in result.added]],
+        },
+    )
+    return Rescheduled(moved=[c for c, _before in result.moved], cancelled=result.cancelled, added=result.added)

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from django.test import RequestFactory
 
+from agreements.models import KPI_FIELDS
 from alliance import audit
-from alliance.models import AuditEntry
+from alliance.models import AuditEntry, Organization
 from checkpoints import services
 from checkpoints.selectors import version_in_force
 
@@ -152,6 +153,32 @@ SERVICES = {
         "calendar_feed.revoke",
         "employee",
         "revoked",
+    ),
+    "checkpoints_reschedule": (
+        lambda c: (
+            Organization.objects.filter(pk=c.employee.organization_id).update(checkpoint_interval_months=1),
+            services.checkpoints_reschedule(tour=c.checkpoint.tour),
+        ),
+        "checkpoint.reschedule",
+        "manager",
+        "added",
+    ),
+    "checkpoint_propose_amendment": (
+        lambda c: services.checkpoint_propose_amendment(
+            checkpoint=c.checkpoint,
+            actor=c.manager,
+            goal=c.checkpoint.tour.goal,
+            end_date=c.checkpoint.tour.end_date,
+            reason="KPIの目標を見直す",
+            kpis=[
+                {f: getattr(k, f) for f in KPI_FIELDS}
+                for k in version_in_force(c.checkpoint.tour).kpis.order_by("position", "id")
+            ],
+            base_number=version_in_force(c.checkpoint.tour).number,
+        ),
+        "checkpoint.propose_amendment",
+        "manager",
+        "amendment",
     ),
 }
 
