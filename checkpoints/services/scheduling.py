@@ -108,7 +108,7 @@ def checkpoints_reschedule(*, tour: Tour, today: date | None = None, reason: str
     if closing is not None and movable(closing) and closing.due_date != tour.end_date:
         result.moved.append((closing, closing.due_date))
         closing.due_date = tour.end_date
-    # Move every date first, then save, so that two checkpoints swapping places never meet a constraint.
+    # `moved` holds (checkpoint, its former date) until the audit row is written; the result lists checkpoints.
     for checkpoint, _before in result.moved:
         checkpoint.revision += 1
         checkpoint.save(update_fields=["due_date", "revision", "updated_at"])

@@ -373,7 +373,7 @@ def _amend_url(checkpoint, slug="acme"):
 
 def test_from_a_checkpoint_a_party_proposes_and_lands_on_the_new_draft(tour, employee, login):
     checkpoint = Checkpoint.objects.filter(tour=tour).order_by("sequence").first()
-    client = login(employee)
+    client = login(employee, language="en")
     page = client.get(reverse("checkpoints:checkpoint", args=["acme", checkpoint.pk])).content.decode()
     assert f'href="{_amend_url(checkpoint)}"' in page
     form = client.get(_amend_url(checkpoint)).content.decode()
@@ -385,7 +385,8 @@ def test_from_a_checkpoint_a_party_proposes_and_lands_on_the_new_draft(tour, emp
     assert draft.proposed_goal == "言い換えたゴール" and draft.amendment_checkpoint_id == checkpoint.pk
     # The checkpoint now points to the amendment under way instead of offering another.
     page = client.get(reverse("checkpoints:checkpoint", args=["acme", checkpoint.pk])).content.decode()
-    assert "data-propose-amendment" not in page and "An amendment is under way" in page
+    draft_href = reverse("agreements:version", args=["acme", tour.agreement.pk, draft.number])
+    assert "data-propose-amendment" not in page and f'href="{draft_href}"' in page
     assert client.get(_amend_url(checkpoint)).status_code == 409
 
 
