@@ -16,12 +16,12 @@ run while the window lasts; after that the next kind says it better, and nothing
 checkpoints still `scheduled` of `active` tours are reminded; `relevant()` drops a queued notice that no longer
 applies (held, cancelled, date moved, tour ended, recipient no longer a party).
 
-Cost: one query per window for the ids in it (the index (organization, status, due_date) with the date range),
-then per batch one query for the rows, one for the keys already recorded (the notice's unique key; the employee
-is a recipient of every kind, so their notice marks the set as recorded and a second scan records nothing), and
-(overdue) one for the HR members of the batch's organizations. `repair_unscheduled_tours` runs first and
-schedules any active tour whose signature receiver failed (checkpoints.receivers), so its reminders follow in
-the same scan.
+Cost: one query per window for its checkpoints (the index (organization, status, due_date) with the date range),
+then per batch one query for the keys already recorded (the notice's unique key; the employee is a recipient of
+every kind, so their notice marks the set as recorded and a second scan loads no row and records nothing) and,
+for what is left, one for the rows and (overdue) one for the HR members of the batch's organizations.
+`repair_unscheduled_tours` runs first and schedules any active tour whose signature receiver failed
+(checkpoints.receivers), so its reminders follow in the same scan.
 """
 
 from __future__ import annotations
@@ -120,9 +120,11 @@ def _label(checkpoint: Checkpoint) -> str:
 # --- the providers: what is due at an instant, in batches -----------------------------------------------------
 
 
-def _window_ids(window: Window, today: date, organization_ids: list[int]) -> list[int]:
-    """Ids of the scheduled checkpoints of active tours for which `window` is due on `today`. One query on the
-    index (organization, status, due_date): every organization, each searched by its own range of the index."""
+def _window_keys(window: Window, today: date, organization_ids: list[int]) -> list[tuple[int, int, int, int]]:
+    """(checkpoint id, id of the object the notice is about, employee id, revision) of the scheduled
+    checkpoints of active tours for which `window` is due on `today`, by checkpoint id. One query on the index
+    (organization, status, due_date): every organization, each searched by its own range of the index."""
+    about = "tour_id" if window.about_tour else "pk"
     return list(
         Checkpoint.objects.filter(
             organization_id__in=organization_ids,
@@ -133,22 +135,24 @@ def _window_ids(window: Window, today: date, organization_ids: list[int]) -> lis
             tour__status=TourStatus.ACTIVE,
         )
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", about, "tour__employee_id", "revision")
     )
 
 
-def _recorded(window: Window, batch: list[Checkpoint], content_type) -> set[tuple[int, int, int]]:
-    """The (object id, recipient id, sequence) keys of `window`'s notices already recorded about the objects of
-    `batch`. One query on the notice's unique key (organization, kind, content type, object id, ...): the lookup
-    stays an index range whatever the table's statistics say (a NOT EXISTS in the window query let a stale plan
-    turn the second scan quadratic right after the first one recorded 200,000 notices)."""
-    about = [c.tour_id if window.about_tour else c.pk for c in batch]
+def _recorded(window: Window, organization_ids, about: list[int], content_type) -> set[tuple[int, int, int]]:
+    """The (object id, recipient id, sequence) keys of `window`'s notices already recorded about objects from
+    the smallest to the largest of `about` (a superset of what the caller asks about). One query on the notice's
+    unique key (organization, kind, content type, object id, ...) as an index range, whatever the table's
+    statistics say: a NOT EXISTS in the window's query let a stale plan turn the second scan quadratic right
+    after the first one recorded 200,000 notices, and PostgreSQL 15 read `object_id IN (...)` as a filter over
+    every notice of the kind instead of a range of the index."""
     return set(
         Notice.objects.filter(
-            organization_id__in={c.organization_id for c in batch},
+            organization_id__in=organization_ids,
             kind=window.kind,
             content_type=content_type,
-            object_id__in=about,
+            object_id__gte=min(about),
+            object_id__lte=max(about),
         ).values_list("object_id", "recipient_id", "sequence")
     )
 
@@ -165,8 +169,8 @@ def _hr_of(organization_ids) -> dict[int, list[int]]:
 
 def reminders_due(*, now, batch_size: int):
     """Yield lists of checkpoint reminders due at `now` (see WINDOWS), across organizations: per window one
-    query for the ids in it, then per batch one for the rows, one for the keys already recorded and one for HR
-    (overdue only); a batch with nothing left to record yields nothing. Called by the
+    query for its checkpoints' keys, then per batch one for the notices already recorded and, when something is
+    left to record, one for the rows and one for HR (overdue only). Called by the
     scan with django-scopes disabled (alliance.notices.scan); each `Due` names its checkpoint's organization."""
     today = local_day(now)
     slugs = dict(Organization.objects.order_by().values_list("pk", "slug"))
@@ -176,23 +180,21 @@ def reminders_due(*, now, batch_size: int):
         True: ContentType.objects.get_for_model(Tour),
     }
     for window in WINDOWS:
-        ids = _window_ids(window, today, organization_ids)
-        for start in range(0, len(ids), batch_size):
+        keys = _window_keys(window, today, organization_ids)
+        for start in range(0, len(keys), batch_size):
+            chunk = keys[start : start + batch_size]
+            # The employee is a recipient of every kind: their recorded notice means the set was recorded, so a
+            # chunk already recorded costs this one query and builds no row.
+            recorded = _recorded(window, organization_ids, [k[1] for k in chunk], content_types[window.about_tour])
+            owed = [pk for pk, about, employee_id, revision in chunk if (about, employee_id, revision) not in recorded]
+            if not owed:
+                continue
             batch = list(
-                Checkpoint.objects.filter(pk__in=ids[start : start + batch_size])
+                Checkpoint.objects.filter(pk__in=owed)
                 .select_related("tour__employee")
                 .only("organization_id", "sequence", "due_date", "revision", "tour__title", "tour__employee__manager")
                 .order_by("pk")
             )
-            # The employee is a recipient of every kind: their recorded notice means the set was recorded.
-            recorded = _recorded(window, batch, content_types[window.about_tour])
-            batch = [
-                c
-                for c in batch
-                if (c.tour_id if window.about_tour else c.pk, c.tour.employee_id, c.revision) not in recorded
-            ]
-            if not batch:
-                continue
             hr = _hr_of({c.organization_id for c in batch}) if window.hr else {}
             dues = []
             for checkpoint in batch:

@@ -270,7 +270,11 @@ def test_a_broker_outage_does_not_fail_the_request_and_the_scan_sends_later(
     assert mail.outbox == []
     assert scan_notices.apply().get() >= owed.count()
     assert not owed.exclude(state="sent").exists()
-    sent_to = sorted(m.to[0] for m in mail.outbox)
+    # Only this version's notices (reminders the demo's dates make due today may go out beside them).
+    from alliance.notices import message_id
+
+    ids = {message_id(n) for n in owed}
+    sent_to = sorted(m.to[0] for m in mail.outbox if m.extra_headers["Message-ID"] in ids)
     assert sent_to == sorted(n.recipient.user.email for n in owed)
     # Once sent, a second pass sends nothing.
     mail.outbox.clear()
