@@ -148,7 +148,8 @@ class NextActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         names = {MeetingSide.EMPLOYEE: employee_name, MeetingSide.MANAGER: manager_name}
         self.fields["owner"].choices = [("", _("Choose who owns it"))] + [
-            (value, f"{label} ({names[value]})" if names[value] else label) for value, label in MeetingSide.choices
+            (value, _("%(side)s (%(name)s)") % {"side": label, "name": names[value]} if names[value] else label)
+            for value, label in MeetingSide.choices
         ]
 
 

@@ -571,6 +571,8 @@ def overdue_checkpoints(*, organization: Organization | int, today: date, manage
 
 @dataclass
 class OverdueCount:
+    """How many overdue checkpoints the reports of `manager` have (None: employees without a manager)."""
+
     manager: Membership | None
     count: int
 
