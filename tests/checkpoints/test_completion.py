@@ -482,6 +482,18 @@ def test_the_proposal_e_mail_names_the_tour_and_its_reason(tour, employee, manag
     assert notices.deliver(notice.pk, organization_id=notice.organization_id) == "skipped"
 
 
+def test_the_proposer_learns_that_the_other_side_declined_and_why(tour, employee, manager, mailoutbox):
+    from alliance import notices
+    from checkpoints.ending_notices import DECLINED
+
+    ending = propose(tour, employee)
+    services.tour_ending_decline(ending=ending, actor=manager, reason="引き継ぎ先がまだ決まっていない")
+    notice = Notice.objects.get(kind=DECLINED, object_id=ending.pk)
+    assert notice.recipient_id == employee.pk
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == "sent"
+    assert mailoutbox[-1].to == [employee.user.email] and "引き継ぎ先がまだ決まっていない" in mailoutbox[-1].body
+
+
 def test_the_whole_flow_through_the_pages(login, tour, recorded_closing, employee, manager):
     as_employee, as_manager = login(employee, language="en"), login(manager, language="en")
     tour_url = reverse("agreements:tour", args=["acme", tour.pk])
