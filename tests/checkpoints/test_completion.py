@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from agreements import rules as agreement_rules
+from agreements import selectors as agreement_selectors
 from agreements.models import Tour, TourStatus
 from alliance.conflicts import StateConflict
 from alliance.models import AuditEntry, Membership, MembershipStatus, Notice
@@ -412,6 +414,10 @@ def test_the_next_tour_links_back_and_is_recorded_as_what_followed(ended, employ
     }
     nxt = services.tour_start_next(previous=ended, actor=manager, alignment=alignment, data=data)
     assert nxt.previous_id == ended.pk and nxt.status == TourStatus.DRAFT
+    # Its period overlaps the rest of the ended one, which is no longer active: "one active tour" holds.
+    assert ended.start_date <= nxt.start_date <= ended.end_date
+    assert agreement_selectors.tour_overlaps(nxt) == []
+    agreement_rules.check_no_concurrent_tour(nxt)
     outcome = TourOutcome.objects.get(tour=ended)
     assert (outcome.kind, outcome.next_tour_id) == (OutcomeKind.NEXT_TOUR, nxt.pk)
     with pytest.raises(StateConflict, match="follows this one already"):
