@@ -2,7 +2,8 @@
 
 `tour-ending-proposed` goes to the side that answers (the employee when the manager proposed, the employee's
 manager when the employee did), once per proposal, by e-mail and in-app; it has nothing left to say once the
-proposal was answered, withdrawn or superseded.
+proposal was answered, withdrawn or superseded. `tour-ending-declined` tells the proposer that the other side
+declined, with their reason.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from alliance import notices
 from checkpoints.models import EndingSide, EndingStatus, TourEnding
 
 PROPOSED = "tour-ending-proposed"
+DECLINED = "tour-ending-declined"
 
 
 def answering_member_id(ending: TourEnding) -> int | None:
@@ -47,9 +49,27 @@ def notify_proposed(ending: TourEnding) -> None:
     )
 
 
+def notify_declined(ending: TourEnding) -> None:
+    """Tell the proposer that the other side declined `ending`, with the reason (sent after commit; once)."""
+    if ending.proposed_by_id is None:
+        return
+    notices.enqueue(
+        [
+            notices.Due(
+                organization_id=ending.organization_id,
+                kind=DECLINED,
+                obj=ending,
+                recipient_id=ending.proposed_by_id,
+                label=ending.tour.title,
+                url=reverse("agreements:tour", args=[ending.tour.organization.slug, ending.tour_id]),
+            )
+        ]
+    )
+
+
 def _context(notice) -> dict:
     ending = (
-        TourEnding.objects.select_related("tour__employee__user", "proposed_by__user")
+        TourEnding.objects.select_related("tour__employee__user", "proposed_by__user", "declined_by__user")
         .filter(pk=notice.object_id, organization_id=notice.organization_id)
         .get()
     )
@@ -57,6 +77,7 @@ def _context(notice) -> dict:
         "ending": ending,
         "tour": ending.tour,
         "proposer": ending.proposed_by.user if ending.proposed_by else None,
+        "decliner": ending.declined_by.user if ending.declined_by else None,
         "url": settings.SITE_URL.rstrip("/") + notice.url,
     }
 
@@ -75,3 +96,4 @@ def register() -> None:
         context=_context,
         relevant=_still_open,
     )
+    notices.register_kind(DECLINED, label=_("Your proposal to end a tour of duty was declined"), context=_context)

@@ -177,8 +177,9 @@ def tour_ending_confirm(*, ending: TourEnding, actor: Membership) -> TourEnding:
 
 @transaction.atomic
 def tour_ending_decline(*, ending: TourEnding, actor: Membership, reason: str) -> TourEnding:
-    """Decline the open proposal `ending` as the other side, saying why (`reason`, required): the tour goes on.
-    Raises as `tour_ending_confirm`, and ValidationError keyed by `reason`. Audit: `tour_ending.decline`."""
+    """Decline the open proposal `ending` as the other side, saying why (`reason`, required): the tour goes on,
+    and the proposer is told (in-app and e-mail). Raises as `tour_ending_confirm`, and ValidationError keyed by
+    `reason`. Audit: `tour_ending.decline`."""
     _tour, ending = _answering(ending, actor)
     reason = _reason_required(reason, "reason", _("Say why you decline, so that the other side knows."))
     ending.status = EndingStatus.DECLINED
@@ -186,6 +187,7 @@ def tour_ending_decline(*, ending: TourEnding, actor: Membership, reason: str) -
     ending.declined_at = timezone.now()
     ending.decline_reason = reason
     ending.save(update_fields=["status", "declined_by", "declined_at", "decline_reason"])
+    ending_notices.notify_declined(ending)
     audit_log("tour_ending.decline", obj=ending, actor=actor, changes=diff(ending, ["status", "decline_reason"]))
     return ending
 

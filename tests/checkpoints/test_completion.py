@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from agreements import rules as agreement_rules
+from agreements import selectors as agreement_selectors
 from agreements.models import Tour, TourStatus
 from alliance.conflicts import StateConflict
 from alliance.models import AuditEntry, Membership, MembershipStatus, Notice
@@ -412,6 +414,10 @@ def test_the_next_tour_links_back_and_is_recorded_as_what_followed(ended, employ
     }
     nxt = services.tour_start_next(previous=ended, actor=manager, alignment=alignment, data=data)
     assert nxt.previous_id == ended.pk and nxt.status == TourStatus.DRAFT
+    # Its period overlaps the rest of the ended one, which is no longer active: "one active tour" holds.
+    assert ended.start_date <= nxt.start_date <= ended.end_date
+    assert agreement_selectors.tour_overlaps(nxt) == []
+    agreement_rules.check_no_concurrent_tour(nxt)
     outcome = TourOutcome.objects.get(tour=ended)
     assert (outcome.kind, outcome.next_tour_id) == (OutcomeKind.NEXT_TOUR, nxt.pk)
     with pytest.raises(StateConflict, match="follows this one already"):
@@ -480,6 +486,18 @@ def test_the_proposal_e_mail_names_the_tour_and_its_reason(tour, employee, manag
     notice.state = "queued"
     notice.save(update_fields=["state"])
     assert notices.deliver(notice.pk, organization_id=notice.organization_id) == "skipped"
+
+
+def test_the_proposer_learns_that_the_other_side_declined_and_why(tour, employee, manager, mailoutbox):
+    from alliance import notices
+    from checkpoints.ending_notices import DECLINED
+
+    ending = propose(tour, employee)
+    services.tour_ending_decline(ending=ending, actor=manager, reason="引き継ぎ先がまだ決まっていない")
+    notice = Notice.objects.get(kind=DECLINED, object_id=ending.pk)
+    assert notice.recipient_id == employee.pk
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == "sent"
+    assert mailoutbox[-1].to == [employee.user.email] and "引き継ぎ先がまだ決まっていない" in mailoutbox[-1].body
 
 
 def test_the_whole_flow_through_the_pages(login, tour, recorded_closing, employee, manager):
