@@ -86,7 +86,7 @@ def test_both_sides_prepare_hold_and_agree_on_a_next_action(open_ui):  # noqa: F
     person.goto(url, "employee-sees-the-action")
     expect(page.locator(f"main [data-action='{action.pk}']")).to_be_visible()
     person.goto(f"/{slug}/tours/{checkpoint.tour_id}/", "tour-lists-checkpoints")
-    expect(page.locator(f"main [data-checkpoint='{checkpoint.pk}'] a")).to_be_visible()
+    expect(page.locator(f"main [data-tour-checkpoints] [data-checkpoint='{checkpoint.pk}'] a")).to_be_visible()
 
 
 def test_carry_over_correction_cancel_and_hrs_overdue_list(open_ui):  # noqa: F811

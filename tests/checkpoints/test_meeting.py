@@ -330,6 +330,8 @@ def test_the_manager_or_hr_cancel_with_a_reason_after_a_confirmation_page(
     page = client.get(_url("checkpoint", checkpoint)).content.decode()
     assert "data-cancelled" in page and "部署異動で面談の相手が変わるため" in page
     assert 'name="action" value="record"' not in page and "data-cancel-link" not in page
+    # Cancelled by hand, not by the tour's end: one banner, which does not say the tour ended.
+    assert page.count("data-cancelled") == 1 and "the tour ended early" not in page
 
 
 def test_a_held_or_confirmed_checkpoint_cannot_be_cancelled(login, employee, manager, first, today):
