@@ -69,7 +69,9 @@ def test_the_page_says_what_to_expect_when_nothing_failed(login, hr):
 
 
 @pytest.mark.parametrize("role, status", [("hr", 200), ("manager", 403), ("employee", 403), ("alumni", 403)])
-def test_only_hr_reads_it(request, login, role, status):
+def test_only_hr_reads_it(db, request, login, role, status):
+    # `db` in the signature: pytest-django orders tests by the fixtures they name, and one that reaches the
+    # database only through getfixturevalue would run after the transactional tests have flushed the demo data.
     assert login(request.getfixturevalue(role)).get(_url()).status_code == status
 
 
