@@ -253,8 +253,11 @@ def signing_conflict(version: AgreementVersion) -> StateConflict | None:
     return None if version.status == VersionStatus.PENDING else not_pending_conflict(version)
 
 
+ENDED_TOUR_STATUSES = (TourStatus.COMPLETED, TourStatus.ENDED_EARLY)
+
+
 def amend_conflict(latest: AgreementVersion | None) -> StateConflict | None:
-    """Why no amendment can start now (the latest version is not signed), or None.
+    """Why no amendment can start now (the latest version is not signed, or its tour has ended), or None.
 
     `latest` is the agreement's current version (selectors.current_version): the latest one not discarded,
     or a discarded one when every version was discarded with its tour, which says so and points to a new tour
@@ -273,6 +276,23 @@ def amend_conflict(latest: AgreementVersion | None) -> StateConflict | None:
             **link,
         )
     if latest.status == VersionStatus.SIGNED:
+        # A completed or ended tour is closed for amendments whichever page starts one (the checkpoint page asks
+        # checkpoints.rules.amendment_conflict too): signing one would move an ended tour's period.
+        tour = (
+            Tour.objects.for_organization(latest.organization_id)
+            .filter(agreement__pk=latest.agreement_id)
+            .only("pk", "status")
+            .first()
+        )
+        if tour is not None and tour.status in ENDED_TOUR_STATUSES:
+            return StateConflict(
+                _("This tour of duty is %(status)s: its agreement can no longer be amended.")
+                % {"status": tour.get_status_display()},
+                next_step=_("Open the tour of duty to see what followed."),
+                next_url_name="agreements:tour",
+                next_url_args=(tour.pk,),
+                next_label=_("Open the tour of duty"),
+            )
         return None
     if latest.status == VersionStatus.PENDING:
         return StateConflict(

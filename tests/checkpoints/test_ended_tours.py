@@ -1,0 +1,63 @@
+"""What the parts of issue 9 owe a tour once it has ended (review of the merged parts): no amendment from any
+page, no new checkpoints from a late signature or an interval change, and its end and what followed on the
+career timeline."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from agreements import services as agreement_services
+from agreements.models import Tour, TourStatus
+from alliance.conflicts import StateConflict
+from checkpoints import services
+from checkpoints.models import Checkpoint, CheckpointStatus, EndingKind
+
+REASON = "社内公募で別チームへの異動が決まったため"
+
+
+@pytest.fixture
+def tour(employee):
+    return Tour.objects.get(employee=employee, status=TourStatus.ACTIVE)
+
+
+def _end(how, tour, employee, manager, hr):
+    if how == "both sides":
+        proposal = services.tour_ending_propose(tour=tour, actor=employee, kind=EndingKind.ENDED_EARLY, reason=REASON)
+        services.tour_ending_confirm(ending=proposal, actor=manager)
+    else:
+        services.tour_end_by_hr(tour=tour, actor=hr, reason=REASON, person_leaving=True)
+    return Tour.objects.get(pk=tour.pk)
+
+
+ENDS = ["both sides", "hr"]
+
+
+@pytest.mark.parametrize("how", ENDS)
+def test_an_ended_tours_agreement_is_not_offered_an_amendment_anywhere(login, tour, employee, manager, hr, how):
+    agreement = tour.agreement
+    version_url = reverse("agreements:version", args=["acme", agreement.pk, agreement.versions.count()])
+    amend_url = reverse("agreements:amend", args=["acme", agreement.pk])
+    assert amend_url in login(manager).get(version_url).content.decode()  # offered while the tour runs
+    ended = _end(how, tour, employee, manager, hr)
+    for party in (employee, manager):
+        client = login(party, language="en")
+        assert amend_url not in client.get(version_url).content.decode()
+        assert client.get(amend_url).status_code == 409
+    with pytest.raises(StateConflict, match="can no longer be amended"):
+        agreement_services.agreement_amend(agreement=ended.agreement, actor=manager)
+
+
+@pytest.mark.parametrize("how", ENDS)
+def test_a_schedule_change_after_the_end_gives_the_tour_no_new_checkpoints(tour, employee, manager, hr, how):
+    ended = _end(how, tour, employee, manager, hr)
+    before = list(Checkpoint.objects.filter(tour=ended).order_by("pk").values_list("pk", "status", "due_date"))
+    assert CheckpointStatus.SCHEDULED not in {status for _pk, status, _due in before}
+    # A longer period (an amendment signed late) and a shorter interval would both plan new dates.
+    Tour.objects.filter(pk=ended.pk).update(end_date=ended.end_date + timedelta(days=365))
+    ended.organization.checkpoint_interval_months = 1
+    ended.organization.save(update_fields=["checkpoint_interval_months"])
+    result = services.checkpoints_reschedule(tour=ended, today=ended.start_date)
+    assert not result.changed
+    assert list(Checkpoint.objects.filter(tour=ended).order_by("pk").values_list("pk", "status", "due_date")) == before
+
