@@ -11,7 +11,7 @@ from agreements import services as agreement_services
 from agreements.models import Tour, TourStatus
 from alliance.conflicts import StateConflict
 from checkpoints import services
-from checkpoints.models import Checkpoint, CheckpointStatus, EndingKind
+from checkpoints.models import Checkpoint, CheckpointStatus, EndingKind, OutcomeKind
 
 REASON = "社内公募で別チームへの異動が決まったため"
 
@@ -61,3 +61,18 @@ def test_a_schedule_change_after_the_end_gives_the_tour_no_new_checkpoints(tour,
     assert not result.changed
     assert list(Checkpoint.objects.filter(tour=ended).order_by("pk").values_list("pk", "status", "due_date")) == before
 
+
+def test_the_timeline_shows_how_a_tour_ended_and_what_followed(login, tour, employee, manager, hr):
+    ended = _end("both sides", tour, employee, manager, hr)
+    services.tour_outcome_record(
+        tour=ended, actor=manager, kind=OutcomeKind.MOVED_INSIDE, destination="データ基盤チーム"
+    )
+    page = login(employee, language="en").get(reverse("checkpoints:timeline", args=["acme", employee.pk]))
+    html = page.content.decode()
+    assert 'data-entry="tour_ending"' in html and "Tour of duty ended early" in html and REASON in html
+    assert 'data-entry="tour_outcome"' in html and "データ基盤チーム" in html
+    # Newest first within the tour: what followed, then the end, then the rest of the tour.
+    assert html.index('data-entry="tour_outcome"') < html.index('data-entry="tour_ending"')
+    assert html.index('data-entry="tour_ending"') < html.index('data-entry="version"')
+    # HR reads the same ending (the person's tours are HR's to read).
+    assert 'data-entry="tour_ending"' in login(hr).get(page.request["PATH_INFO"]).content.decode()
