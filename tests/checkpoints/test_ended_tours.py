@@ -76,3 +76,15 @@ def test_the_timeline_shows_how_a_tour_ended_and_what_followed(login, tour, empl
     assert html.index('data-entry="tour_ending"') < html.index('data-entry="version"')
     # HR reads the same ending (the person's tours are HR's to read).
     assert 'data-entry="tour_ending"' in login(hr).get(page.request["PATH_INFO"]).content.decode()
+
+
+@pytest.mark.parametrize("status", ["active", "alumni"])
+def test_the_meeting_and_the_end_of_a_tour_agree_on_who_is_a_side(tour, employee, status):
+    """checkpoints.access.side_of (the meeting) and side_of_tour (the end) were two rules: a membership that
+    left still wrote on a checkpoint as its employee while it could no longer propose the end of the tour."""
+    from checkpoints import access
+
+    employee.status = status
+    checkpoint = Checkpoint.objects.filter(tour=tour).first()
+    assert access.side_of(employee, checkpoint) == access.side_of_tour(employee, tour)
+    assert (access.side_of(employee, checkpoint) is None) == (status == "alumni")
