@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from agreements import access as agreement_access
 from agreements import rules as agreement_rules
@@ -22,6 +23,7 @@ from alliance.text import normalize_search
 from checkpoints import access, charts, rules
 from checkpoints.models import (
     AgendaTopic,
+    CalendarFeed,
     Checkpoint,
     CheckpointCancellation,
     CheckpointKind,
@@ -612,6 +614,27 @@ def feed_checkpoints(membership):
         .select_related("tour__employee__user", "organization")
         .order_by("due_date", "pk")
     )
+
+
+def live_calendar_feed(membership) -> CalendarFeed | None:
+    """`membership`'s private calendar feed that is not revoked (one at most), or None. One query."""
+    return (
+        CalendarFeed.objects.for_organization(membership.organization_id)
+        .filter(membership=membership, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def calendar_feed_by_token(token: str) -> CalendarFeed | None:
+    """The live feed whose secret URL token is `token` (compared by its SHA-256), with its member, user and
+    organization, or None. Across organizations on purpose, as the invitation link's lookup is: the token's
+    hash (256 bits) names one row; the caller reads everything else in that row's organization scope."""
+    with scopes_disabled():
+        return (
+            CalendarFeed.objects.filter(token_hash=CalendarFeed.hash_token(token), revoked_at__isnull=True)
+            .select_related("membership__user", "organization")
+            .first()
+        )
 
 
 @dataclass(frozen=True)
