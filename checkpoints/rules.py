@@ -240,6 +240,13 @@ def amendment_conflict(checkpoint: Checkpoint) -> StateConflict | None:
     return None
 
 
+def tour_order(checkpoint: Checkpoint) -> tuple:
+    """Where `checkpoint` stands among its tour's checkpoints: by due date, then number. Not the number alone:
+    checkpoints_reschedule numbers the checkpoints a longer period adds after the closing review, which it moves
+    to the new last day, so a higher number may come earlier."""
+    return (checkpoint.due_date, checkpoint.sequence)
+
+
 def mark_done_conflict(action, at: Checkpoint) -> StateConflict | None:
     """Why `action` cannot be marked done from the page of checkpoint `at`, else None. Allowed on its origin
     checkpoint while that one is open (not confirmed, not cancelled), and on any later checkpoint of the same tour
@@ -247,7 +254,7 @@ def mark_done_conflict(action, at: Checkpoint) -> StateConflict | None:
     origin = action.checkpoint
     if at.pk == origin.pk:
         return edit_conflict(at)
-    if at.tour_id != origin.tour_id or at.sequence < origin.sequence:
+    if at.tour_id != origin.tour_id or tour_order(at) < tour_order(origin):
         return StateConflict(
             _("This action was not carried over to this checkpoint."),
             next_step=_("Mark it done on the checkpoint where it was agreed."),

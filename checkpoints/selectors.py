@@ -109,8 +109,22 @@ def kpi_rows(checkpoint: Checkpoint, version: AgreementVersion | None) -> list[K
 
 
 def tour_checkpoints(tour: Tour):
-    """The tour's checkpoints in date order."""
-    return Checkpoint.objects.filter(tour=tour).order_by("sequence")
+    """The tour's checkpoints in date order (rules.tour_order: due date, then number)."""
+    return Checkpoint.objects.filter(tour=tour).order_by("due_date", "sequence")
+
+
+def earlier_in_tour(checkpoint: Checkpoint, *, prefix: str = "checkpoint__", inclusive: bool = False) -> Q:
+    """A filter on rows whose checkpoint (reached through `prefix`) belongs to `checkpoint`'s tour and comes
+    before it in rules.tour_order (due date, then number); `inclusive` keeps `checkpoint` itself."""
+    same_day = Q(
+        **{
+            f"{prefix}due_date": checkpoint.due_date,
+            f"{prefix}sequence__lte" if inclusive else f"{prefix}sequence__lt": checkpoint.sequence,
+        }
+    )
+    return Q(**{f"{prefix}tour_id": checkpoint.tour_id}) & (
+        Q(**{f"{prefix}due_date__lt": checkpoint.due_date}) | same_day
+    )
 
 
 # --- the KPI picture ---------------------------------------------------------------------------------------
@@ -481,10 +495,10 @@ def meeting(checkpoint: Checkpoint) -> Meeting:
     topics = list(AgendaTopic.objects.filter(checkpoint=checkpoint).select_related(*people))
     actions = list(NextAction.objects.filter(checkpoint=checkpoint).select_related(*people, "done_by__user"))
     carried = list(
-        NextAction.objects.filter(checkpoint__tour_id=checkpoint.tour_id, checkpoint__sequence__lt=checkpoint.sequence)
+        NextAction.objects.filter(earlier_in_tour(checkpoint))
         .filter(Q(done_at__isnull=True) | Q(done_at_checkpoint=checkpoint))
         .select_related("checkpoint", *people, "done_by__user")
-        .order_by("checkpoint__sequence", "due_on", "pk")
+        .order_by("checkpoint__due_date", "checkpoint__sequence", "due_on", "pk")
     )
     notes = list(CorrectionNote.objects.filter(checkpoint=checkpoint).select_related(*people))
     cancellation = None
@@ -500,7 +514,8 @@ def meeting(checkpoint: Checkpoint) -> Meeting:
 
 def next_to_hold(tour: Tour) -> Checkpoint | None:
     """The tour's first checkpoint still scheduled (not held, not cancelled), in date order, or None."""
-    return Checkpoint.objects.filter(tour=tour, status=CheckpointStatus.SCHEDULED).order_by("sequence").first()
+    scheduled = Checkpoint.objects.filter(tour=tour, status=CheckpointStatus.SCHEDULED)
+    return scheduled.order_by("due_date", "sequence").first()
 
 
 # How far ahead the home page lists checkpoints to hold (days, inclusive of today + DUE_SOON_DAYS).
