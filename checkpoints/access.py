@@ -13,9 +13,10 @@ from agreements import access as agreement_access
 from alliance.models import Membership, MembershipStatus
 from alliance.permissions import membership_has
 from checkpoints.capabilities import CANCEL_ANY_CHECKPOINT, END_TOURS
-from checkpoints.models import Checkpoint, TourEnding
+from checkpoints.models import Checkpoint, MeetingSide, TourEnding
 
-EMPLOYEE, MANAGER = "employee", "manager"
+# The two sides of a tour, the same values as MeetingSide and EndingSide store.
+EMPLOYEE, MANAGER = MeetingSide.EMPLOYEE, MeetingSide.MANAGER
 
 
 def access_checkpoint(*, membership: Membership, pk: int) -> Checkpoint:
