@@ -256,6 +256,21 @@ def signing_conflict(version: AgreementVersion) -> StateConflict | None:
 ENDED_TOUR_STATUSES = (TourStatus.COMPLETED, TourStatus.ENDED_EARLY)
 
 
+def ended_tour_conflict(tour: Tour) -> StateConflict | None:
+    """Why the agreement of `tour` can no longer be amended (started, sent for signatures or signed): the tour
+    is completed or ended early (issue 9: an ended tour's period and goal stay as they ended). None otherwise."""
+    if tour.status not in ENDED_TOUR_STATUSES:
+        return None
+    return StateConflict(
+        _("This tour of duty is %(status)s: its agreement can no longer be amended.")
+        % {"status": tour.get_status_display()},
+        next_step=_("Open the tour of duty to see what followed."),
+        next_url_name="agreements:tour",
+        next_url_args=(tour.pk,),
+        next_label=_("Open the tour of duty"),
+    )
+
+
 def amend_conflict(latest: AgreementVersion | None) -> StateConflict | None:
     """Why no amendment can start now (the latest version is not signed, or its tour has ended), or None.
 
@@ -284,16 +299,7 @@ def amend_conflict(latest: AgreementVersion | None) -> StateConflict | None:
             .only("pk", "status")
             .first()
         )
-        if tour is not None and tour.status in ENDED_TOUR_STATUSES:
-            return StateConflict(
-                _("This tour of duty is %(status)s: its agreement can no longer be amended.")
-                % {"status": tour.get_status_display()},
-                next_step=_("Open the tour of duty to see what followed."),
-                next_url_name="agreements:tour",
-                next_url_args=(tour.pk,),
-                next_label=_("Open the tour of duty"),
-            )
-        return None
+        return ended_tour_conflict(tour) if tour is not None else None
     if latest.status == VersionStatus.PENDING:
         return StateConflict(
             _("Version %(n)s is waiting for signatures; an amendment starts only from a signed version.")

@@ -88,3 +88,24 @@ def test_the_meeting_and_the_end_of_a_tour_agree_on_who_is_a_side(tour, employee
     checkpoint = Checkpoint.objects.filter(tour=tour).first()
     assert access.side_of(employee, checkpoint) == access.side_of_tour(employee, tour)
     assert (access.side_of(employee, checkpoint) is None) == (status == "alumni")
+
+
+def test_an_amendment_waiting_when_the_tour_ended_is_never_signed(tour, employee, manager, hr):
+    """An amendment that moves the end is waiting for signatures when HR ends the tour: signing it would move
+    the ended tour's period (and, before the guard in checkpoints_reschedule, schedule new checkpoints)."""
+    from tests.agreements.conftest import PASSWORD
+
+    draft = agreement_services.agreement_amend(
+        agreement=tour.agreement, actor=manager, end_date=tour.end_date + timedelta(days=90), reason="延長"
+    )
+    pending = agreement_services.agreement_request_signatures(version=draft, actor=manager)
+    ended = _end("hr", tour, employee, manager, hr)
+    with pytest.raises(StateConflict, match="can no longer be amended"):
+        agreement_services.agreement_sign(
+            version=pending, actor=employee, password=PASSWORD, content_hash=pending.content_hash
+        )
+    assert Tour.objects.get(pk=ended.pk).end_date == ended.end_date
+    # Withdrawing the request (tidying up) stays possible; sending it again does not.
+    agreement_services.agreement_withdraw(version=pending, actor=manager)
+    with pytest.raises(StateConflict, match="can no longer be amended"):
+        agreement_services.agreement_request_signatures(version=pending, actor=manager)
