@@ -279,7 +279,20 @@ def correction_conflict(checkpoint: Checkpoint) -> StateConflict | None:
 
 def cancel_conflict(checkpoint: Checkpoint) -> StateConflict | None:
     """Why `checkpoint` cannot be cancelled, else None: only a scheduled one can; a held or confirmed 1on1
-    happened and stays on the record (a cancelled one is already cancelled)."""
+    happened and stays on the record (a cancelled one is already cancelled). The closing review is never
+    cancelled by hand: the tour is completed from it (ending_propose_conflict), so a cancelled one would leave
+    the tour no way to be completed; it is cancelled with the tour when the tour ends early."""
+    if checkpoint.status == CheckpointStatus.SCHEDULED and checkpoint.kind == CheckpointKind.CLOSING:
+        return StateConflict(
+            _("The closing review cannot be cancelled: the tour of duty is completed from it."),
+            next_step=_(
+                "Hold it on another day if the date does not suit; if the tour will not be completed, propose "
+                "to end it early from the tour's page."
+            ),
+            next_url_name="agreements:tour",
+            next_url_args=[checkpoint.tour_id],
+            next_label=_("Open the tour of duty"),
+        )
     if checkpoint.status in (CheckpointStatus.SCHEDULED, CheckpointStatus.CANCELLED):
         return None
     return StateConflict(

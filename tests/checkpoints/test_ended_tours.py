@@ -109,3 +109,25 @@ def test_an_amendment_waiting_when_the_tour_ended_is_never_signed(tour, employee
     agreement_services.agreement_withdraw(version=pending, actor=manager)
     with pytest.raises(StateConflict, match="can no longer be amended"):
         agreement_services.agreement_request_signatures(version=pending, actor=manager)
+
+
+@pytest.mark.parametrize("who", ["manager", "hr"])
+def test_the_closing_review_is_not_cancelled_by_hand_so_the_tour_can_still_be_completed(login, tour, who, request):
+    """Cancelling the closing review (meeting) left a tour that could never be completed (the end of a tour
+    needs it recorded): it is refused, and the page offers no cancel link for it."""
+    from checkpoints.models import CheckpointKind
+
+    actor = request.getfixturevalue(who)
+    closing = Checkpoint.objects.get(tour=tour, kind=CheckpointKind.CLOSING)
+    with pytest.raises(StateConflict, match="closing review cannot be cancelled"):
+        services.checkpoint_cancel(checkpoint=closing, actor=actor, reason="都合がつかない")
+    assert Checkpoint.objects.get(pk=closing.pk).status == CheckpointStatus.SCHEDULED
+    client = login(actor, language="en")
+    assert client.get(reverse("checkpoints:cancel", args=["acme", closing.pk])).status_code == 409
+    assert (
+        "data-cancel-link"
+        not in client.get(reverse("checkpoints:checkpoint", args=["acme", closing.pk])).content.decode()
+    )
+    # A regular one is still cancelled as before.
+    regular = Checkpoint.objects.filter(tour=tour, kind="regular", status="scheduled").last()
+    assert services.checkpoint_cancel(checkpoint=regular, actor=actor, reason="異動").status == "cancelled"
