@@ -105,6 +105,14 @@ def test_an_amendment_waiting_when_the_tour_ended_is_never_signed(tour, employee
             version=pending, actor=employee, password=PASSWORD, content_hash=pending.content_hash
         )
     assert Tour.objects.get(pk=ended.pk).end_date == ended.end_date
+    # Nor are its signers reminded to sign it, whenever the scan runs.
+    from django.utils import timezone
+
+    from agreements import notices as agreement_notices
+
+    later = timezone.now() + timedelta(days=30)
+    reminded = [due for batch in agreement_notices.reminders_due(now=later, batch_size=100) for due in batch]
+    assert all(getattr(due.obj, "version_id", None) != pending.pk for due in reminded)
     # Withdrawing the request (tidying up) stays possible; sending it again does not.
     agreement_services.agreement_withdraw(version=pending, actor=manager)
     with pytest.raises(StateConflict, match="can no longer be amended"):
