@@ -26,6 +26,7 @@ from agreements.models import (
     SigningEvent,
     VersionStatus,
 )
+from agreements.rules import ENDED_TOUR_STATUSES
 from alliance import notices
 from alliance.models import Membership
 
@@ -140,6 +141,8 @@ def reminders_due(*, now, batch_size: int):
     version's organization, and the HR lookup is limited to the organizations of the batch."""
     versions = (
         AgreementVersion.objects.filter(status=VersionStatus.PENDING, requested_at__lte=now - REMINDER_FIRST_AFTER)
+        # An amendment left waiting when its tour ended can no longer be signed (rules.ended_tour_conflict).
+        .exclude(is_amendment=True, agreement__tour__status__in=ENDED_TOUR_STATUSES)
         .select_related("agreement__tour", "organization")
         .order_by("pk")
     )
@@ -201,6 +204,8 @@ def _request_still_open(notice) -> bool:
     version, request = _version_and_request(notice)
     if version.status != VersionStatus.PENDING or request is None:
         return False
+    if version.is_amendment and version.agreement.tour.status in ENDED_TOUR_STATUSES:
+        return False  # its tour ended: it can no longer be signed (rules.ended_tour_conflict)
     latest = SigningEvent.objects.filter(version=version, kind=EventKind.REQUESTED).order_by("-at", "-id").first()
     if latest is None or latest.pk != request.pk:
         return False  # withdrawn and requested again: the new request has its own notices

@@ -253,8 +253,26 @@ def signing_conflict(version: AgreementVersion) -> StateConflict | None:
     return None if version.status == VersionStatus.PENDING else not_pending_conflict(version)
 
 
+ENDED_TOUR_STATUSES = (TourStatus.COMPLETED, TourStatus.ENDED_EARLY)
+
+
+def ended_tour_conflict(tour: Tour) -> StateConflict | None:
+    """Why the agreement of `tour` can no longer be amended (started, sent for signatures or signed): the tour
+    is completed or ended early (issue 9: an ended tour's period and goal stay as they ended). None otherwise."""
+    if tour.status not in ENDED_TOUR_STATUSES:
+        return None
+    return StateConflict(
+        _("This tour of duty is %(status)s: its agreement can no longer be amended.")
+        % {"status": tour.get_status_display()},
+        next_step=_("Open the tour of duty to see what followed."),
+        next_url_name="agreements:tour",
+        next_url_args=(tour.pk,),
+        next_label=_("Open the tour of duty"),
+    )
+
+
 def amend_conflict(latest: AgreementVersion | None) -> StateConflict | None:
-    """Why no amendment can start now (the latest version is not signed), or None.
+    """Why no amendment can start now (the latest version is not signed, or its tour has ended), or None.
 
     `latest` is the agreement's current version (selectors.current_version): the latest one not discarded,
     or a discarded one when every version was discarded with its tour, which says so and points to a new tour
@@ -273,7 +291,15 @@ def amend_conflict(latest: AgreementVersion | None) -> StateConflict | None:
             **link,
         )
     if latest.status == VersionStatus.SIGNED:
-        return None
+        # A completed or ended tour is closed for amendments whichever page starts one (the checkpoint page asks
+        # checkpoints.rules.amendment_conflict too): signing one would move an ended tour's period.
+        tour = (
+            Tour.objects.for_organization(latest.organization_id)
+            .filter(agreement__pk=latest.agreement_id)
+            .only("pk", "status")
+            .first()
+        )
+        return ended_tour_conflict(tour) if tour is not None else None
     if latest.status == VersionStatus.PENDING:
         return StateConflict(
             _("Version %(n)s is waiting for signatures; an amendment starts only from a signed version.")

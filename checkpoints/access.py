@@ -13,9 +13,10 @@ from agreements import access as agreement_access
 from alliance.models import Membership, MembershipStatus
 from alliance.permissions import membership_has
 from checkpoints.capabilities import CANCEL_ANY_CHECKPOINT, END_TOURS
-from checkpoints.models import Checkpoint, TourEnding
+from checkpoints.models import Checkpoint, MeetingSide, TourEnding
 
-EMPLOYEE, MANAGER = "employee", "manager"
+# The two sides of a tour, the same values as MeetingSide and EndingSide store.
+EMPLOYEE, MANAGER = MeetingSide.EMPLOYEE, MeetingSide.MANAGER
 
 
 def access_checkpoint(*, membership: Membership, pk: int) -> Checkpoint:
@@ -34,13 +35,9 @@ def access_checkpoint(*, membership: Membership, pk: int) -> Checkpoint:
 
 def side_of(membership: Membership, checkpoint: Checkpoint) -> str | None:
     """The side `membership` writes on: EMPLOYEE (the tour's employee), MANAGER (their manager now, see
-    agreements.access.is_manager_of), or None for anyone else (HR reads only)."""
-    employee = checkpoint.tour.employee
-    if employee.pk == membership.pk:
-        return EMPLOYEE
-    if agreement_access.is_manager_of(membership, employee):
-        return MANAGER
-    return None
+    agreements.access.is_manager_of), or None for anyone else (HR reads only) and for a membership that is no
+    longer active. The side of the checkpoint's tour (side_of_tour): one rule for the meeting and the end."""
+    return side_of_tour(membership, checkpoint.tour)
 
 
 # --- the end of a tour and what followed (checkpoints.services.endings) --------------------------------------

@@ -23,7 +23,6 @@ class CheckpointsConfig(AppConfig):
             demo_meeting,
             demo_reminders,
             ending_notices,
-            ending_sections,
             notices,
             receivers,
             sections,
@@ -46,13 +45,13 @@ class CheckpointsConfig(AppConfig):
         # checkpoint, then the current tour's picture.
         register_section("tour", sections.tour_checkpoints_section)
         register_section("tour", sections.tour_picture_section)
-        register_section("tour", ending_sections.tour_section)
+        register_section("tour", sections.tour_ending_section)
         register_section("alliance", sections.alliance_next_checkpoint_section)
         register_section("alliance", sections.alliance_picture_section)
         register_section("alliance", calendar.feed_section)
         # Home page: checkpoints and tour endings waiting for the viewer; HR's overdue card.
         WAITING_BUILDERS.append(dashboard.waiting_section)
-        WAITING_BUILDERS.append(ending_sections.waiting_section)
+        WAITING_BUILDERS.append(dashboard.waiting_endings_section)
         DASHBOARD_CARDS.append(dashboard.overdue_card)
         # The end of a tour and what followed it (services.endings).
         member_left.connect(receivers.end_tours_of_leaver, dispatch_uid="checkpoints-end-tours-of-leaver")

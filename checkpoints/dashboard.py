@@ -1,5 +1,6 @@
-"""The checkpoints app on the home page: "waiting for you" (alliance.dashboard.WAITING_BUILDERS) and, for HR, a
-card leading to the overdue list (alliance.dashboard.DASHBOARD_CARDS). Registered by CheckpointsConfig.ready()."""
+"""The checkpoints app on the home page: "waiting for you" (alliance.dashboard.WAITING_BUILDERS: checkpoints, and
+proposals to end a tour) and, for HR, a card leading to the overdue list (alliance.dashboard.DASHBOARD_CARDS).
+Registered by CheckpointsConfig.ready()."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ def waiting_section(*, membership):
         "mine": [item for item in items if item.own],
         "reports": [item for item in items if not item.own],
     }
+
+
+def waiting_endings_section(*, membership):
+    """The proposals to end a tour that wait for `membership`'s answer (selectors.endings_waiting_on), or None."""
+    endings = selectors.endings_waiting_on(membership=membership)
+    if not endings:
+        return None
+    return {"template": "checkpoints/cards/waiting_endings.html", "endings": endings}
 
 
 def overdue_card(*, request, membership):

@@ -240,6 +240,13 @@ def amendment_conflict(checkpoint: Checkpoint) -> StateConflict | None:
     return None
 
 
+def tour_order(checkpoint: Checkpoint) -> tuple:
+    """Where `checkpoint` stands among its tour's checkpoints: by due date, then number. Not the number alone:
+    checkpoints_reschedule numbers the checkpoints a longer period adds after the closing review, which it moves
+    to the new last day, so a higher number may come earlier."""
+    return (checkpoint.due_date, checkpoint.sequence)
+
+
 def mark_done_conflict(action, at: Checkpoint) -> StateConflict | None:
     """Why `action` cannot be marked done from the page of checkpoint `at`, else None. Allowed on its origin
     checkpoint while that one is open (not confirmed, not cancelled), and on any later checkpoint of the same tour
@@ -247,7 +254,7 @@ def mark_done_conflict(action, at: Checkpoint) -> StateConflict | None:
     origin = action.checkpoint
     if at.pk == origin.pk:
         return edit_conflict(at)
-    if at.tour_id != origin.tour_id or at.sequence < origin.sequence:
+    if at.tour_id != origin.tour_id or tour_order(at) < tour_order(origin):
         return StateConflict(
             _("This action was not carried over to this checkpoint."),
             next_step=_("Mark it done on the checkpoint where it was agreed."),
@@ -272,7 +279,20 @@ def correction_conflict(checkpoint: Checkpoint) -> StateConflict | None:
 
 def cancel_conflict(checkpoint: Checkpoint) -> StateConflict | None:
     """Why `checkpoint` cannot be cancelled, else None: only a scheduled one can; a held or confirmed 1on1
-    happened and stays on the record (a cancelled one is already cancelled)."""
+    happened and stays on the record (a cancelled one is already cancelled). The closing review is never
+    cancelled by hand: the tour is completed from it (ending_propose_conflict), so a cancelled one would leave
+    the tour no way to be completed; it is cancelled with the tour when the tour ends early."""
+    if checkpoint.status == CheckpointStatus.SCHEDULED and checkpoint.kind == CheckpointKind.CLOSING:
+        return StateConflict(
+            _("The closing review cannot be cancelled: the tour of duty is completed from it."),
+            next_step=_(
+                "Hold it on another day if the date does not suit; if the tour will not be completed, propose "
+                "to end it early from the tour's page."
+            ),
+            next_url_name="agreements:tour",
+            next_url_args=[checkpoint.tour_id],
+            next_label=_("Open the tour of duty"),
+        )
     if checkpoint.status in (CheckpointStatus.SCHEDULED, CheckpointStatus.CANCELLED):
         return None
     return StateConflict(

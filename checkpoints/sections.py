@@ -3,7 +3,8 @@ never imports checkpoints), registered by CheckpointsConfig.ready():
 
 - the tour page lists the tour's checkpoints, then shows its KPI picture;
 - a person's alliance page shows the next checkpoint to hold, then the current tour's picture with a link to the
-  career timeline.
+  career timeline;
+- the tour page (and the closing review, through the `tour_ending_section` tag) shows how the tour ends.
 
 Visibility is the tour's: the page already resolved the tour or person for the viewer, and
 checkpoints.selectors.tour_picture filters by it again."""
@@ -60,3 +61,12 @@ def alliance_picture_section(*, membership, member, tour) -> Section:
         if picture is not None and not picture.series and not picture.has_data:
             picture = None
     return Section("checkpoints/_alliance_picture.html", {"picture": picture, "member": member})
+
+
+def tour_ending_section(*, membership, tour, **kwargs) -> Section | None:
+    """The tour page's "end of the tour" section: its state and the viewer's actions (selectors.ending_state);
+    None for a draft."""
+    state = selectors.ending_state(viewer=membership, tour=tour)
+    if state is None:
+        return None
+    return Section("checkpoints/sections/tour_ending.html", {"state": state})

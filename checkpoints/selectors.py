@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from agreements import access as agreement_access
 from agreements import rules as agreement_rules
@@ -22,6 +23,7 @@ from alliance.text import normalize_search
 from checkpoints import access, charts, rules
 from checkpoints.models import (
     AgendaTopic,
+    CalendarFeed,
     Checkpoint,
     CheckpointCancellation,
     CheckpointKind,
@@ -107,8 +109,22 @@ def kpi_rows(checkpoint: Checkpoint, version: AgreementVersion | None) -> list[K
 
 
 def tour_checkpoints(tour: Tour):
-    """The tour's checkpoints in date order."""
-    return Checkpoint.objects.filter(tour=tour).order_by("sequence")
+    """The tour's checkpoints in date order (rules.tour_order: due date, then number)."""
+    return Checkpoint.objects.filter(tour=tour).order_by("due_date", "sequence")
+
+
+def earlier_in_tour(checkpoint: Checkpoint, *, prefix: str = "checkpoint__", inclusive: bool = False) -> Q:
+    """A filter on rows whose checkpoint (reached through `prefix`) belongs to `checkpoint`'s tour and comes
+    before it in rules.tour_order (due date, then number); `inclusive` keeps `checkpoint` itself."""
+    same_day = Q(
+        **{
+            f"{prefix}due_date": checkpoint.due_date,
+            f"{prefix}sequence__lte" if inclusive else f"{prefix}sequence__lt": checkpoint.sequence,
+        }
+    )
+    return Q(**{f"{prefix}tour_id": checkpoint.tour_id}) & (
+        Q(**{f"{prefix}due_date__lt": checkpoint.due_date}) | same_day
+    )
 
 
 # --- the KPI picture ---------------------------------------------------------------------------------------
@@ -479,10 +495,10 @@ def meeting(checkpoint: Checkpoint) -> Meeting:
     topics = list(AgendaTopic.objects.filter(checkpoint=checkpoint).select_related(*people))
     actions = list(NextAction.objects.filter(checkpoint=checkpoint).select_related(*people, "done_by__user"))
     carried = list(
-        NextAction.objects.filter(checkpoint__tour_id=checkpoint.tour_id, checkpoint__sequence__lt=checkpoint.sequence)
+        NextAction.objects.filter(earlier_in_tour(checkpoint))
         .filter(Q(done_at__isnull=True) | Q(done_at_checkpoint=checkpoint))
         .select_related("checkpoint", *people, "done_by__user")
-        .order_by("checkpoint__sequence", "due_on", "pk")
+        .order_by("checkpoint__due_date", "checkpoint__sequence", "due_on", "pk")
     )
     notes = list(CorrectionNote.objects.filter(checkpoint=checkpoint).select_related(*people))
     cancellation = None
@@ -498,7 +514,8 @@ def meeting(checkpoint: Checkpoint) -> Meeting:
 
 def next_to_hold(tour: Tour) -> Checkpoint | None:
     """The tour's first checkpoint still scheduled (not held, not cancelled), in date order, or None."""
-    return Checkpoint.objects.filter(tour=tour, status=CheckpointStatus.SCHEDULED).order_by("sequence").first()
+    scheduled = Checkpoint.objects.filter(tour=tour, status=CheckpointStatus.SCHEDULED)
+    return scheduled.order_by("due_date", "sequence").first()
 
 
 # How far ahead the home page lists checkpoints to hold (days, inclusive of today + DUE_SOON_DAYS).
@@ -612,6 +629,27 @@ def feed_checkpoints(membership):
         .select_related("tour__employee__user", "organization")
         .order_by("due_date", "pk")
     )
+
+
+def live_calendar_feed(membership) -> CalendarFeed | None:
+    """`membership`'s private calendar feed that is not revoked (one at most), or None. One query."""
+    return (
+        CalendarFeed.objects.for_organization(membership.organization_id)
+        .filter(membership=membership, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def calendar_feed_by_token(token: str) -> CalendarFeed | None:
+    """The live feed whose secret URL token is `token` (compared by its SHA-256), with its member, user and
+    organization, or None. Across organizations on purpose, as the invitation link's lookup is: the token's
+    hash (256 bits) names one row; the caller reads everything else in that row's organization scope."""
+    with scopes_disabled():
+        return (
+            CalendarFeed.objects.filter(token_hash=CalendarFeed.hash_token(token), revoked_at__isnull=True)
+            .select_related("membership__user", "organization")
+            .first()
+        )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from agreements import access as agreement_access
 from agreements.models import AgreementVersion, Tour, TourStatus, VersionStatus
 from alliance.models import Membership
 from checkpoints import selectors
-from checkpoints.models import Checkpoint, CheckpointStatus
+from checkpoints.models import Checkpoint, CheckpointStatus, EndingKind, EndingStatus, TourEnding, TourOutcome
 
 TOURS_PER_PAGE = 5
 # An alignment no tour grew from stands on its own in the timeline; a person holds a few a year, and a page
@@ -247,3 +247,50 @@ def checkpoint_entries(scope: TimelineScope) -> list[TimelineEntry]:
         )
         for checkpoint in checkpoints
     ]
+
+
+@register_entry_builder
+def ending_entries(scope: TimelineScope) -> list[TimelineEntry]:
+    """How the page's tours ended (the confirmed TourEnding: completed, or ended early with its reason) and
+    what followed each (its TourOutcome), dated by the confirmation and the recording; both link to the tour
+    page's ending section, the outcome to the next tour when it names one. Two queries for the page."""
+    slug = _slug(scope)
+    endings = (
+        TourEnding.objects.for_organization(scope.viewer.organization_id)
+        .filter(tour__in=scope.tour_ids, status=EndingStatus.CONFIRMED)
+        .order_by("tour_id")
+    )
+    outcomes = (
+        TourOutcome.objects.for_organization(scope.viewer.organization_id)
+        .filter(tour__in=scope.tour_ids)
+        .order_by("tour_id")
+    )
+    entries = [
+        TimelineEntry(
+            kind="tour_ending",
+            on=timezone.localdate(ending.confirmed_at),
+            title=_("Tour of duty completed") if ending.kind == EndingKind.COMPLETED else _("Tour of duty ended early"),
+            url=reverse("agreements:tour", args=[slug, ending.tour_id]) + "#tour-ending",
+            tour_id=ending.tour_id,
+            status=ending.kind,
+            status_label=str(ending.get_kind_display()),
+            detail=str(ending.reason_text),
+            # After everything else of its day: the end closes the tour.
+            order=10_000,
+        )
+        for ending in endings
+    ]
+    entries += [
+        TimelineEntry(
+            kind="tour_outcome",
+            on=timezone.localdate(outcome.recorded_at),
+            title=_("What followed: %(kind)s") % {"kind": outcome.get_kind_display()},
+            url=reverse("agreements:tour", args=[slug, outcome.next_tour_id or outcome.tour_id])
+            + ("" if outcome.next_tour_id else "#tour-ending"),
+            tour_id=outcome.tour_id,
+            detail=outcome.destination,
+            order=10_001,
+        )
+        for outcome in outcomes
+    ]
+    return entries

@@ -28,9 +28,14 @@ def agreement_request_signatures(
     """Freeze the draft: snapshot its content as canonical JSON, hash it, and ask each signer to sign.
 
     Raises PermissionDenied for someone who may not edit the agreement, StateConflict for a version that is
-    not a draft, ValidationError listing what is missing (a KPI, a manager, the offers, a printable text) or
-    an overlap with another active tour (rules.check_no_concurrent_tour)."""
+    not a draft or an amendment of a tour that has ended (rules.ended_tour_conflict), ValidationError listing
+    what is missing (a KPI, a manager, the offers, a printable text) or an overlap with another active tour
+    (rules.check_no_concurrent_tour)."""
     version = locked_editable_version(version, actor)
+    if version.is_amendment:
+        conflict = rules.ended_tour_conflict(version.agreement.tour)
+        if conflict is not None:
+            raise conflict
     # An amendment is checked against the tour it proposes (its new goal and end date), not the one in force.
     tour = selectors.proposed_tour(version)
     errors = []
@@ -131,11 +136,17 @@ def agreement_sign(
     """Sign the frozen version after the signer confirmed their password; the last signature seals it.
 
     `content_hash` is the hash the signer's page showed (64 hex digits). Raises PermissionDenied for someone
-    who does not sign it, StateConflict when it is not waiting for signatures, ValidationError for a wrong
+    who does not sign it, StateConflict when it is not waiting for signatures or is an amendment of a tour that
+    has ended (rules.ended_tour_conflict), ValidationError for a wrong
     password, a hash that changed since the page was read, a role already signed, or (last signature) an
     overlap with another active tour."""
     version = locked_version(version)
     role = _signer_role(version, actor)
+    if version.is_amendment:
+        # An amendment still waiting when its tour ended is never signed: it would move an ended tour's period.
+        conflict = rules.ended_tour_conflict(version.agreement.tour)
+        if conflict is not None:
+            raise conflict
     if not check_password(password, actor.user.password):
         raise ValidationError({"password": _("The password is not correct.")})
     if content_hash != version.content_hash:

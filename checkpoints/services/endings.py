@@ -139,9 +139,9 @@ def tour_ending_propose(*, tour: Tour, actor: Membership, kind: str, reason: str
     return ending
 
 
-def _answering(ending: TourEnding, actor: Membership) -> tuple[Tour, TourEnding]:
-    """The locked tour and proposal for an answer by `actor`: the other side only (PermissionDenied for a
-    non-side, StateConflict for the proposer's side or a proposal no longer open)."""
+def _open_proposal_for(ending: TourEnding, actor: Membership) -> tuple[Tour, TourEnding, str]:
+    """The locked tour and proposal `ending`, and `actor`'s side of the tour (PermissionDenied for a non-side,
+    StateConflict for a proposal no longer open): what an answer and a withdrawal both start from."""
     tour = _locked_tour(ending.tour)
     ending = _locked_ending(ending)
     side = access.side_of_tour(actor, tour)
@@ -150,6 +150,13 @@ def _answering(ending: TourEnding, actor: Membership) -> tuple[Tour, TourEnding]
     conflict = rules.ending_answer_conflict(ending)
     if conflict is not None:
         raise conflict
+    return tour, ending, side
+
+
+def _answering(ending: TourEnding, actor: Membership) -> tuple[Tour, TourEnding]:
+    """The locked tour and proposal for an answer by `actor`: the other side only (PermissionDenied for a
+    non-side, StateConflict for the proposer's side or a proposal no longer open)."""
+    tour, ending, side = _open_proposal_for(ending, actor)
     if side == ending.proposed_side:
         raise rules.own_proposal_conflict(ending)
     return tour, ending
@@ -197,14 +204,7 @@ def tour_ending_withdraw(*, ending: TourEnding, actor: Membership) -> TourEnding
     """Withdraw the open proposal `ending` as the side that made it (whoever holds that side now). Raises
     PermissionDenied for a non-side, StateConflict for the other side or a proposal no longer open.
     Audit: `tour_ending.withdraw`."""
-    tour = _locked_tour(ending.tour)
-    ending = _locked_ending(ending)
-    side = access.side_of_tour(actor, tour)
-    if side is None:
-        raise PermissionDenied
-    conflict = rules.ending_answer_conflict(ending)
-    if conflict is not None:
-        raise conflict
+    _tour, ending, side = _open_proposal_for(ending, actor)
     if side != ending.proposed_side:
         raise rules.others_proposal_conflict(ending)
     ending.status = EndingStatus.WITHDRAWN

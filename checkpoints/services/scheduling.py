@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from agreements.models import Tour
+from agreements.models import Tour, TourStatus
 from alliance.audit import audit_log
 from alliance.models import Organization
 from checkpoints import rules
@@ -68,9 +68,13 @@ def checkpoints_reschedule(*, tour: Tour, today: date | None = None, reason: str
     confirmed, cancelled and past checkpoints never change. Movable regular checkpoints left without a date
     are cancelled (kept, with `reason` or a default one); planned dates left without a checkpoint get new ones
     numbered after the highest sequence. A tour with no schedule yet is left alone (checkpoints_schedule makes
-    it). Idempotent: the tour row is locked, and a second call finds nothing to change and writes nothing.
+    it), and so is a tour that is no longer active (completed or ended early: its unheld checkpoints were
+    cancelled with the end, and an amendment signed afterwards must not give it new ones). Idempotent: the
+    tour row is locked, and a second call finds nothing to change and writes nothing.
     Writes one audit row (`checkpoint.reschedule`) when anything changed."""
     tour = Tour.objects.for_organization(tour.organization_id).select_for_update().get(pk=tour.pk)
+    if tour.status != TourStatus.ACTIVE:
+        return Rescheduled()
     today = today or timezone.localdate()
     checkpoints = list(
         Checkpoint.objects.for_organization(tour.organization_id)

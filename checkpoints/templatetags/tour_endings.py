@@ -1,5 +1,5 @@
 """The closing review's "complete the tour" block on the checkpoint page: the same section the tour page shows
-(checkpoints.ending_sections), computed for the viewer, so that the checkpoint view needs no change."""
+(checkpoints.sections.tour_ending_section), computed for the viewer, so that the checkpoint view needs no change."""
 
 from django import template
 

@@ -10,13 +10,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
-from django_scopes import scopes_disabled
 
 from alliance.models import MembershipStatus
 from alliance.permissions import VIEW_OWN_RECORDS
 from alliance.tenancy import TenantView, organization_scope, url_object
 from checkpoints import access, calendar, selectors, services
-from checkpoints.models import CalendarFeed
 
 
 def ics_response(body: bytes, *, filename: str | None = None) -> HttpResponse:
@@ -43,14 +41,6 @@ class CheckpointCalendarView(TenantView):
         return ics_response(body, filename=f"checkpoint-{checkpoint.pk}.ics")
 
 
-def _live_feed(membership):
-    return (
-        CalendarFeed.objects.for_organization(membership.organization_id)
-        .filter(membership=membership, revoked_at__isnull=True)
-        .first()
-    )
-
-
 class CalendarFeedView(TenantView, TemplateView):
     """`/<org>/calendar/`: the member's private feed. GET says whether they have one; POST makes a new one (any
     old URL stops working) and shows its URL this once: only its hash is kept."""
@@ -59,7 +49,7 @@ class CalendarFeedView(TenantView, TemplateView):
     capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
 
     def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(feed=_live_feed(self.membership)))
+        return self.render_to_response(self.get_context_data(feed=selectors.live_calendar_feed(self.membership)))
 
     def post(self, request, *args, **kwargs):
         feed, token = services.calendar_feed_create(membership=self.membership)
@@ -77,7 +67,7 @@ class CalendarFeedRevokeView(TenantView, TemplateView):
     capabilities = {"GET": VIEW_OWN_RECORDS, "POST": VIEW_OWN_RECORDS}
 
     def get(self, request, *args, **kwargs):
-        feed = _live_feed(self.membership)
+        feed = selectors.live_calendar_feed(self.membership)
         if feed is None:
             return redirect("checkpoints:calendar", self.organization.slug)
         return self.render_to_response(self.get_context_data(feed=feed))
@@ -92,14 +82,7 @@ class CalendarFeedRevokeView(TenantView, TemplateView):
 def calendar_feed(request, token: str):
     """`/calendar/<token>.ics`: the checkpoints of the feed's member (selectors.feed_checkpoints), in their
     language, without a login. 404 for an unknown or revoked token, or a member who is no longer active."""
-    # Across organizations on purpose, as the invitation link's lookup is: the token's hash (256 bits) names
-    # one row, and only its membership is read; everything else runs in that row's organization scope.
-    with scopes_disabled():
-        feed = (
-            CalendarFeed.objects.filter(token_hash=CalendarFeed.hash_token(token), revoked_at__isnull=True)
-            .select_related("membership__user", "organization")
-            .first()
-        )
+    feed = selectors.calendar_feed_by_token(token)
     if feed is None or feed.membership.status != MembershipStatus.ACTIVE:
         raise Http404
     membership = feed.membership

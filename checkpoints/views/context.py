@@ -30,7 +30,8 @@ def meeting_context(membership, checkpoint: Checkpoint, side: str | None, bound:
         "meeting": state,
         "agenda_open": agenda_open,
         "actions_open": actions_open,
-        "can_cancel": checkpoint.status == CheckpointStatus.SCHEDULED
+        "can_cancel": rules.cancel_conflict(checkpoint) is None
+        and checkpoint.status == CheckpointStatus.SCHEDULED
         and access.can_cancel_checkpoint(membership, checkpoint),
         "agenda_form": None,
         "action_form": None,

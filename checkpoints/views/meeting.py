@@ -136,11 +136,7 @@ def _action(view) -> NextAction:
     checkpoint = view.checkpoint
     action = (
         NextAction.objects.for_organization(checkpoint.organization_id)
-        .filter(
-            pk=view.kwargs["action_pk"],
-            checkpoint__tour_id=checkpoint.tour_id,
-            checkpoint__sequence__lte=checkpoint.sequence,
-        )
+        .filter(selectors.earlier_in_tour(checkpoint, inclusive=True), pk=view.kwargs["action_pk"])
         .select_related("checkpoint")
         .first()
     )
