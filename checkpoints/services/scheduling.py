@@ -72,9 +72,9 @@ def checkpoints_reschedule(*, tour: Tour, today: date | None = None, reason: str
     numbered after the highest sequence. The open (still scheduled, movable) and new checkpoints then share their
     numbers again in date order with the closing review last, as scheduling numbered them (otherwise a longer
     period would list "checkpoint 5" before "checkpoint 4" and the closing review in the middle); held,
-    confirmed, cancelled and past ones keep theirs. A tour with no schedule yet is left alone (checkpoints_schedule makes
-    it). Idempotent: the tour row is locked, and a second call finds nothing to change and writes nothing.
-    Writes one audit row (`checkpoint.reschedule`) when anything changed."""
+    confirmed, cancelled and past ones keep theirs. A tour with no schedule yet is left alone
+    (checkpoints_schedule makes it). Idempotent: the tour row is locked, and a second call finds nothing to
+    change and writes nothing. Writes one audit row (`checkpoint.reschedule`) when anything changed."""
     tour = Tour.objects.for_organization(tour.organization_id).select_for_update().get(pk=tour.pk)
     today = today or timezone.localdate()
     checkpoints = list(
