@@ -332,6 +332,17 @@ def test_the_version_page_and_the_pdf_show_each_change_and_link_to_the_previous_
     assert "99.95" in html
 
 
+def test_a_new_period_waiting_for_signatures_reads_as_dates_for_people(tour, employee, manager, login):
+    """Found trying the demo: while an amendment that moves the end waited for signatures, its page printed the
+    frozen period as ISO strings ("2031-05-01 – 2032-10-31") where every other page prints dates."""
+    draft = _propose(tour, manager, end_date=date(2032, 10, 31))
+    services.agreement_request_signatures(version=draft, actor=manager)
+    client = login(employee)
+    page = client.get(reverse("agreements:version", args=["acme", tour.agreement.pk, draft.number])).content.decode()
+    assert "2031年5月1日 – 2032年10月31日 (18か月)" in page
+    assert "2032-10-31" not in page
+
+
 def test_the_version_page_of_an_amendment_stays_within_a_query_bound(
     tour, employee, manager, login, django_assert_max_num_queries
 ):
