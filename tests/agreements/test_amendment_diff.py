@@ -441,6 +441,13 @@ def test_no_proposal_from_a_tour_that_is_over(tour, manager, login, status):
     assert client.post(_amend_url(checkpoint), _form(checkpoint)).status_code == 409
     page = client.get(reverse("checkpoints:checkpoint", args=["acme", checkpoint.pk])).content.decode()
     assert "data-propose-amendment" not in page
+    # Found trying the demo: the English page read "This tour of duty is Completed: ...", a status label
+    # capitalised in the middle of a sentence; each language reads the status as a label now.
+    status_label = {"completed": ("Completed", "完了"), "ended_early": ("Ended early", "早期終了")}[status]
+    english = login(manager, language="en").get(_amend_url(checkpoint)).content.decode()
+    assert f"This tour of duty has ended ({status_label[0]})" in english
+    japanese = client.get(_amend_url(checkpoint)).content.decode()
+    assert f"このコミットメント期間は終了しています（{status_label[1]}）" in japanese
 
 
 def test_the_proposal_page_shows_what_the_checkpoint_found(employee, manager, login):
