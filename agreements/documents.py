@@ -31,6 +31,7 @@ from agreements.pdf import PdfDocument, PdfEvent, PdfKpi, PdfSignature, render_a
 from agreements.sealing import seal_pdf
 from agreements.selectors import previous_signed_version
 from agreements.snapshot import build_snapshot, content, kpi_values
+from alliance.periods import period_months
 
 _EVENT_KINDS = {
     EventKind.REQUESTED: "request",
@@ -141,6 +142,18 @@ def amendment_diff(version: AgreementVersion) -> AmendmentDiff | None:
         return None
     after = version.snapshot or content(version)
     return AmendmentDiff(previous=previous, changes=version_changes(previous.snapshot, after))
+
+
+def frozen_period(snapshot: dict | None) -> tuple[date, date, int] | None:
+    """The commitment period a version's frozen `snapshot` holds, as (first day, last day, months), both days
+    inclusive and months counted as alliance.periods.period_months counts them; None without a snapshot or
+    when its tour lacks either date (ISO strings in every snapshot schema)."""
+    tour = (snapshot or {}).get("tour") or {}
+    try:
+        start, end = date.fromisoformat(tour["start_date"]), date.fromisoformat(tour["end_date"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return start, end, period_months(start, end) if start <= end else 0
 
 
 def tour_kind_label(code: str) -> str:

@@ -230,7 +230,7 @@ def amendment_conflict(checkpoint: Checkpoint) -> StateConflict | None:
         return edit_conflict(checkpoint)
     if checkpoint.tour.status != "active":
         return StateConflict(
-            _("This tour of duty is %(status)s: its agreement can no longer be amended.")
+            _("This tour of duty has ended (%(status)s): its agreement can no longer be amended.")
             % {"status": checkpoint.tour.get_status_display()},
             next_step=_("Open the tour of duty to see what followed."),
             next_url_name="agreements:tour",

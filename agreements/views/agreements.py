@@ -124,6 +124,7 @@ class VersionDetailView(TenantView, TemplateView):
             sign_form=SignForm(initial={"content_hash": version.content_hash}),
             decline_form=DeclineForm(),
             snapshot=version.snapshot,
+            frozen_period=documents.frozen_period(version.snapshot),
             # A draft amendment shows the tour it proposes; the signed tour changes only when it is signed.
             proposed=selectors.proposed_tour(version) if version.is_amendment and not version.snapshot else None,
             amendment=documents.amendment_diff(version),

@@ -51,10 +51,12 @@ class Rescheduled:
     moved: list[Checkpoint] = field(default_factory=list)
     cancelled: list[Checkpoint] = field(default_factory=list)
     added: list[Checkpoint] = field(default_factory=list)
+    # Checkpoints whose number changed so that the open ones read in date order, the closing review last.
+    renumbered: list[Checkpoint] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.moved or self.cancelled or self.added)
+        return bool(self.moved or self.cancelled or self.added or self.renumbered)
 
 
 @transaction.atomic
@@ -67,10 +69,13 @@ def checkpoints_reschedule(*, tour: Tour, today: date | None = None, reason: str
     the tour's last day; one whose date changes gets `revision` + 1 (its calendar invite's SEQUENCE). Held,
     confirmed, cancelled and past checkpoints never change. Movable regular checkpoints left without a date
     are cancelled (kept, with `reason` or a default one); planned dates left without a checkpoint get new ones
-    numbered after the highest sequence. A tour with no schedule yet is left alone (checkpoints_schedule makes
-    it), and so is a tour that is no longer active (completed or ended early: its unheld checkpoints were
-    cancelled with the end, and an amendment signed afterwards must not give it new ones). Idempotent: the
-    tour row is locked, and a second call finds nothing to change and writes nothing.
+    numbered after the highest sequence. The open (still scheduled, movable) and new checkpoints then share their
+    numbers again in date order with the closing review last, as scheduling numbered them (otherwise a longer
+    period would list "checkpoint 5" before "checkpoint 4" and the closing review in the middle); held,
+    confirmed, cancelled and past ones keep theirs. A tour with no schedule yet is left alone
+    (checkpoints_schedule makes it), and so is a tour that is no longer active (completed or ended early: its
+    unheld checkpoints were cancelled with the end, and an amendment signed afterwards must not give it new
+    ones). Idempotent: the tour row is locked, and a second call finds nothing to change and writes nothing.
     Writes one audit row (`checkpoint.reschedule`) when anything changed."""
     tour = Tour.objects.for_organization(tour.organization_id).select_for_update().get(pk=tour.pk)
     if tour.status != TourStatus.ACTIVE:
@@ -89,6 +94,8 @@ def checkpoints_reschedule(*, tour: Tour, today: date | None = None, reason: str
 
     def movable(c: Checkpoint) -> bool:
         return c.status == CheckpointStatus.SCHEDULED and c.due_date > today
+
+    movable_pks = {c.pk for c in checkpoints if movable(c)}
 
     fixed_dates = {c.due_date for c in checkpoints if not movable(c) and c.status != CheckpointStatus.CANCELLED}
     targets = [due for due, kind in planned if kind == CheckpointKind.REGULAR and due > today]
@@ -146,6 +153,8 @@ def checkpoints_reschedule(*, tour: Tour, today: date | None = None, reason: str
                 kind=kind,
             )
         )
+    open_ones = [c for c in checkpoints if c.pk in movable_pks and c.status == CheckpointStatus.SCHEDULED]
+    result.renumbered.extend(_renumber([*open_ones, *result.added], free_from=next_sequence + len(new)))
     if not result.changed:
         return result
     audit_log(
@@ -158,6 +167,28 @@ def checkpoints_reschedule(*, tour: Tour, today: date | None = None, reason: str
             ],
             "cancelled": [None, [c.sequence for c in result.cancelled]],
             "added": [None, [[c.sequence, c.due_date.isoformat()] for c in result.added]],
+            "renumbered": [None, [[c.pk, c.sequence] for c in result.renumbered]],
         },
     )
-    return Rescheduled(moved=[c for c, _before in result.moved], cancelled=result.cancelled, added=result.added)
+    return Rescheduled(
+        moved=[c for c, _before in result.moved],
+        cancelled=result.cancelled,
+        added=result.added,
+        renumbered=result.renumbered,
+    )
+
+
+def _renumber(checkpoints: list[Checkpoint], *, free_from: int) -> list[Checkpoint]:
+    """Give `checkpoints` (rows of one tour, locked) the numbers they hold between them again, in date order with
+    the closing review last; returns those whose number changed, saved. Numbers from `free_from` up are unused
+    by the tour: changed rows pass through them so the (tour, sequence) unique constraint holds at every step."""
+    numbers = sorted(c.sequence for c in checkpoints)
+    ordered = sorted(checkpoints, key=lambda c: (c.kind == CheckpointKind.CLOSING, c.due_date, c.sequence))
+    changed = [(c, number) for c, number in zip(ordered, numbers, strict=True) if c.sequence != number]
+    for offset, (checkpoint, _number) in enumerate(changed):
+        checkpoint.sequence = free_from + offset
+        checkpoint.save(update_fields=["sequence"])
+    for checkpoint, number in changed:
+        checkpoint.sequence = number
+        checkpoint.save(update_fields=["sequence", "updated_at"])
+    return [c for c, _number in changed]

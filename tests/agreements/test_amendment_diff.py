@@ -332,6 +332,17 @@ def test_the_version_page_and_the_pdf_show_each_change_and_link_to_the_previous_
     assert "99.95" in html
 
 
+def test_a_new_period_waiting_for_signatures_reads_as_dates_for_people(tour, employee, manager, login):
+    """Found trying the demo: while an amendment that moves the end waited for signatures, its page printed the
+    frozen period as ISO strings ("2031-05-01 – 2032-10-31") where every other page prints dates."""
+    draft = _propose(tour, manager, end_date=date(2032, 10, 31))
+    services.agreement_request_signatures(version=draft, actor=manager)
+    client = login(employee)
+    page = client.get(reverse("agreements:version", args=["acme", tour.agreement.pk, draft.number])).content.decode()
+    assert "2031年5月1日 – 2032年10月31日 (18か月)" in page
+    assert "2032-10-31" not in page
+
+
 def test_the_version_page_of_an_amendment_stays_within_a_query_bound(
     tour, employee, manager, login, django_assert_max_num_queries
 ):
@@ -430,6 +441,13 @@ def test_no_proposal_from_a_tour_that_is_over(tour, manager, login, status):
     assert client.post(_amend_url(checkpoint), _form(checkpoint)).status_code == 409
     page = client.get(reverse("checkpoints:checkpoint", args=["acme", checkpoint.pk])).content.decode()
     assert "data-propose-amendment" not in page
+    # Found trying the demo: the English page read "This tour of duty is Completed: ...", a status label
+    # capitalised in the middle of a sentence; each language reads the status as a label now.
+    status_label = {"completed": ("Completed", "完了"), "ended_early": ("Ended early", "早期終了")}[status]
+    english = login(manager, language="en").get(_amend_url(checkpoint)).content.decode()
+    assert f"This tour of duty has ended ({status_label[0]})" in english
+    japanese = client.get(_amend_url(checkpoint)).content.decode()
+    assert f"このコミットメント期間は終了しています（{status_label[1]}）" in japanese
 
 
 def test_the_proposal_page_shows_what_the_checkpoint_found(employee, manager, login):

@@ -285,6 +285,16 @@ def test_e_mails_are_in_the_recipients_language_in_text_and_html(
     assert f"/checkpoints/{first.pk}/" in message.body and f"/checkpoints/{first.pk}/" in html
 
 
+def test_the_japanese_greeting_reads_like_every_page(first, employee):
+    """Found trying the demo: the reminders greeted "社員 一郎 さん", with a space before the honorific, where
+    every page and the agreements' e-mails write "社員 一郎さん"."""
+    employee.user.language = "ja"
+    employee.user.save(update_fields=["language"])
+    notices.scan_and_send(now=at(first.due_date + timedelta(days=7)))
+    message = next(m for m in mail.outbox if m.to == [employee.user.email])
+    assert message.body.startswith(f"{employee.user.display_name}さん\n")
+
+
 def test_reminders_appear_in_app(first, employee, login):
     from django.urls import reverse
 

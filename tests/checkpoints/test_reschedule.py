@@ -64,9 +64,10 @@ CASES = {
             (1, date(2031, 7, 31), R, S, 0),
             (2, date(2031, 10, 31), R, S, 0),
             (3, date(2032, 1, 31), R, S, 0),
-            (4, date(2032, 10, 31), C, S, 1),
-            (5, date(2032, 4, 30), R, S, 0),
-            (6, date(2032, 7, 31), R, S, 0),
+            # New dates come before the closing review, which stays the last one (numbers follow the dates).
+            (4, date(2032, 4, 30), R, S, 0),
+            (5, date(2032, 7, 31), R, S, 0),
+            (6, date(2032, 10, 31), C, S, 1),
         ],
     ),
     "shorter period (8 months)": (
@@ -84,15 +85,15 @@ CASES = {
         lambda t: _set_interval(t, 1),
         [
             (1, date(2031, 7, 31), R, S, 0),
-            (2, date(2031, 10, 31), R, S, 0),
-            (3, date(2032, 1, 31), R, S, 0),
-            (4, date(2032, 4, 30), C, S, 0),
-            (5, date(2031, 8, 31), R, S, 0),
-            (6, date(2031, 9, 30), R, S, 0),
-            (7, date(2031, 11, 30), R, S, 0),
-            (8, date(2031, 12, 31), R, S, 0),
-            (9, date(2032, 2, 29), R, S, 0),
-            (10, date(2032, 3, 31), R, S, 0),
+            (2, date(2031, 8, 31), R, S, 0),
+            (3, date(2031, 9, 30), R, S, 0),
+            (4, date(2031, 10, 31), R, S, 0),
+            (5, date(2031, 11, 30), R, S, 0),
+            (6, date(2031, 12, 31), R, S, 0),
+            (7, date(2032, 1, 31), R, S, 0),
+            (8, date(2032, 2, 29), R, S, 0),
+            (9, date(2032, 3, 31), R, S, 0),
+            (10, date(2032, 4, 30), C, S, 0),
         ],
     ),
     "interval 3 → 6": (
@@ -122,8 +123,8 @@ CASES = {
             (1, date(2031, 7, 31), R, S, 0),
             (2, date(2031, 10, 31), R, H, 0),
             (3, date(2031, 8, 31), R, S, 1),
-            (4, date(2032, 4, 30), C, S, 0),
-            (5, date(2031, 12, 31), R, S, 0),
+            (4, date(2031, 12, 31), R, S, 0),
+            (5, date(2032, 4, 30), C, S, 0),
         ],
     ),
     "today exactly on a due date: that one is due now and stays": (
@@ -156,6 +157,19 @@ def test_reschedule_moves_only_unheld_future_checkpoints(tour, case):
     assert AuditEntry.objects.filter(action="checkpoint.reschedule").count() == audits + (expected is not None)
 
 
+@pytest.mark.parametrize("case", [case for case in CASES if CASES[case][2] is not None])
+def test_the_open_checkpoints_read_in_date_order_with_the_closing_review_last(tour, case):
+    """Found trying the demo: an amendment that lengthened the period listed "checkpoint 5" (a new date) after
+    the closing review "checkpoint 4" on the tour page, the timeline and in calendars. The checkpoints still to
+    hold are numbered in date order, the closing review last; held and past ones keep their numbers."""
+    today, change, _expected = CASES[case]
+    change(tour)
+    services.checkpoints_reschedule(tour=tour, today=today)
+    open_rows = [row for row in _rows(tour) if row[3] == S and row[1] > today]
+    assert [row[1] for row in open_rows if row[2] == R] == sorted(row[1] for row in open_rows if row[2] == R)
+    assert open_rows[-1][2] == C
+
+
 def test_a_cancelled_checkpoint_is_kept_with_its_reason_and_never_revived(tour):
     _set_end(tour, date(2031, 12, 31))
     services.checkpoints_reschedule(tour=tour, today=date(2031, 8, 15), reason="期間短縮のため")
@@ -165,7 +179,8 @@ def test_a_cancelled_checkpoint_is_kept_with_its_reason_and_never_revived(tour):
     _set_end(tour, date(2032, 4, 30))
     services.checkpoints_reschedule(tour=tour, today=date(2031, 8, 15))
     assert Checkpoint.objects.get(tour=tour, sequence=3).status == X
-    assert (5, date(2032, 1, 31), R, S, 0) in _rows(tour)
+    # The new checkpoint on 31 Jan takes the number before the closing review's, which stays last.
+    assert _rows(tour)[3:] == [(4, date(2032, 1, 31), R, S, 0), (5, date(2032, 4, 30), C, S, 2)]
 
 
 def test_the_interval_signal_moves_only_the_organizations_own_tours(tour, acme, globex):
