@@ -152,7 +152,10 @@ def _completed_then_next(organization: Organization) -> None:
     if member is None or member.manager is None or Tour.objects.filter(employee=member, title=FIRST_TITLE).exists():
         return
     today = timezone.localdate()
-    start = today.replace(day=1) - relativedelta(months=14)
+    # Fifteen months back: the first tour ended three months ago and the next one started the day after, so the
+    # next tour's first checkpoint fell due at the end of last month and is still to hold: the demo's overdue
+    # checkpoint (the manager's "waiting for you", HR's overdue list and its reminders have data on a fresh start).
+    start = today.replace(day=1) - relativedelta(months=15)
     first = _signed_tour(member, title=FIRST_TITLE, start=start)
     checkpoints = list(selectors.tour_checkpoints(first))
     for number, checkpoint in enumerate(checkpoints, start=1):
