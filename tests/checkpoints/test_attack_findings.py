@@ -4,12 +4,14 @@ inputs where it could appear."""
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from agreements.models import Tour, TourStatus
 from alliance import notices
-from alliance.models import Membership, Notice
-from checkpoints import ending_notices, services
-from checkpoints.models import EndingKind
+from alliance.models import Membership, Notice, Organization
+from checkpoints import calendar, ending_notices, services
+from checkpoints.models import TEXT_MAX, CalendarFeed, Checkpoint, EndingKind
 
 REASON = "社内公募で別チームへの異動が決まったため"
 DECLINE_WHY = "秘密の理由: 新しいマネージャーとだけ話したい"
@@ -63,3 +65,132 @@ def test_a_queued_proposal_notice_is_not_sent_to_someone_no_longer_the_answering
         assert notice.state == "skipped" and not mail.outbox
     else:  # the employee still answers
         assert notice.state == "sent"
+
+
+# --- unbounded texts at the end of a tour ------------------------------------------------------------------------
+
+LONG = "長" * 20_000
+
+
+@pytest.mark.parametrize(
+    "step",
+    ["propose early", "propose completed note", "decline", "hr end", "outcome note"],
+)
+def test_texts_at_the_end_of_a_tour_are_bounded_as_the_meetings_are(tour, employee, manager, hr, step):
+    """Every other text of a checkpoint (agenda, action, correction, cancel reason) stops at TEXT_MAX
+    characters; a 20,000-character reason went into the tour page, the other side's e-mail and the audit row."""
+    assert len(LONG) > TEXT_MAX
+    with pytest.raises(ValidationError) as error:
+        if step == "propose early":
+            services.tour_ending_propose(tour=tour, actor=manager, kind=EndingKind.ENDED_EARLY, reason=LONG)
+        elif step == "propose completed note":
+            Checkpoint.objects.filter(tour=tour, kind="closing").update(status="held")
+            services.tour_ending_propose(tour=tour, actor=manager, kind=EndingKind.COMPLETED, reason=LONG)
+        elif step == "decline":
+            ending = services.tour_ending_propose(tour=tour, actor=manager, kind=EndingKind.ENDED_EARLY, reason=REASON)
+            services.tour_ending_decline(ending=ending, actor=employee, reason=LONG)
+        elif step == "hr end":
+            services.tour_end_by_hr(tour=tour, actor=hr, reason=LONG, person_leaving=True)
+        else:
+            ending = services.tour_ending_propose(tour=tour, actor=manager, kind=EndingKind.ENDED_EARLY, reason=REASON)
+            services.tour_ending_confirm(ending=ending, actor=employee)
+            services.tour_outcome_record(tour=tour, actor=manager, kind="moved_outside", note=LONG)
+    field = "note" if step == "outcome note" else "reason"
+    assert field in error.value.message_dict
+
+
+# --- iCalendar injection -----------------------------------------------------------------------------------------
+
+INJECTIONS = [
+    "Title\r\nATTENDEE:mailto:evil@example.com",
+    "Title\nEND:VEVENT\nBEGIN:VEVENT\nSUMMARY:forged",
+    "Title;with,special\\chars",
+    "Title\x00\x07\x1b[31m",
+]
+
+
+@pytest.mark.parametrize("title", INJECTIONS)
+@pytest.mark.parametrize("where", ["invite", "feed"])
+def test_newlines_in_a_title_or_name_never_add_lines_to_an_ics(
+    tour, employee, manager, login, demo_checkpoint, title, where
+):
+    from icalendar import Calendar
+
+    Tour.objects.filter(pk=tour.pk).update(title=title)
+    type(employee.user).objects.filter(pk=employee.user.pk).update(name="名前\r\nORGANIZER:mailto:x@example.com")
+    if where == "invite":
+        body = login(employee).get(reverse("checkpoints:checkpoint_ics", args=["acme", demo_checkpoint.pk])).content
+    else:  # the feed's name is the organization's
+        Organization.objects.filter(pk=employee.organization_id).update(name=title)
+        _, token = services.calendar_feed_create(membership=employee)
+        body = login().get(reverse("calendar_feed", args=[token])).content
+    lines = body.decode().split("\r\n")
+    assert not [line for line in lines if line.startswith(("ATTENDEE", "ORGANIZER", "SUMMARY:forged"))]
+    events = Calendar.from_ical(body).walk("VEVENT")
+    assert (
+        len(events)
+        == Checkpoint.objects.filter(
+            tour__employee=employee, tour__status__in=["active", "completed", "ended_early"]
+        ).count()
+        if where == "feed"
+        else len(events) == 1
+    )
+
+
+# --- the public calendar feed ------------------------------------------------------------------------------------
+
+
+def test_a_feed_never_serves_a_former_reports_checkpoints(tour, employee, manager, other_manager, login):
+    _, token = services.calendar_feed_create(membership=manager)
+    client = login()
+    uid = calendar.checkpoint_uid(Checkpoint.objects.filter(tour=tour).first())
+    assert uid in client.get(reverse("calendar_feed", args=[token])).content.decode()
+    _change_manager(employee, other_manager)
+    assert uid not in client.get(reverse("calendar_feed", args=[token])).content.decode()
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["revoked", "replaced", "left", "unknown", "empty-ish", "hash itself", "other case"],
+)
+def test_a_feed_url_that_no_longer_works_answers_404(employee, hr, login, token):
+    feed, live = services.calendar_feed_create(membership=employee)
+    if token == "revoked":
+        services.calendar_feed_revoke(membership=employee)
+    elif token == "replaced":
+        services.calendar_feed_create(membership=employee)
+    elif token == "left":
+        Membership.objects.filter(pk=employee.pk).update(status="alumni")
+    elif token == "unknown":
+        live = "A" * 43
+    elif token == "empty-ish":
+        live = "-"
+    elif token == "hash itself":
+        live = feed.token_hash
+    else:
+        live = live.swapcase()
+    response = login().get(reverse("calendar_feed", args=[live]))
+    assert response.status_code == 404
+
+
+def test_a_feed_is_never_stored_by_a_shared_cache_and_never_changes_state(employee, login):
+    _, token = services.calendar_feed_create(membership=employee)
+    client = login()
+    response = client.get(reverse("calendar_feed", args=[token]))
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+    assert response["Content-Type"].startswith("text/calendar")
+    assert not response.cookies.get("sessionid")
+    assert client.post(reverse("calendar_feed", args=[token])).status_code == 405
+
+
+def test_a_feed_made_by_post_only_and_shown_once(employee, login):
+    client = login(employee)
+    url = reverse("checkpoints:calendar", args=["acme"])
+    before = CalendarFeed.objects.filter(membership=employee).count()
+    client.get(url)
+    assert CalendarFeed.objects.filter(membership=employee).count() == before  # a GET makes nothing
+    response = client.post(url)
+    assert response["Cache-Control"] == "no-store"
+    client.get(reverse("checkpoints:calendar_revoke", args=["acme"]))
+    assert CalendarFeed.objects.filter(membership=employee, revoked_at__isnull=True).count() == 1
