@@ -194,3 +194,100 @@ def test_a_feed_made_by_post_only_and_shown_once(employee, login):
     assert response["Cache-Control"] == "no-store"
     client.get(reverse("checkpoints:calendar_revoke", args=["acme"]))
     assert CalendarFeed.objects.filter(membership=employee, revoked_at__isnull=True).count() == 1
+
+
+# --- hostile numbers: never a server error, never a stored NaN or overflow ----------------------------------------
+
+NUMBERS = ["NaN", "nan", "Infinity", "-Infinity", "1e309", "-1e309", "1e-309", "9" * 40, "0x10", "１２", "1_000"]
+
+
+@pytest.mark.parametrize("value", NUMBERS)
+def test_hostile_kpi_values_in_a_checkpoint_record_are_form_errors(employee, login, demo_checkpoint, today, value):
+    from tests.checkpoints.test_page import _kpis, _post
+
+    kpi = _kpis(demo_checkpoint)[0]
+    url = reverse("checkpoints:checkpoint", args=["acme", demo_checkpoint.pk])
+    response = login(employee).post(url, _post(demo_checkpoint, "employee", today, **{f"kpi_{kpi.pk}_value": value}))
+    assert response.status_code in (200, 302)
+    from checkpoints.models import KpiMeasurement
+
+    for stored in KpiMeasurement.objects.filter(checkpoint=demo_checkpoint).values_list("value", flat=True):
+        assert stored.is_finite() and abs(stored) < 10**12
+
+
+@pytest.mark.parametrize("value", NUMBERS)
+@pytest.mark.parametrize("field", ["target", "baseline", "weight"])
+def test_hostile_kpi_targets_in_an_amendment_are_form_errors(tour, manager, login, value, field):
+    from agreements.models import AgreementVersion
+    from tests.agreements.test_amendment_diff import _amend_url, _form
+
+    checkpoint = Checkpoint.objects.filter(tour=tour).order_by("sequence").first()
+    versions = AgreementVersion.objects.filter(agreement=tour.agreement)
+    before = versions.count()
+    response = login(manager).post(_amend_url(checkpoint), _form(checkpoint, **{f"kpi-0-{field}": value}))
+    if response.status_code == 302:  # accepted: then it was a number the model holds
+        stored = getattr(versions.order_by("-number").first().kpis.order_by("position", "id").first(), field)
+        assert stored is None or (stored.is_finite() and abs(stored) < 10**12)
+    else:
+        assert response.status_code == 200
+        assert versions.count() == before
+
+
+# --- hostile text through every form of the meeting and the end of a tour -------------------------------------------
+
+HOSTILE_TEXTS = {
+    "NUL": "before\x00after",
+    "script": "<script>alert(1)</script>",
+    "only controls": "\x01\x02\x7f",
+}
+
+
+def _meeting_posts(checkpoint, tour):
+    """(URL name, args, field data) of each text form, by who posts it."""
+    return [
+        ("checkpoints:agenda_add", [checkpoint.pk], "agenda-text"),
+        ("checkpoints:cancel", [checkpoint.pk], "reason"),
+        ("checkpoints:tour_end_early", [tour.pk], "reason"),
+    ]
+
+
+@pytest.mark.parametrize("text", list(HOSTILE_TEXTS))
+@pytest.mark.parametrize("form", ["agenda", "cancel", "end early", "decline", "hr end", "outcome"])
+def test_hostile_text_in_a_form_is_refused_or_shown_escaped(
+    tour, employee, manager, hr, login, demo_checkpoint, form, text
+):
+    value = HOSTILE_TEXTS[text]
+    ending = None
+    if form == "agenda":
+        actor, url, data = employee, reverse("checkpoints:agenda_add", args=["acme", demo_checkpoint.pk]), {}
+        data = {"agenda-text": value}
+    elif form == "cancel":
+        actor, url = manager, reverse("checkpoints:cancel", args=["acme", demo_checkpoint.pk])
+        data = {"cancel-reason": value, "reason": value}
+    elif form == "end early":
+        actor, url, data = manager, reverse("checkpoints:tour_end_early", args=["acme", tour.pk]), {"reason": value}
+    elif form == "decline":
+        ending = services.tour_ending_propose(tour=tour, actor=manager, kind=EndingKind.ENDED_EARLY, reason=REASON)
+        actor, url = employee, reverse("checkpoints:ending_decline", args=["acme", ending.pk])
+        data = {"reason": value}
+    elif form == "hr end":
+        actor, url = hr, reverse("checkpoints:tour_end_now", args=["acme", tour.pk])
+        data = {"reason": value, "person_leaving": "on"}
+    else:
+        services.tour_ending_confirm(
+            ending=services.tour_ending_propose(tour=tour, actor=manager, kind=EndingKind.ENDED_EARLY, reason=REASON),
+            actor=employee,
+        )
+        actor, url = manager, reverse("checkpoints:tour_outcome", args=["acme", tour.pk])
+        data = {"kind": "moved_inside", "destination": value, "note": value}
+    client = login(actor)
+    response = client.post(url, data)
+    assert response.status_code in (200, 302), response.status_code
+    for page in (
+        reverse("checkpoints:checkpoint", args=["acme", demo_checkpoint.pk]),
+        reverse("agreements:tour", args=["acme", tour.pk]),
+        reverse("checkpoints:timeline", args=["acme", employee.pk]),
+    ):
+        body = login(manager).get(page).content.decode()
+        assert "<script>alert(1)</script>" not in body
+        assert "\x00" not in body
