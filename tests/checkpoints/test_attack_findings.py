@@ -11,7 +11,7 @@ from agreements.models import Tour, TourStatus
 from alliance import notices
 from alliance.models import Membership, Notice, Organization
 from checkpoints import calendar, ending_notices, services
-from checkpoints.models import TEXT_MAX, CalendarFeed, Checkpoint, EndingKind
+from checkpoints.models import TEXT_MAX, CalendarFeed, Checkpoint, EndingKind, EndingStatus, TourEnding
 
 REASON = "社内公募で別チームへの異動が決まったため"
 DECLINE_WHY = "秘密の理由: 新しいマネージャーとだけ話したい"
@@ -291,3 +291,111 @@ def test_hostile_text_in_a_form_is_refused_or_shown_escaped(
         body = login(manager).get(page).content.decode()
         assert "<script>alert(1)</script>" not in body
         assert "\x00" not in body
+
+
+# --- people who are no longer a party: a former manager, a demoted manager, the person after they left ------------
+
+
+def _as_no_longer_party(who, employee, manager, other_manager):
+    """Make `who` someone who was a party of the demo employee's tour and is no longer; returns the actor."""
+    from alliance.models import Role
+
+    if who == "former manager":
+        _change_manager(employee, other_manager)
+        return manager
+    if who == "demoted manager":
+        Membership.objects.filter(pk=manager.pk).update(role=Role.EMPLOYEE)
+        manager.refresh_from_db()
+        return manager
+    Membership.objects.filter(pk=employee.pk).update(status="alumni")  # the person after they left
+    employee.refresh_from_db()
+    return employee
+
+
+def _posts(tour, checkpoint, topic, action, ending):
+    return {
+        "agenda add": (reverse("checkpoints:agenda_add", args=["acme", checkpoint.pk]), {"agenda-text": "x"}),
+        "agenda withdraw": (
+            reverse("checkpoints:agenda_withdraw", args=["acme", checkpoint.pk, topic.pk]),
+            {},
+        ),
+        "action done": (
+            reverse("checkpoints:action_done", args=["acme", action.checkpoint_id, action.pk]),
+            {},
+        ),
+        "cancel": (reverse("checkpoints:cancel", args=["acme", checkpoint.pk]), {"reason": "x"}),
+        "end early": (reverse("checkpoints:tour_end_early", args=["acme", tour.pk]), {"reason": "x"}),
+        "confirm": (reverse("checkpoints:ending_confirm", args=["acme", ending.pk]), {}),
+        "decline": (reverse("checkpoints:ending_decline", args=["acme", ending.pk]), {"reason": "x"}),
+        "withdraw": (reverse("checkpoints:ending_withdraw", args=["acme", ending.pk]), {}),
+        "amend": (reverse("checkpoints:amend", args=["acme", checkpoint.pk]), {"reason": "x"}),
+    }
+
+
+POST_NAMES = [
+    "agenda add",
+    "agenda withdraw",
+    "action done",
+    "cancel",
+    "end early",
+    "confirm",
+    "decline",
+    "withdraw",
+    "amend",
+]
+
+
+@pytest.mark.parametrize("name", POST_NAMES)
+@pytest.mark.parametrize("who", ["former manager", "demoted manager", "left"])
+def test_someone_no_longer_a_party_changes_nothing(
+    tour, employee, manager, other_manager, login, demo_checkpoint, who, name
+):
+    from alliance.models import AuditEntry
+    from checkpoints.models import NextAction
+
+    topic = services.agenda_topic_add(checkpoint=demo_checkpoint, actor=manager, text="話したいこと")
+    topic_as_employee = services.agenda_topic_add(checkpoint=demo_checkpoint, actor=employee, text="私の話題")
+    action = NextAction.objects.filter(checkpoint__tour=tour, done_at__isnull=True).first()
+    proposer = employee if who != "left" else manager
+    ending = services.tour_ending_propose(tour=tour, actor=proposer, kind=EndingKind.ENDED_EARLY, reason=REASON)
+    actor = _as_no_longer_party(who, employee, manager, other_manager)
+    if actor == employee:
+        topic = topic_as_employee
+    if action is None and name == "action done":
+        pytest.skip("the demo has no open action on this tour")
+    url, data = _posts(tour, demo_checkpoint, topic, action, ending)[name]
+    entries = AuditEntry.objects.count()
+    response = login(actor).post(url, data)
+    assert response.status_code in (403, 404), response.status_code
+    assert AuditEntry.objects.count() == entries
+
+
+# --- every state change is a POST: a GET (a link, a prefetch, an <img src>) changes nothing ------------------------
+
+
+@pytest.mark.parametrize("name", POST_NAMES + ["calendar", "calendar revoke", "end now", "outcome", "next"])
+@pytest.mark.parametrize("role", ["employee", "manager", "hr"])
+def test_a_get_of_a_state_changing_url_changes_nothing(tour, employee, manager, hr, login, demo_checkpoint, role, name):
+    from alliance.models import AuditEntry
+    from checkpoints.models import NextAction
+
+    topic = services.agenda_topic_add(checkpoint=demo_checkpoint, actor=employee, text="私の話題")
+    action = NextAction.objects.filter(checkpoint__tour=tour).first()
+    proposer = manager if role == "employee" else employee
+    ending = services.tour_ending_propose(tour=tour, actor=proposer, kind=EndingKind.ENDED_EARLY, reason=REASON)
+    urls = {k: v[0] for k, v in _posts(tour, demo_checkpoint, topic, action or topic, ending).items()}
+    urls |= {
+        "calendar": reverse("checkpoints:calendar", args=["acme"]),
+        "calendar revoke": reverse("checkpoints:calendar_revoke", args=["acme"]),
+        "end now": reverse("checkpoints:tour_end_now", args=["acme", tour.pk]),
+        "outcome": reverse("checkpoints:tour_outcome", args=["acme", tour.pk]),
+        "next": reverse("checkpoints:tour_next", args=["acme", tour.pk]),
+    }
+    if name == "action done" and action is None:
+        pytest.skip("the demo has no action on this tour")
+    entries, feeds = AuditEntry.objects.count(), CalendarFeed.objects.filter(revoked_at__isnull=True).count()
+    response = login({"employee": employee, "manager": manager, "hr": hr}[role]).get(urls[name])
+    assert response.status_code in (200, 302, 403, 404, 409)
+    assert AuditEntry.objects.count() == entries
+    assert CalendarFeed.objects.filter(revoked_at__isnull=True).count() == feeds
+    assert TourEnding.objects.get(pk=ending.pk).status == EndingStatus.PROPOSED
