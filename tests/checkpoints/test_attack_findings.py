@@ -399,3 +399,20 @@ def test_a_get_of_a_state_changing_url_changes_nothing(tour, employee, manager, 
     assert AuditEntry.objects.count() == entries
     assert CalendarFeed.objects.filter(revoked_at__isnull=True).count() == feeds
     assert TourEnding.objects.get(pk=ending.pk).status == EndingStatus.PROPOSED
+
+
+# --- HR acting on their own tour ----------------------------------------------------------------------------------
+
+
+def test_hr_may_not_cancel_a_checkpoint_of_their_own_tour(tour, employee, manager, hr, login, demo_checkpoint):
+    """HR cancels anyone's checkpoint (CANCEL_ANY_CHECKPOINT), but on their own tour they are the employee, who
+    asks their manager: as HR may never end their own tour directly (access.can_end_directly)."""
+    Membership.objects.filter(pk=hr.pk).update(manager=manager)
+    Tour.objects.filter(pk=tour.pk).update(employee=hr)
+    url = reverse("checkpoints:cancel", args=["acme", demo_checkpoint.pk])
+    client = login(hr)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"reason": "自分で取り消す"}).status_code == 403
+    assert Checkpoint.objects.get(pk=demo_checkpoint.pk).status == "scheduled"
+    # Their manager still may, and HR still may cancel someone else's.
+    assert login(manager).get(url).status_code == 200
