@@ -416,3 +416,25 @@ def test_hr_may_not_cancel_a_checkpoint_of_their_own_tour(tour, employee, manage
     assert Checkpoint.objects.get(pk=demo_checkpoint.pk).status == "scheduled"
     # Their manager still may, and HR still may cancel someone else's.
     assert login(manager).get(url).status_code == 200
+
+
+# --- what people typed reaches a plain-text e-mail as they typed it -----------------------------------------------
+
+TYPED = "R&D <チーム> \"移管\" 'だから'"
+
+
+def test_a_plain_text_email_carries_the_reason_and_title_unescaped(
+    tour, employee, manager, django_capture_on_commit_callbacks
+):
+    """Text bodies and subjects were HTML-escaped like a page: "R&D" read "R&amp;D" in the subject and the
+    reason in the text part; the HTML part stays escaped."""
+    Tour.objects.filter(pk=tour.pk).update(title=TYPED)
+    tour.refresh_from_db()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.tour_ending_propose(tour=tour, actor=manager, kind=EndingKind.ENDED_EARLY, reason=TYPED)
+    (message,) = [m for m in mail.outbox if employee.user.email in m.to]
+    assert TYPED in message.subject
+    assert TYPED in message.body
+    html = message.alternatives[0][0]
+    assert "<チーム>" not in html and "&lt;チーム&gt;" in html
