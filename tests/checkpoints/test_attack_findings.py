@@ -438,3 +438,18 @@ def test_a_plain_text_email_carries_the_reason_and_title_unescaped(
     assert TYPED in message.body
     html = message.alternatives[0][0]
     assert "<チーム>" not in html and "&lt;チーム&gt;" in html
+
+
+@pytest.mark.parametrize("length, accepted", [(2000, True), (2001, False), (200_000, False)])
+def test_an_amendment_reason_is_bounded(tour, manager, login, length, accepted):
+    """The reason is frozen into the signed snapshot and printed on every signer's PDF."""
+    from agreements.models import AgreementVersion
+    from tests.agreements.test_amendment_diff import _amend_url, _form
+
+    checkpoint = Checkpoint.objects.filter(tour=tour).order_by("sequence").first()
+    versions = AgreementVersion.objects.filter(agreement=tour.agreement)
+    before = versions.count()
+    response = login(manager).post(_amend_url(checkpoint), _form(checkpoint, reason="理" * length))
+    assert (response.status_code, versions.count()) == ((302, before + 1) if accepted else (200, before))
+    if not accepted:
+        assert "reason" in response.context["form"].errors
