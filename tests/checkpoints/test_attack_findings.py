@@ -2,6 +2,8 @@
 the KPI picture and the timeline) as a tester would; each test is a kind of fault, as a table of the places or
 inputs where it could appear."""
 
+from datetime import date
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -453,3 +455,41 @@ def test_an_amendment_reason_is_bounded(tour, manager, login, length, accepted):
     assert (response.status_code, versions.count()) == ((302, before + 1) if accepted else (200, before))
     if not accepted:
         assert "reason" in response.context["form"].errors
+
+
+# --- tampered ids: another checkpoint's topic or action in the URL ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "topic of another checkpoint",
+        "topic of another person's tour",
+        "action of a later checkpoint",
+        "action of another person's tour",
+    ],
+)
+def test_another_checkpoints_topic_or_action_is_not_found(tour, employee, manager, login, demo_checkpoint, case):
+    from checkpoints.models import AgendaTopic, NextAction
+
+    others = Checkpoint.objects.filter(organization=tour.organization).exclude(tour=tour)
+    later = Checkpoint.objects.filter(tour=tour, sequence__gt=demo_checkpoint.sequence).order_by("sequence").first()
+    org = tour.organization_id
+    if case.startswith("topic"):
+        where = later if case == "topic of another checkpoint" else others.first()
+        topic = AgendaTopic.objects.create(
+            organization_id=org, checkpoint=where, text="t", side="employee", added_by=employee
+        )
+        url = reverse("checkpoints:agenda_withdraw", args=["acme", demo_checkpoint.pk, topic.pk])
+    else:
+        where = later if case == "action of a later checkpoint" else others.first()
+        action = NextAction.objects.create(
+            organization_id=org, checkpoint=where, text="a", owner="employee", due_on=date(2031, 1, 1), added_by=manager
+        )
+        url = reverse("checkpoints:action_done", args=["acme", demo_checkpoint.pk, action.pk])
+    assert where is not None
+    assert login(employee).post(url).status_code == 404
+    if case.startswith("action"):
+        assert NextAction.objects.get(pk=action.pk).done_at is None
+    else:
+        assert AgendaTopic.objects.get(pk=topic.pk).withdrawn_at is None
