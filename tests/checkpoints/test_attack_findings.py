@@ -493,3 +493,28 @@ def test_another_checkpoints_topic_or_action_is_not_found(tour, employee, manage
         assert NextAction.objects.get(pk=action.pk).done_at is None
     else:
         assert AgendaTopic.objects.get(pk=topic.pk).withdrawn_at is None
+
+
+# --- HR's unsent-notices page and a career alignment not shared with HR -------------------------------------------
+
+
+def test_hrs_unsent_notices_never_reveal_an_alignment_not_shared_with_them(
+    employee, manager, hr, login, make_alignment, django_capture_on_commit_callbacks
+):
+    """The employee's 1on1 record waits for their confirmation; its e-mail bounces. HR may not know of a career
+    alignment the employee did not share (the timeline hides it from them); the unsent list named its kind, date
+    and link."""
+    from agreements import access as agreement_access
+    from agreements.notices import ALIGNMENT_CONFIRM
+    from alliance.models import NoticeState
+
+    with django_capture_on_commit_callbacks(execute=False):
+        alignment = make_alignment(actor=manager, held_on=date(2026, 3, 17))
+    assert not agreement_access.visible_alignments(membership=hr).filter(pk=alignment.pk).exists()
+    notice = Notice.objects.get(kind=ALIGNMENT_CONFIRM, object_id=alignment.pk)
+    Notice.objects.filter(pk=notice.pk).update(state=NoticeState.FAILED, error="550 mailbox unavailable")
+    page = login(hr, language="en").get(reverse("notifications_failed", args=["acme"])).content.decode()
+    assert f'data-notice="{notice.pk}"' in page and "550 mailbox unavailable" in page  # HR still fixes the address
+    assert "2026-03-17" not in page
+    assert reverse("agreements:alignment_confirm", args=["acme", alignment.pk]) not in page
+    assert "A 1on1 record waits for your confirmation" not in page
