@@ -323,6 +323,15 @@ def tour_outcome_record(
     if conflict is not None:
         raise conflict
     destination, note = (destination or "").strip(), _bounded(note, "note")
+    limit = TourOutcome._meta.get_field("destination").max_length
+    if len(destination) > limit:  # the form says so too; a caller without it got a database error on PostgreSQL
+        raise ValidationError(
+            {
+                "destination": [
+                    _("Keep it to %(max)d characters (this one has %(n)d).") % {"max": limit, "n": len(destination)}
+                ]
+            }
+        )
     if kind not in OutcomeKind.values:
         raise ValidationError({"kind": _("Choose what followed the tour.")})
     if kind == OutcomeKind.MOVED_INSIDE and not destination:

@@ -76,7 +76,7 @@ LONG = "長" * 20_000
 
 @pytest.mark.parametrize(
     "step",
-    ["propose early", "propose completed note", "decline", "hr end", "outcome note"],
+    ["propose early", "propose completed note", "decline", "hr end", "outcome note", "outcome destination"],
 )
 def test_texts_at_the_end_of_a_tour_are_bounded_as_the_meetings_are(tour, employee, manager, hr, step):
     """Every other text of a checkpoint (agenda, action, correction, cancel reason) stops at TEXT_MAX
@@ -96,8 +96,11 @@ def test_texts_at_the_end_of_a_tour_are_bounded_as_the_meetings_are(tour, employ
         else:
             ending = services.tour_ending_propose(tour=tour, actor=manager, kind=EndingKind.ENDED_EARLY, reason=REASON)
             services.tour_ending_confirm(ending=ending, actor=employee)
-            services.tour_outcome_record(tour=tour, actor=manager, kind="moved_outside", note=LONG)
-    field = "note" if step == "outcome note" else "reason"
+            if step == "outcome note":
+                services.tour_outcome_record(tour=tour, actor=manager, kind="moved_outside", note=LONG)
+            else:
+                services.tour_outcome_record(tour=tour, actor=manager, kind="moved_inside", destination=LONG[:201])
+    field = {"outcome note": "note", "outcome destination": "destination"}.get(step, "reason")
     assert field in error.value.message_dict
 
 
