@@ -521,3 +521,29 @@ def test_hrs_unsent_notices_never_reveal_an_alignment_not_shared_with_them(
     assert "2026-03-17" not in page
     assert reverse("agreements:alignment_confirm", args=["acme", alignment.pk]) not in page
     assert "A 1on1 record waits for your confirmation" not in page
+
+
+# --- CSRF: a state change posted from another site without the token is refused ---------------------------------
+
+
+@pytest.mark.parametrize("name", POST_NAMES + ["calendar", "calendar revoke"])
+def test_a_cross_site_post_without_the_token_changes_nothing(tour, employee, manager, demo_checkpoint, name):
+    from django.test import Client
+
+    from alliance.models import AuditEntry
+    from checkpoints.models import NextAction
+
+    topic = services.agenda_topic_add(checkpoint=demo_checkpoint, actor=employee, text="私の話題")
+    action = NextAction.objects.filter(checkpoint__tour=tour).first()
+    ending = services.tour_ending_propose(tour=tour, actor=manager, kind=EndingKind.ENDED_EARLY, reason=REASON)
+    urls = dict(_posts(tour, demo_checkpoint, topic, action or topic, ending))
+    urls |= {
+        "calendar": (reverse("checkpoints:calendar", args=["acme"]), {}),
+        "calendar revoke": (reverse("checkpoints:calendar_revoke", args=["acme"]), {}),
+    }
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(employee.user)
+    entries = AuditEntry.objects.count()
+    url, data = urls[name]
+    assert client.post(url, data).status_code == 403
+    assert AuditEntry.objects.count() == entries
