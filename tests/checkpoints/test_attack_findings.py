@@ -547,3 +547,54 @@ def test_a_cross_site_post_without_the_token_changes_nothing(tour, employee, man
     url, data = urls[name]
     assert client.post(url, data).status_code == 403
     assert AuditEntry.objects.count() == entries
+
+
+# --- a double POST or a replayed form -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "first, second, status",
+    [
+        ("confirm", "confirm", 409),
+        ("confirm", "decline", 409),
+        ("decline", "confirm", 409),
+        ("decline", "decline", 409),
+    ],
+)
+def test_answering_a_proposal_twice_is_a_conflict_not_a_second_change(
+    tour, employee, manager, login, first, second, status
+):
+    from alliance.models import AuditEntry
+
+    ending = services.tour_ending_propose(tour=tour, actor=manager, kind=EndingKind.ENDED_EARLY, reason=REASON)
+    client = login(employee)
+
+    def post(answer):
+        return client.post(reverse(f"checkpoints:ending_{answer}", args=["acme", ending.pk]), {"reason": "理由"})
+
+    assert post(first).status_code == 302
+    entries = AuditEntry.objects.count()
+    assert post(second).status_code == status
+    assert AuditEntry.objects.count() == entries
+    assert TourEnding.objects.filter(tour=tour, status=EndingStatus.CONFIRMED).count() == (first == "confirm")
+
+
+@pytest.mark.parametrize("form", ["agenda", "end early", "feed"])
+def test_a_replayed_form_makes_one_record(tour, employee, manager, login, demo_checkpoint, form):
+    from checkpoints.models import AgendaTopic
+
+    client = login(employee)
+    if form == "agenda":
+        url, data = reverse("checkpoints:agenda_add", args=["acme", demo_checkpoint.pk]), {"agenda-text": "同じ話題"}
+        count = lambda: AgendaTopic.objects.filter(checkpoint=demo_checkpoint, text="同じ話題").count()  # noqa: E731
+        statuses = (302, 302)
+    elif form == "end early":
+        url, data = reverse("checkpoints:tour_end_early", args=["acme", tour.pk]), {"reason": REASON}
+        count = lambda: TourEnding.objects.filter(tour=tour).count()  # noqa: E731
+        statuses = (302, 409)
+    else:
+        url, data = reverse("checkpoints:calendar", args=["acme"]), {}
+        count = lambda: CalendarFeed.objects.filter(membership=employee, revoked_at__isnull=True).count()  # noqa: E731
+        statuses = (200, 200)
+    assert (client.post(url, data).status_code, client.post(url, data).status_code) == statuses
+    assert count() == 1
