@@ -598,3 +598,40 @@ def test_a_replayed_form_makes_one_record(tour, employee, manager, login, demo_c
         statuses = (200, 200)
     assert (client.post(url, data).status_code, client.post(url, data).status_code) == statuses
     assert count() == 1
+
+
+# --- malformed dates ------------------------------------------------------------------------------------------------
+
+DATES = [
+    "2031-02-30",
+    "0001-01-01",
+    "9999-12-31",
+    "10000-01-01",
+    "2031-13-01",
+    "-1",
+    "",
+    "2031/06/01",
+    "２０３１-０６-０１",
+]
+
+
+@pytest.mark.parametrize("value", DATES)
+@pytest.mark.parametrize("form", ["amendment end", "action due"])
+def test_malformed_dates_are_form_errors_not_server_errors(tour, employee, manager, login, value, form):
+    from agreements.models import AgreementVersion
+    from tests.agreements.test_amendment_diff import _amend_url, _form
+
+    held = Checkpoint.objects.filter(tour=tour, status="held").first()
+    if form == "amendment end":
+        checkpoint = Checkpoint.objects.filter(tour=tour).order_by("sequence").first()
+        before = AgreementVersion.objects.filter(agreement=tour.agreement).count()
+        response = login(manager).post(_amend_url(checkpoint), _form(checkpoint, end_date=value))
+        assert response.status_code == 200
+        assert AgreementVersion.objects.filter(agreement=tour.agreement).count() == before
+    else:
+        if held is None:
+            pytest.skip("the demo holds no checkpoint of this tour")
+        url = reverse("checkpoints:action_add", args=["acme", held.pk])
+        data = {"action-text": "やること", "action-owner": "employee", "action-due_on": value}
+        response = login(employee).post(url, data)
+        assert response.status_code in (200, 302, 409)
