@@ -25,6 +25,15 @@ from icalendar import Calendar, Event, vText
 
 from checkpoints.models import Checkpoint, CheckpointKind, CheckpointStatus
 
+# RFC 5545 §3.3.11: TEXT holds no control character but HTAB (a newline is escaped as \n by the library).
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13)) | {127: None}
+
+
+def _text(value: str) -> vText:
+    """`value` as an iCalendar TEXT value: control characters (a bell, an escape sequence a crafted POST put in a
+    title or a name) dropped, so that no calendar application rejects or misreads the file."""
+    return vText(str(value).translate(_CONTROL))
+
 
 def site_host() -> str:
     """The host of settings.SITE_URL (`alliance` when it has none): UIDs are unique to this site."""
@@ -64,14 +73,16 @@ def event_for(checkpoint: Checkpoint, *, stamp=None) -> Event:
     event.add("dtstart", checkpoint.due_date)
     event.add("dtend", checkpoint.due_date + timedelta(days=1))
     event.add("sequence", checkpoint.revision + (1 if cancelled else 0))
-    event.add("summary", _summary(checkpoint))
+    event.add("summary", _text(_summary(checkpoint)))
     event.add(
         "description",
-        _(
-            "Checkpoint 1on1 of the tour of duty “%(title)s” (%(organization)s). Add agenda topics before it, "
-            "and record it on its page: %(url)s"
-        )
-        % {"title": checkpoint.tour.title, "organization": checkpoint.organization.name, "url": url},
+        _text(
+            _(
+                "Checkpoint 1on1 of the tour of duty “%(title)s” (%(organization)s). Add agenda topics before it, "
+                "and record it on its page: %(url)s"
+            )
+            % {"title": checkpoint.tour.title, "organization": checkpoint.organization.name, "url": url}
+        ),
     )
     event.add("url", url)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -89,7 +100,7 @@ def calendar_of(checkpoints, *, name: str) -> bytes:
     calendar.add("method", "PUBLISH")
     # An X- property is not text to the library unless told: a newline in a tour's title (a crafted POST) made
     # the invite a 500; as vText it is escaped (RFC 5545 §3.3.11) and never starts a line of its own.
-    calendar.add("x-wr-calname", vText(name))
+    calendar.add("x-wr-calname", _text(name))
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     stamp = timezone.now()
     for checkpoint in checkpoints:

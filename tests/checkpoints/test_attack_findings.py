@@ -131,6 +131,7 @@ def test_newlines_in_a_title_or_name_never_add_lines_to_an_ics(
         body = login().get(reverse("calendar_feed", args=[token])).content
     lines = body.decode().split("\r\n")
     assert not [line for line in lines if line.startswith(("ATTENDEE", "ORGANIZER", "SUMMARY:forged"))]
+    assert not [c for c in body.decode() if (ord(c) < 32 and c not in "\r\n") or ord(c) == 127]  # RFC 5545 TEXT
     events = Calendar.from_ical(body).walk("VEVENT")
     assert (
         len(events)
