@@ -232,5 +232,6 @@ def register() -> None:
         label=_("A 1on1 record waits for your confirmation"),
         context=_alignment_context,
         relevant=_alignment_still_draft,
+        private=True,  # HR reads an alignment only once the employee shares it
     )
     notices.register_provider(reminders_due)

@@ -99,15 +99,25 @@ def validate_tour(tour: Tour) -> None:
         raise ValidationError(errors)
 
 
+# The reason of an amendment, in characters: it is frozen into the signed snapshot and printed on the PDF.
+AMENDMENT_REASON_MAX = 2000
+
+
 def validate_amendment_proposal(*, tour: Tour, goal: str | None, end_date, reason: str | None) -> None:
     """The tour changes an amendment proposes: `goal` (None: unchanged; else a non-blank text), `end_date` (None:
     unchanged; else the new last day, inclusive: the start never moves, and the period keeps validate_tour's
     TOUR_MIN_MONTHS..TOUR_MAX_MONTHS), and `reason` (None for an amendment started without one, from the
-    agreement page's earlier flow; else a non-blank text). `tour` is the tour as it is now. Raises
-    ValidationError keyed by `goal`, `end_date`, `reason`, every broken rule at once. Source: issue 9, Amendment."""
+    agreement page's earlier flow; else a non-blank text of at most AMENDMENT_REASON_MAX characters). `tour` is
+    the tour as it is now. Raises ValidationError keyed by `goal`, `end_date`, `reason`, every broken rule at
+    once. Source: issue 9, Amendment."""
     errors: dict[str, list[str]] = {}
     if reason is not None and not reason.strip():
         errors["reason"] = [_("Say why the agreement should change: the other side reads it before signing again.")]
+    elif reason is not None and len(reason.strip()) > AMENDMENT_REASON_MAX:
+        errors["reason"] = [
+            _("Keep it to %(max)d characters (this one has %(n)d).")
+            % {"max": AMENDMENT_REASON_MAX, "n": len(reason.strip())}
+        ]
     if goal is not None and not goal.strip():
         errors["goal"] = [_("Write the commitment goal; keep the current wording if it does not change.")]
     if end_date is not None:

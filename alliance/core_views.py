@@ -51,9 +51,13 @@ class FailedNoticeListView(TenantView, TemplateView):
         )
         prefix = f"/{self.organization.slug}/"
         for notice in page.object_list:
-            notice.kind_label = notices.kind_label(notice.kind)
-            # Only a page of this organization is linked (as NotificationOpenView follows only those).
-            notice.link = notice.url if notice.url.startswith(prefix) else ""
+            if notices.is_private(notice.kind):
+                # About a record HR may not know of (an alignment not shared with them): who and why it failed only.
+                notice.kind_label, notice.label, notice.link = _("A notice about a private record"), "", ""
+            else:
+                notice.kind_label = notices.kind_label(notice.kind)
+                # Only a page of this organization is linked (as NotificationOpenView follows only those).
+                notice.link = notice.url if notice.url.startswith(prefix) else ""
             notice.retries_left = notice.state == NoticeState.FAILED and notice.attempts < notices.MAX_ATTEMPTS
         ctx.update(page=page, querystring=querystring_without_page(self.request), max_attempts=notices.MAX_ATTEMPTS)
         return ctx

@@ -75,15 +75,27 @@ class Kind:
     label: str
     context: Callable[[Notice], dict]
     relevant: Callable[[Notice], bool] = field(default=lambda notice: True)
+    # The object is one HR may not know of (a career alignment not shared with them): HR's unsent-notices page
+    # shows only whom it was for and the error, never its kind, label or link.
+    private: bool = False
 
 
 KINDS: dict[str, Kind] = {}
 PROVIDERS: list[Callable[..., Iterable[list[Due]]]] = []
 
 
-def register_kind(name: str, *, label, context, relevant=None) -> None:
-    """Declare a kind of message (its e-mail templates are `emails/<name>-*`); registering twice replaces it."""
-    KINDS[name] = Kind(name=name, label=label, context=context, relevant=relevant or (lambda notice: True))
+def register_kind(name: str, *, label, context, relevant=None, private: bool = False) -> None:
+    """Declare a kind of message (its e-mail templates are `emails/<name>-*`); registering twice replaces it.
+    `private`: what it is about is hidden from HR's unsent-notices page (see Kind.private)."""
+    KINDS[name] = Kind(
+        name=name, label=label, context=context, relevant=relevant or (lambda notice: True), private=private
+    )
+
+
+def is_private(name: str) -> bool:
+    """Whether kind `name` was registered `private` (its object may be hidden from HR)."""
+    kind = KINDS.get(name)
+    return bool(kind and kind.private)
 
 
 def register_provider(provider) -> None:

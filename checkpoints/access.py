@@ -92,5 +92,9 @@ def access_ending(*, membership: Membership, pk: int) -> TourEnding:
 
 def can_cancel_checkpoint(membership: Membership, checkpoint: Checkpoint) -> bool:
     """Whether `membership` may cancel `checkpoint`: the tour's manager (side_of) or whoever holds
-    CANCEL_ANY_CHECKPOINT (HR). The employee may not: they ask their manager."""
-    return side_of(membership, checkpoint) == MANAGER or membership_has(membership, CANCEL_ANY_CHECKPOINT)
+    CANCEL_ANY_CHECKPOINT (HR), never on their own tour. The employee may not: they ask their manager (HR on
+    their own tour is that employee, as `can_end_directly` says for ending one)."""
+    side = side_of(membership, checkpoint)
+    if side == MANAGER:
+        return True
+    return side != EMPLOYEE and membership_has(membership, CANCEL_ANY_CHECKPOINT)

@@ -21,9 +21,18 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from checkpoints.models import Checkpoint, CheckpointKind, CheckpointStatus
+
+# RFC 5545 §3.3.11: TEXT holds no control character but HTAB (a newline is escaped as \n by the library).
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13)) | {127: None}
+
+
+def _text(value: str) -> vText:
+    """`value` as an iCalendar TEXT value: control characters (a bell, an escape sequence a crafted POST put in a
+    title or a name) dropped, so that no calendar application rejects or misreads the file."""
+    return vText(str(value).translate(_CONTROL))
 
 
 def site_host() -> str:
@@ -64,14 +73,16 @@ def event_for(checkpoint: Checkpoint, *, stamp=None) -> Event:
     event.add("dtstart", checkpoint.due_date)
     event.add("dtend", checkpoint.due_date + timedelta(days=1))
     event.add("sequence", checkpoint.revision + (1 if cancelled else 0))
-    event.add("summary", _summary(checkpoint))
+    event.add("summary", _text(_summary(checkpoint)))
     event.add(
         "description",
-        _(
-            "Checkpoint 1on1 of the tour of duty “%(title)s” (%(organization)s). Add agenda topics before it, "
-            "and record it on its page: %(url)s"
-        )
-        % {"title": checkpoint.tour.title, "organization": checkpoint.organization.name, "url": url},
+        _text(
+            _(
+                "Checkpoint 1on1 of the tour of duty “%(title)s” (%(organization)s). Add agenda topics before it, "
+                "and record it on its page: %(url)s"
+            )
+            % {"title": checkpoint.tour.title, "organization": checkpoint.organization.name, "url": url}
+        ),
     )
     event.add("url", url)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -87,7 +98,9 @@ def calendar_of(checkpoints, *, name: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    # An X- property is not text to the library unless told: a newline in a tour's title (a crafted POST) made
+    # the invite a 500; as vText it is escaped (RFC 5545 §3.3.11) and never starts a line of its own.
+    calendar.add("x-wr-calname", _text(name))
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     stamp = timezone.now()
     for checkpoint in checkpoints:

@@ -49,9 +49,20 @@ def notify_proposed(ending: TourEnding) -> None:
     )
 
 
+def proposing_member_id(ending: TourEnding) -> int | None:
+    """The membership that holds the side which made the proposal `ending` now: the employee, or the employee's
+    current manager (who may have replaced the proposer since: the side answers, not the person)."""
+    employee = ending.tour.employee
+    if ending.proposed_side == EndingSide.MANAGER:
+        return employee.manager_id
+    return employee.pk
+
+
 def notify_declined(ending: TourEnding) -> None:
-    """Tell the proposer that the other side declined `ending`, with the reason (sent after commit; once)."""
-    if ending.proposed_by_id is None:
+    """Tell the side that proposed `ending` (whoever holds it now: proposing_member_id) that the other side
+    declined it, with the reason (sent after commit; once). A former manager is no longer told anything."""
+    recipient = proposing_member_id(ending)
+    if recipient is None:
         return
     notices.enqueue(
         [
@@ -59,7 +70,7 @@ def notify_declined(ending: TourEnding) -> None:
                 organization_id=ending.organization_id,
                 kind=DECLINED,
                 obj=ending,
-                recipient_id=ending.proposed_by_id,
+                recipient_id=recipient,
                 label=ending.tour.title,
                 url=reverse("agreements:tour", args=[ending.tour.organization.slug, ending.tour_id]),
             )
@@ -82,10 +93,35 @@ def _context(notice) -> dict:
     }
 
 
+def _ending_of(notice) -> TourEnding | None:
+    return (
+        TourEnding.objects.select_related("tour__employee")
+        .filter(pk=notice.object_id, organization_id=notice.organization_id)
+        .first()
+    )
+
+
+def _holds_side(notice, ending: TourEnding, side: str) -> bool:
+    """Whether the notice's recipient still holds `side` of the ending's tour (a manager changed, a person
+    left, a manager demoted: the notice, queued or retried, has nothing to say to them any more)."""
+    from checkpoints import access
+
+    return access.side_of_tour(notice.recipient, ending.tour) == side
+
+
 def _still_open(notice) -> bool:
-    return TourEnding.objects.filter(
-        pk=notice.object_id, organization_id=notice.organization_id, status=EndingStatus.PROPOSED
-    ).exists()
+    """A proposal's notice applies while the proposal is open and its recipient still answers it."""
+    ending = _ending_of(notice)
+    if ending is None or ending.status != EndingStatus.PROPOSED:
+        return False
+    answering = EndingSide.EMPLOYEE if ending.proposed_side == EndingSide.MANAGER else EndingSide.MANAGER
+    return _holds_side(notice, ending, answering)
+
+
+def _still_proposer(notice) -> bool:
+    """A decline's notice applies while its recipient still holds the side that proposed."""
+    ending = _ending_of(notice)
+    return ending is not None and _holds_side(notice, ending, ending.proposed_side)
 
 
 def register() -> None:
@@ -96,4 +132,9 @@ def register() -> None:
         context=_context,
         relevant=_still_open,
     )
-    notices.register_kind(DECLINED, label=_("Your proposal to end a tour of duty was declined"), context=_context)
+    notices.register_kind(
+        DECLINED,
+        label=_("Your proposal to end a tour of duty was declined"),
+        context=_context,
+        relevant=_still_proposer,
+    )

@@ -23,6 +23,7 @@ from alliance.audit import audit_log, diff
 from alliance.models import Membership, MembershipStatus
 from checkpoints import access, ending_notices, rules
 from checkpoints.models import (
+    TEXT_MAX,
     Checkpoint,
     CheckpointCancellation,
     CheckpointStatus,
@@ -100,8 +101,19 @@ def _end_tour(tour: Tour, ending: TourEnding) -> dict:
     return {"tour_status": [before, tour.status], "cancelled_checkpoints": [None, unheld]}
 
 
+def _bounded(text: str, field: str) -> str:
+    """`text` stripped; ValidationError keyed by `field` beyond TEXT_MAX characters, the bound of every other
+    text of a checkpoint (an ending's reason goes into the other side's e-mail, the pages and the audit row)."""
+    text = (text or "").strip()
+    if len(text) > TEXT_MAX:
+        raise ValidationError(
+            {field: [_("Keep it to %(max)d characters (this one has %(n)d).") % {"max": TEXT_MAX, "n": len(text)}]}
+        )
+    return text
+
+
 def _reason_required(reason: str, field: str, message: str) -> str:
-    reason = (reason or "").strip()
+    reason = _bounded(reason, field)
     if not reason:
         raise ValidationError({field: message})
     return reason
@@ -123,7 +135,7 @@ def tour_ending_propose(*, tour: Tour, actor: Membership, kind: str, reason: str
     conflict = rules.ending_propose_conflict(tour, kind, _open_proposal(tour))
     if conflict is not None:
         raise conflict
-    reason = (reason or "").strip()
+    reason = _bounded(reason, "reason")
     if kind == EndingKind.ENDED_EARLY:
         reason = _reason_required(reason, "reason", _("Say why the tour ends early: both sides keep this reason."))
     ending = TourEnding.objects.create(
@@ -227,8 +239,10 @@ def tour_end_by_hr(*, tour: Tour, actor: Membership, reason: str, person_leaving
     if conflict is not None:
         raise conflict
     errors = {}
-    if not (reason or "").strip():
-        errors["reason"] = [_("Say why the tour ends early: both sides keep this reason.")]
+    try:
+        reason = _reason_required(reason, "reason", _("Say why the tour ends early: both sides keep this reason."))
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if not person_leaving and tour.employee.status == MembershipStatus.ACTIVE:
         errors["person_leaving"] = [
             _("HR ends a tour directly only when the person leaves. Otherwise either side proposes it.")
@@ -308,7 +322,16 @@ def tour_outcome_record(
     conflict = rules.tour_not_ended_conflict(tour)
     if conflict is not None:
         raise conflict
-    destination, note = (destination or "").strip(), (note or "").strip()
+    destination, note = (destination or "").strip(), _bounded(note, "note")
+    limit = TourOutcome._meta.get_field("destination").max_length
+    if len(destination) > limit:  # the form says so too; a caller without it got a database error on PostgreSQL
+        raise ValidationError(
+            {
+                "destination": [
+                    _("Keep it to %(max)d characters (this one has %(n)d).") % {"max": limit, "n": len(destination)}
+                ]
+            }
+        )
     if kind not in OutcomeKind.values:
         raise ValidationError({"kind": _("Choose what followed the tour.")})
     if kind == OutcomeKind.MOVED_INSIDE and not destination:
