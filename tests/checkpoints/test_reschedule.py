@@ -216,8 +216,9 @@ def test_hr_changing_the_interval_in_the_settings_reschedules_and_an_unchanged_o
 
 
 def test_after_a_longer_period_the_tour_goes_in_date_order_not_by_number(tour):
-    """A longer period moves the closing review (#4) to the new last day and adds #5 and #6 before it: the next
-    checkpoint to hold, the tour page's order, and the actions carried over all follow the dates."""
+    """A longer period moves the closing review to the new last day and adds two checkpoints before it: the open
+    ones are numbered again in date order (the closing review last), and the next checkpoint to hold, the tour
+    page's order and the actions carried over all follow the dates."""
     from checkpoints import rules, selectors
     from checkpoints.models import NextAction
 
@@ -225,10 +226,13 @@ def test_after_a_longer_period_the_tour_goes_in_date_order_not_by_number(tour):
     services.checkpoints_reschedule(tour=tour, today=date(2031, 8, 15))
     for sequence in (1, 2, 3):
         _hold(tour, sequence)
-    assert [c.sequence for c in selectors.tour_checkpoints(tour)] == [1, 2, 3, 5, 6, 4]
-    assert selectors.next_to_hold(tour).sequence == 5
+    listed = list(selectors.tour_checkpoints(tour))
+    assert [c.sequence for c in listed] == [1, 2, 3, 4, 5, 6]
+    assert [c.due_date for c in listed] == sorted(c.due_date for c in listed)
+    assert listed[-1].kind == "closing" and listed[-1].due_date == date(2032, 10, 31)
+    assert selectors.next_to_hold(tour).sequence == 4
     fifth = Checkpoint.objects.get(tour=tour, sequence=5)
-    closing = Checkpoint.objects.get(tour=tour, sequence=4)
+    closing = Checkpoint.objects.get(tour=tour, kind="closing")
     Checkpoint.objects.filter(pk=fifth.pk).update(status=CheckpointStatus.HELD, held_on=fifth.due_date)
     action = NextAction.objects.create(
         organization_id=tour.organization_id,
@@ -238,7 +242,7 @@ def test_after_a_longer_period_the_tour_goes_in_date_order_not_by_number(tour):
         due_on=fifth.due_date,
         added_by=tour.employee,
     )
-    # Agreed at #5 (30 Apr 2032), it is carried over to the closing review #4 (31 Oct 2032) and closed there.
+    # Agreed at #5, it is carried over to the closing review (the last by date) and closed there, never back.
     assert action in selectors.meeting(closing).carried
     assert rules.mark_done_conflict(action, closing) is None
     assert action not in selectors.meeting(Checkpoint.objects.get(tour=tour, sequence=3)).carried
