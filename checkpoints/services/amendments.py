@@ -63,6 +63,14 @@ def checkpoint_propose_amendment(
         raise conflict
     tour = checkpoint.tour
     agreement = Agreement.objects.for_organization(tour.organization_id).get(tour=tour)
+    # Lock the agreement's versions before reading the one in force, as agreement_amend and signing do: a
+    # signature completing at this instant waits, so `base_number` is compared with what the draft is built on.
+    list(
+        AgreementVersion.objects.for_organization(tour.organization_id)
+        .select_for_update()
+        .filter(agreement=agreement)
+        .values_list("pk", flat=True)
+    )
     current = agreement_selectors.current_version(agreement)
     if current.number != base_number and current.status == "signed":
         raise StateConflict(

@@ -81,9 +81,10 @@ class CalendarFeedRevokeView(TenantView, TemplateView):
 @require_safe
 def calendar_feed(request, token: str):
     """`/calendar/<token>.ics`: the checkpoints of the feed's member (selectors.feed_checkpoints), in their
-    language, without a login. 404 for an unknown or revoked token, or a member who is no longer active."""
+    language, without a login. 404 for an unknown or revoked token, a member who is no longer active, or an
+    account that was deactivated (it could not sign in, so its feed serves nothing either)."""
     feed = selectors.calendar_feed_by_token(token)
-    if feed is None or feed.membership.status != MembershipStatus.ACTIVE:
+    if feed is None or feed.membership.status != MembershipStatus.ACTIVE or not feed.membership.user.is_active:
         raise Http404
     membership = feed.membership
     with organization_scope(feed.organization_id), translation.override(membership.user.language):

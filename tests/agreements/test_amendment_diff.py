@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements import documents, selectors, services, snapshot
@@ -454,3 +456,22 @@ def test_the_proposal_page_shows_what_the_checkpoint_found(employee, manager, lo
     held = Checkpoint.objects.filter(tour__employee=employee, status="held").first()  # checkpoints/demo.py
     page = login(manager).get(_amend_url(held)).content.decode()
     assert "data-checkpoint-context" in page and held.manager_alignment_why in page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite takes no row locks (CI runs PostgreSQL)")
+def test_a_proposal_locks_the_versions_before_it_reads_the_one_in_force(tour, manager):
+    """A signature completing while a proposal is checked waits for it: the versions are locked (FOR UPDATE)
+    before the version in force is compared with the one the proposer read (`base_number`)."""
+    args = {
+        "checkpoint": Checkpoint.objects.filter(tour=tour).order_by("sequence").first(),
+        "actor": manager,
+        "goal": tour.goal,
+        "end_date": tour.end_date,
+        "reason": "第1回で市場の変化が分かった",
+        "kpis": _kpis(tour),
+        "base_number": 1,
+    }
+    with CaptureQueriesContext(connection) as queries:
+        checkpoint_services.checkpoint_propose_amendment(**args)
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "agreements_agreementversion"' in q["sql"]]
+    assert reads and "FOR UPDATE" in reads[0], reads[:2]

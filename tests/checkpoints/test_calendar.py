@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
-from alliance.models import AuditEntry, Membership
+from alliance.models import AuditEntry, Membership, User
 from checkpoints import services
 from checkpoints.models import CalendarFeed, Checkpoint
 
@@ -166,9 +166,13 @@ def test_revoking_asks_first_then_the_address_answers_404(login, employee):
     assert client.get(revoke).status_code == 302, "nothing left to revoke: back to the feed page"
 
 
-def test_a_member_who_left_has_a_dead_feed(login, employee):
+@pytest.mark.parametrize("ended", ["left the organization", "account deactivated"])
+def test_a_member_who_left_or_whose_account_is_off_has_a_dead_feed(login, employee, ended):
     url = _make_feed(login(employee))
-    Membership.objects.filter(pk=employee.pk).update(status="alumni")
+    if ended == "left the organization":
+        Membership.objects.filter(pk=employee.pk).update(status="alumni")
+    else:
+        User.objects.filter(pk=employee.user_id).update(is_active=False)
     assert login(None).get(_feed_path(url)).status_code == 404
 
 
