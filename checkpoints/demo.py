@@ -18,17 +18,25 @@ MEASURED = {
 }
 
 
+def active_demo_tour(organization: Organization, local: str) -> Tour | None:
+    """The active tour of the demo person `<local>@<slug>.example`, with its checkpoints scheduled, or None when
+    they have none or no manager. The signature schedules a tour after the seeding transaction commits;
+    scheduling here first is the same idempotent step, so the signal then finds the schedule made."""
+    member = Membership.objects.filter(
+        organization=organization, user__email=f"{local}@{organization.slug}.example"
+    ).first()
+    tour = Tour.objects.filter(employee=member, status=TourStatus.ACTIVE).select_related("employee__manager").first()
+    if tour is None or tour.employee.manager is None:
+        return None
+    services.checkpoints_schedule(tour=tour)
+    return tour
+
+
 def seed(organization: Organization) -> None:
     """Hold the first checkpoint of the demo employee's active tour today; does nothing once it is held."""
-    employee = Membership.objects.filter(
-        organization=organization, user__email=f"employee@{organization.slug}.example"
-    ).first()
-    tour = Tour.objects.filter(employee=employee, status=TourStatus.ACTIVE).select_related("employee__manager").first()
-    if tour is None or tour.employee.manager is None:
+    tour = active_demo_tour(organization, "employee")
+    if tour is None:
         return
-    # The signature schedules the tour after the seeding transaction commits; scheduling here first is the
-    # same idempotent step, so the signal then finds the schedule made.
-    services.checkpoints_schedule(tour=tour)
     first = selectors.tour_checkpoints(tour).first()
     if first is None or first.status != CheckpointStatus.SCHEDULED:
         return

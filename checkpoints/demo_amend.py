@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from agreements import selectors as agreement_selectors
 from agreements import services as agreement_services
-from agreements.models import KPI_FIELDS, AgreementVersion, Tour, TourStatus
+from agreements.models import KPI_FIELDS, AgreementVersion
 from alliance.demo import DEMO_PASSWORD
 from alliance.models import Membership, Organization
 from checkpoints import selectors, services
+from checkpoints.demo import active_demo_tour
 
 REASON = (
     "第1回チェックポイントで、障害対応時間は手順書の整備が先に必要だと分かった。目標値を現実的な水準に見直し、"
@@ -25,11 +26,8 @@ KPI_NAME, NEW_TARGET = "障害対応時間", Decimal("45")
 def seed(organization: Organization) -> None:
     """Amend the demo employee's active tour once, from its first checkpoint, and have everyone sign it; does
     nothing when the agreement already has an amendment (so running seed_demo twice changes nothing)."""
-    employee = Membership.objects.filter(
-        organization=organization, user__email=f"employee@{organization.slug}.example"
-    ).first()
-    tour = Tour.objects.filter(employee=employee, status=TourStatus.ACTIVE).select_related("employee__manager").first()
-    if tour is None or tour.employee.manager is None:
+    tour = active_demo_tour(organization, "employee")
+    if tour is None:
         return
     agreement = tour.agreement
     if AgreementVersion.objects.filter(agreement=agreement, is_amendment=True).exists():

@@ -10,9 +10,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from agreements.models import Tour, TourStatus
-from alliance.models import Membership, Organization
+from agreements.models import Tour
+from alliance.models import Organization
 from checkpoints import selectors, services
+from checkpoints.demo import active_demo_tour
 from checkpoints.models import AgendaTopic, CheckpointStatus, MeetingSide, NextAction
 
 ACTIONS = (
@@ -24,19 +25,6 @@ TOPICS = (
     (MeetingSide.EMPLOYEE, "復旧手順書の進み具合と、SREチームに手伝ってもらえる範囲"),
     (MeetingSide.MANAGER, "来期の障害対応時間の目標をこのままにするか"),
 )
-
-
-def _tour(organization: Organization, local: str) -> Tour | None:
-    member = Membership.objects.filter(
-        organization=organization, user__email=f"{local}@{organization.slug}.example"
-    ).first()
-    tour = Tour.objects.filter(employee=member, status=TourStatus.ACTIVE).select_related("employee__manager").first()
-    if tour is None or tour.employee.manager is None:
-        return None
-    # The signature schedules the tour after the seeding transaction commits; scheduling here first is the same
-    # idempotent step (checkpoints/demo.py does the same).
-    services.checkpoints_schedule(tour=tour)
-    return tour
 
 
 def _meeting(tour: Tour) -> None:
@@ -102,9 +90,9 @@ def _off_track(tour: Tour) -> None:
 
 def seed(organization: Organization) -> None:
     """Add the meeting of the demo employee's checkpoints and hold member04's first checkpoint off track."""
-    tour = _tour(organization, "employee")
+    tour = active_demo_tour(organization, "employee")
     if tour is not None:
         _meeting(tour)
-    tour = _tour(organization, "member04")
+    tour = active_demo_tour(organization, "member04")
     if tour is not None:
         _off_track(tour)
