@@ -21,6 +21,7 @@ org_patterns = [
     path("audit/", core_views.AuditTrailView.as_view(), name="audit"),
     path("", include("agreements.urls")),
     path("", include("checkpoints.urls")),
+    path("", include("alumni.urls")),
 ]
 
 urlpatterns = [

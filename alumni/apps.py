@@ -1,5 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AlumniConfig(AppConfig):
     name = "alumni"
+    verbose_name = _("Alumni")
+
+    def ready(self):
+        from alliance.demo import DEMO_EXTENSIONS
+        from alumni import (
+            capabilities,  # noqa: F401  (registers its capabilities with the core role map)
+            demo,
+        )
+
+        DEMO_EXTENSIONS.append(demo.seed)

@@ -364,6 +364,8 @@ ORG_ROUTES: dict[str, Route] = {
     "audit": Route(allowed={"hr"}),
     # The organization's notices that could not be sent, with their errors: HR only.
     "notifications_failed": Route(allowed={"hr"}),
+    # The alumni community (alumni/): alumni and HR; current employees only when HR opens the directory to them.
+    "alumni:home": Route(allowed={"hr", "alumni"}),
 }
 
 # Routes outside /<org_slug>/: "public" answer anyone; "login" send anonymous visitors to sign in.

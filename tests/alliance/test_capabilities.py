@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from agreements import capabilities as agreements_caps
 from alliance import permissions
 from alliance.models import Membership, MembershipStatus, Role
+from alumni import capabilities as alumni_caps
 from checkpoints import capabilities as checkpoints_caps
 
 # Holders: an active employee, manager and HR; alumni (whatever their role was); an invitation not yet accepted.
@@ -44,6 +45,8 @@ TABLE = {
     checkpoints_caps.END_TOURS: {H},
     checkpoints_caps.CANCEL_ANY_CHECKPOINT: {H},
     checkpoints_caps.VIEW_OVERDUE_CHECKPOINTS: {H},
+    alumni_caps.USE_COMMUNITY: {H, A},
+    alumni_caps.MANAGE_COMMUNITY: {H},
 }
 
 

@@ -1,0 +1,12 @@
+"""The alumni app's models, one module per part (departures, the community, and what each part adds).
+
+Each part's module is imported here so that Django sees one `alumni.models`; other code imports from here.
+"""
+
+from alumni.models.community import AlumniProfile, CommunitySettings  # noqa: F401
+from alumni.models.departures import (  # noqa: F401
+    ComebackInterest,
+    Departure,
+    DepartureKind,
+    DepartureStatus,
+)
