@@ -78,18 +78,48 @@ class Kind:
     # The object is one HR may not know of (a career alignment not shared with them): HR's unsent-notices page
     # shows only whom it was for and the error, never its kind, label or link.
     private: bool = False
+    # Sent to alumni recipients too (the community's messages); every other kind skips a recipient who left.
+    reaches_alumni: bool = False
 
 
 KINDS: dict[str, Kind] = {}
 PROVIDERS: list[Callable[..., Iterable[list[Due]]]] = []
+# Functions `resolver(membership) -> str | None` giving the address to mail a member at instead of their login's
+# (an alumnus's personal address, alumni.receivers); the first that answers wins.
+ADDRESS_RESOLVERS: list[Callable] = []
 
 
-def register_kind(name: str, *, label, context, relevant=None, private: bool = False) -> None:
+def register_kind(
+    name: str, *, label, context, relevant=None, private: bool = False, reaches_alumni: bool = False
+) -> None:
     """Declare a kind of message (its e-mail templates are `emails/<name>-*`); registering twice replaces it.
-    `private`: what it is about is hidden from HR's unsent-notices page (see Kind.private)."""
+    `private`: what it is about is hidden from HR's unsent-notices page (see Kind.private). `reaches_alumni`: a
+    recipient whose membership is alumni is still mailed (otherwise such a notice is skipped)."""
     KINDS[name] = Kind(
-        name=name, label=label, context=context, relevant=relevant or (lambda notice: True), private=private
+        name=name,
+        label=label,
+        context=context,
+        relevant=relevant or (lambda notice: True),
+        private=private,
+        reaches_alumni=reaches_alumni,
     )
+
+
+def register_address_resolver(resolver) -> None:
+    """Add `resolver(membership) -> str | None`: the address to mail that member at instead of their login's
+    e-mail, or None to let the next resolver (finally the login's address) answer. Called in the notice's
+    organization scope, once per delivery."""
+    if resolver not in ADDRESS_RESOLVERS:
+        ADDRESS_RESOLVERS.append(resolver)
+
+
+def address_of(membership) -> str:
+    """Where a notice to `membership` is mailed: the first address a resolver gives, else the login's e-mail."""
+    for resolver in ADDRESS_RESOLVERS:
+        address = resolver(membership)
+        if address:
+            return address
+    return membership.user.email
 
 
 def is_private(name: str) -> bool:
@@ -226,7 +256,10 @@ def _claim(notice_id: int) -> tuple[Notice | None, str]:
         if notice is None:
             return None, ""
         kind = KINDS.get(notice.kind)
-        if kind is None or not notice.recipient.is_active or not kind.relevant(notice):
+        reachable = notice.recipient.is_active or (
+            kind is not None and kind.reaches_alumni and notice.recipient.is_alumni
+        )
+        if kind is None or not reachable or not kind.relevant(notice):
             notice.state = NoticeState.SKIPPED
             notice.save(update_fields=["state"])
             return None, NoticeState.SKIPPED
@@ -259,7 +292,7 @@ def _deliver(notice_id: int) -> str:
     try:
         emails.send(
             notice.kind,
-            to=user.email,
+            to=address_of(notice.recipient),
             context={**kind.context(notice), "notice": notice, "recipient": user, "organization": notice.organization},
             language=user.language,
             headers={"Message-ID": message_id(notice)},
