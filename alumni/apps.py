@@ -7,10 +7,19 @@ class AlumniConfig(AppConfig):
     verbose_name = _("Alumni")
 
     def ready(self):
+        from alliance.audit import register_actions
+        from alliance.dashboard import DASHBOARD_CARDS
         from alliance.demo import DEMO_EXTENSIONS
         from alumni import (
             capabilities,  # noqa: F401  (registers its capabilities with the core role map)
+            dashboard_community,
             demo,
+            demo_community,
         )
+        from alumni.services import community as community_services
 
         DEMO_EXTENSIONS.append(demo.seed)
+        # Profiles and directory: the demo's profiles, audit actions, and the home page's "join" card for alumni.
+        DEMO_EXTENSIONS.append(demo_community.seed)
+        register_actions(community_services.AUDIT_ACTIONS)
+        DASHBOARD_CARDS.append(dashboard_community.join_card)

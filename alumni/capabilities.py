@@ -17,3 +17,8 @@ MANAGE_COMMUNITY = register_capability(
     holders=(Role.HR,),
     description="Run the alumni community: settings, pinning and moderating posts, surveys, referrals, records.",
 )
+KEEP_ALUMNI_PROFILE = register_capability(
+    "alumni.keep_profile",
+    holders=(ALUMNI,),
+    description="Join the alumni community, keep one's own profile there with per-field consent, or leave it.",
+)

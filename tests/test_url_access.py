@@ -96,6 +96,11 @@ class Context:
         action = NextAction.objects.filter(checkpoint__tour__employee__user__email=email).first()
         return {"pk": action.checkpoint_id, "action_pk": action.pk}
 
+    def alumni_profile(self, email):
+        from alumni.models import AlumniProfile
+
+        return AlumniProfile.objects.get(membership__user__email=email)
+
     def version(self, email):
         tour = self.tour(email)
         return {"pk": tour.agreement.pk, "number": tour.agreement.versions.order_by("-number").first().number}
@@ -366,6 +371,18 @@ ORG_ROUTES: dict[str, Route] = {
     "notifications_failed": Route(allowed={"hr"}),
     # The alumni community (alumni/): alumni and HR; current employees only when HR opens the directory to them.
     "alumni:home": Route(allowed={"hr", "alumni"}),
+    # Profiles and directory (alumni/views/community.py). One's own profile pages exist only for alumni (404 for
+    # the others: nothing of theirs is there); alumni@ has joined, so the join page leads to the profile.
+    "alumni:join": Route(allowed={"alumni"}, denied=404, ok=302),
+    "alumni:profile": Route(allowed={"alumni"}, denied=404),
+    "alumni:leave": Route(allowed={"alumni"}, denied=404),
+    "alumni:directory": Route(allowed={"hr", "alumni"}),
+    "alumni:directory_profile": Route(
+        allowed={"hr", "alumni"},
+        kwargs=lambda ctx: {"pk": ctx.alumni_profile("alumni@acme.example").pk},
+        foreign=lambda ctx: {"pk": ctx.alumni_profile("alumni@globex.example").pk},
+    ),
+    "alumni:settings": Route(allowed={"hr"}),
 }
 
 # Routes outside /<org_slug>/: "public" answer anyone; "login" send anonymous visitors to sign in.

@@ -31,6 +31,8 @@ class CommunitySettings(TenantModel):
 
 
 # The profile fields an alumnus may share, each with its own consent flag `share_<name>`.
+# The shared fields the directory's search reads, besides the person's name and reading.
+SEARCHED_FIELDS = ("current_organization", "current_role", "skills")
 PROFILE_SHARED_FIELDS = ("current_organization", "current_role", "location", "skills", "note", "links", "open_to")
 
 
@@ -71,6 +73,10 @@ class AlumniProfile(TenantModel):
     open_to_speaking = models.BooleanField(_("speaking"), default=False)
     share_open_to = models.BooleanField(_("share"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Kept by save() from the SHARED current organization, role and skills only (alliance.text.search_document),
+    # so the directory's search (alumni.selectors.community.directory) never matches a field its owner did not
+    # share. Never edited by hand.
+    search_text = models.CharField(max_length=1000, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-joined_at", "-id"]
@@ -80,6 +86,20 @@ class AlumniProfile(TenantModel):
 
     def __str__(self):
         return str(self.membership)
+
+    def refresh_search_text(self) -> None:
+        """Recompute `search_text` from the fields that are shared now (an unshared field is never searched)."""
+        from alliance.text import search_document
+
+        parts = [getattr(self, name) for name in SEARCHED_FIELDS if getattr(self, f"share_{name}")]
+        self.search_text = search_document(*parts)
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     @property
     def in_community(self) -> bool:
