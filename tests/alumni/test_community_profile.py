@@ -229,3 +229,18 @@ def test_hr_opens_the_directory_to_employees_and_it_is_audited(login, hr, employ
     assert entry.changes == {"employees_see_directory": [False, True]}
     login(hr).post(_url("settings"), {})
     assert login(employee).get(_url("directory")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "role, present, absent",
+    [
+        ("alumni", ["directory", "profile"], ["settings"]),
+        ("hr", ["directory", "settings"], ["profile"]),
+    ],
+)
+def test_the_community_hub_leads_each_role_to_its_pages(db, login, request, role, present, absent):
+    text = login(request.getfixturevalue(role)).get(_url("home")).content.decode()
+    for name in present:
+        assert f'href="{_url(name)}"' in text
+    for name in absent:
+        assert f'href="{_url(name)}"' not in text
