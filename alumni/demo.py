@@ -16,7 +16,7 @@ from alliance.models import Membership, MembershipStatus, Organization
 from alumni.models import AlumniProfile, ComebackInterest, CommunitySettings, Departure, DepartureKind, DepartureStatus
 
 # The demo alumni, by address local part: why they left and what they said about coming back.
-KINDS = {"alumni": DepartureKind.CAREER_STEP, "member07": DepartureKind.STARTUP, "member08": DepartureKind.STUDY}
+KINDS = {"alumni": DepartureKind.CAREER_STEP, "member10": DepartureKind.STARTUP, "member11": DepartureKind.STUDY}
 
 
 def seed(organization: Organization) -> None:
