@@ -12,7 +12,7 @@ from datetime import datetime
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from alliance.models import Membership, MembershipStatus, Role
 from alliance.permissions import membership_has
@@ -41,10 +41,11 @@ def may_take_part(membership: Membership | None) -> bool:
     return membership_has(membership, USE_COMMUNITY) and not left_community(membership)
 
 
-def author_name(membership: Membership) -> str:
-    """How an author is shown: their name, or "a former member" once their profile left the community."""
+def author_name(membership: Membership):
+    """How an author is shown: their name, or "a former member" once their profile left the community (a lazy
+    translation, so an e-mail built before its language is chosen still reads in the recipient's)."""
     if left_community(membership):
-        return _("a former member")
+        return gettext_lazy("a former member")
     return membership.user.display_name
 
 
