@@ -1,7 +1,7 @@
 """The community feed's demo (alliance.demo.DEMO_EXTENSIONS, after alumni.demo): posts by alumni@, the other
 demo alumni and hr@ over the past days (so the weekly digest has something to send), comments, one post pinned
-by HR, one hidden by HR with a reason. The last demo alumnus also posts: when the community part's demo marks
-them as having left the community, that post shows them as "a former member".
+by HR, one hidden by HR with a reason; one alumnus turned the weekly digest off. Every demo alumnus posts: the
+one the community part's demo marks as having left the community shows as "a former member".
 
 Idempotent: an organization that has any post is left as it is.
 """
@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from alliance.models import Membership, MembershipStatus, Organization
-from alumni.models import Comment, Post
+from alumni.models import Comment, DigestPreference, Post
 
 WELCOME = (
     "アルムナイの皆さん、コミュニティへようこそ。近況、勉強会の告知、相談ごとなど気軽に投稿してください。\n"
@@ -81,3 +81,7 @@ def seed(organization: Organization) -> None:
         )
     if len(others) > 1:
         post(others[-1], STUDY, 3)
+        # Someone who reads the feed now and then but wants no e-mail about it.
+        DigestPreference.objects.get_or_create(
+            organization=organization, membership=others[-1], defaults={"weekly_digest": False}
+        )

@@ -209,7 +209,7 @@ def test_an_author_who_left_the_community_shows_as_a_former_member(login, hr, al
     assert "元メンバー" in ja
     # And they no longer write in the community they left.
     with pytest.raises(PermissionDenied):
-        services.post_create(actor=alumni, body="まだ書けますか")
+        services.post_create(actor=Membership.objects.get(pk=alumni.pk), body="まだ書けますか")
 
 
 def test_hr_authors_carry_the_hr_badge(login, alumni):
