@@ -258,3 +258,16 @@ def test_the_digest_setting_turns_off_and_on(login, alumni):
 
 def test_the_community_home_links_to_the_feed(login, alumni):
     assert _url("posts") in login(alumni).get(reverse("alumni:home", args=["acme"])).content.decode()
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_the_demo_gives_each_organization_a_lively_feed(db, slug):
+    posts = Post.objects.filter(organization__slug=slug)
+    assert posts.filter(pinned_at__isnull=False, author__user__email=f"hr@{slug}.example").count() == 1
+    hidden = posts.get(hidden_at__isnull=False)
+    assert hidden.hidden_reason and hidden.hidden_by.user.email == f"hr@{slug}.example"
+    assert posts.filter(author__user__email=f"alumni@{slug}.example").exists()
+    assert Comment.objects.filter(organization__slug=slug).count() >= 3
+    # Every demo alumnus has a post, so whoever leaves the community shows as a former member.
+    alumni = Membership.objects.filter(organization__slug=slug, status="alumni")
+    assert set(alumni.values_list("pk", flat=True)) <= set(posts.values_list("author_id", flat=True))
