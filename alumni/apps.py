@@ -15,11 +15,18 @@ class AlumniConfig(AppConfig):
             dashboard_community,
             demo,
             demo_community,
+            demo_posts,
+            notices_posts,
         )
         from alumni.services import community as community_services
+        from alumni.services import posts as posts_services
 
         DEMO_EXTENSIONS.append(demo.seed)
         # Profiles and directory: the demo's profiles, audit actions, and the home page's "join" card for alumni.
         DEMO_EXTENSIONS.append(demo_community.seed)
         register_actions(community_services.AUDIT_ACTIONS)
         DASHBOARD_CARDS.append(dashboard_community.join_card)
+        # Posts: the community feed's audit actions, demo and weekly digest.
+        register_actions(posts_services.AUDIT_ACTIONS)
+        DEMO_EXTENSIONS.append(demo_posts.seed)
+        notices_posts.register()

@@ -59,6 +59,25 @@ class Context:
 
         return Notice.objects.filter(recipient__user__email=email, organization__slug=slug).first()
 
+    def alumni_post(self, slug="acme", *, author="alumni", hidden=False):
+        """A demo community post (alumni/demo_posts.py) by `author`@<slug>.example; `hidden`: the one HR hid."""
+        from alumni.models import Post
+
+        rows = Post.objects.filter(organization__slug=slug, hidden_at__isnull=not hidden, withdrawn_at__isnull=True)
+        if not hidden:
+            rows = rows.filter(author__user__email=f"{author}@{slug}.example")
+        return rows.order_by("pk").first()
+
+    def alumni_comment(self, slug="acme", *, author="alumni"):
+        """A demo comment by `author`@<slug>.example under a shown post."""
+        from alumni.models import Comment
+
+        return (
+            Comment.objects.filter(organization__slug=slug, author__user__email=f"{author}@{slug}.example")
+            .order_by("pk")
+            .first()
+        )
+
     def checkpoint(self, email):
         from checkpoints.models import Checkpoint
 
@@ -383,6 +402,63 @@ ORG_ROUTES: dict[str, Route] = {
         foreign=lambda ctx: {"pk": ctx.alumni_profile("alumni@globex.example").pk},
     ),
     "alumni:settings": Route(allowed={"hr"}),
+    # posts: the community feed (alumni/views/posts.py); alumni@'s post and comment, HR's moderation. The small
+    # POST-only actions lead a GET back to the post (302).
+    "alumni:posts": Route(allowed={"hr", "alumni"}),
+    "alumni:posts_digest": Route(allowed={"hr", "alumni"}),
+    "alumni:post": Route(
+        allowed={"hr", "alumni"},
+        kwargs=lambda ctx: {"pk": ctx.alumni_post().pk},
+        foreign=lambda ctx: {"pk": ctx.alumni_post("globex").pk},
+    ),
+    "alumni:post_edit": Route(
+        allowed={"alumni"},
+        kwargs=lambda ctx: {"pk": ctx.alumni_post().pk},
+        foreign=lambda ctx: {"pk": ctx.alumni_post("globex").pk},
+    ),
+    "alumni:post_withdraw": Route(
+        allowed={"alumni"},
+        kwargs=lambda ctx: {"pk": ctx.alumni_post().pk},
+        foreign=lambda ctx: {"pk": ctx.alumni_post("globex").pk},
+    ),
+    "alumni:post_hide": Route(
+        allowed={"hr"},
+        kwargs=lambda ctx: {"pk": ctx.alumni_post().pk},
+        foreign=lambda ctx: {"pk": ctx.alumni_post("globex").pk},
+    ),
+    # The hidden demo post is not alumni@'s: they do not see it at all (404).
+    "alumni:post_unhide": Route(
+        allowed={"hr"},
+        ok=302,
+        kwargs=lambda ctx: {"pk": ctx.alumni_post(hidden=True).pk},
+        foreign=lambda ctx: {"pk": ctx.alumni_post("globex", hidden=True).pk},
+        expect={"alumni": 404},
+    ),
+    **{
+        name: Route(
+            allowed={"hr", "alumni"},
+            ok=302,
+            kwargs=lambda ctx: {"pk": ctx.alumni_post().pk},
+            foreign=lambda ctx: {"pk": ctx.alumni_post("globex").pk},
+        )
+        for name in ("alumni:post_pin", "alumni:comment_add")
+    },
+    "alumni:comment_withdraw": Route(
+        allowed={"alumni"},
+        kwargs=lambda ctx: {"pk": ctx.alumni_comment().pk},
+        foreign=lambda ctx: {"pk": ctx.alumni_comment("globex").pk},
+    ),
+    "alumni:comment_hide": Route(
+        allowed={"hr"},
+        kwargs=lambda ctx: {"pk": ctx.alumni_comment().pk},
+        foreign=lambda ctx: {"pk": ctx.alumni_comment("globex").pk},
+    ),
+    "alumni:comment_unhide": Route(
+        allowed={"hr", "alumni"},
+        ok=302,
+        kwargs=lambda ctx: {"pk": ctx.alumni_comment().pk},
+        foreign=lambda ctx: {"pk": ctx.alumni_comment("globex").pk},
+    ),
 }
 
 # Routes outside /<org_slug>/: "public" answer anyone; "login" send anonymous visitors to sign in.

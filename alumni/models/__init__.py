@@ -10,3 +10,4 @@ from alumni.models.departures import (  # noqa: F401
     DepartureKind,
     DepartureStatus,
 )
+from alumni.models.posts import Comment, DigestPreference, Post  # noqa: F401
