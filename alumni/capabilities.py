@@ -17,3 +17,22 @@ MANAGE_COMMUNITY = register_capability(
     holders=(Role.HR,),
     description="Run the alumni community: settings, pinning and moderating posts, surveys, referrals, records.",
 )
+
+# Opportunities and referrals (alumni/views/opportunities.py). Current employees read the open opportunities so
+# that they can refer someone to them; alumni and HR read closed ones too. Posting one is USE_COMMUNITY, following
+# up referrals MANAGE_COMMUNITY.
+VIEW_OPPORTUNITIES = register_capability(
+    "alumni.view_opportunities",
+    holders=(Role.EMPLOYEE, Role.MANAGER, Role.HR, ALUMNI),
+    description="Read the community's opportunities (current employees: the open ones only).",
+)
+REFER_CANDIDATES = register_capability(
+    "alumni.refer_candidates",
+    holders=(Role.EMPLOYEE, Role.MANAGER, Role.HR, ALUMNI),
+    description="Refer a candidate to an open opportunity and follow one's own referrals.",
+)
+EXPRESS_INTEREST = register_capability(
+    "alumni.express_interest",
+    holders=(ALUMNI,),
+    description="Say one is interested in an opportunity of the alumni community, and withdraw it.",
+)

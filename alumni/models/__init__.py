@@ -10,3 +10,13 @@ from alumni.models.departures import (  # noqa: F401
     DepartureKind,
     DepartureStatus,
 )
+from alumni.models.opportunities import (  # noqa: F401
+    Interest,
+    InterestStatus,
+    Opportunity,
+    OpportunityKind,
+    OpportunityStatus,
+    Referral,
+    ReferralStatus,
+    ReferralStatusChange,
+)

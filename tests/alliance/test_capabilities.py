@@ -47,6 +47,9 @@ TABLE = {
     checkpoints_caps.VIEW_OVERDUE_CHECKPOINTS: {H},
     alumni_caps.USE_COMMUNITY: {H, A},
     alumni_caps.MANAGE_COMMUNITY: {H},
+    alumni_caps.VIEW_OPPORTUNITIES: {E, M, H, A},
+    alumni_caps.REFER_CANDIDATES: {E, M, H, A},
+    alumni_caps.EXPRESS_INTEREST: {A},
 }
 
 
