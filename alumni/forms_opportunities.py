@@ -3,6 +3,7 @@ valid (alumni.services.opportunities) and the views show their errors beside eac
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alumni.models import InterestStatus, OpportunityKind, ReferralStatus
 from alumni.models.opportunities import NOTE_MAX, TEXT_MAX, TITLE_MAX
@@ -88,7 +89,11 @@ class OpportunityFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds")), *OpportunityKind.choices], required=False)
     state = forms.ChoiceField(
         label=_("Open or closed"),
-        choices=[(OPEN, _("Open")), (CLOSED, _("Closed")), (ALL, _("All"))],
+        choices=[
+            (OPEN, pgettext_lazy("opportunity", "Open")),
+            (CLOSED, pgettext_lazy("opportunity", "Closed")),
+            (ALL, _("All")),
+        ],
         required=False,
     )
 

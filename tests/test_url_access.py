@@ -391,8 +391,8 @@ ORG_ROUTES: dict[str, Route] = {
     "alumni:home": Route(allowed={"hr", "alumni"}),
     # Opportunities and referrals (alumni/demo_opportunities.py): everyone reads the open comeback role (current
     # employees so that they can refer someone); HR posted it, so only HR edits and closes it. Interest is the
-    # alumni's (alumni@ is interested in it; HR lacks the capability, so
-    # another organization's id is tested in tests/alumni/test_opportunities.py); a referral is HR's and its referrer's (alumni@'s: 404 to others).
+    # alumni's (alumni@ is interested in it; HR lacks the capability, so another organization's id is tested in
+    # tests/alumni/test_opportunities.py); a referral is HR's and its referrer's (alumni@'s: 404 to others).
     "alumni:opportunities": Route(allowed={"hr", "manager", "employee", "alumni"}),
     "alumni:opportunity_new": Route(allowed={"hr", "alumni"}),
     "alumni:opportunity": Route(
