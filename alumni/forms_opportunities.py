@@ -1,5 +1,6 @@
-"""Forms of opportunities and referrals. They only shape the input: the services decide what is required and
-valid (alumni.services.opportunities) and the views show their errors beside each field."""
+"""Forms of opportunities and referrals. They shape the input and mark what is required (with the same message the
+service gives); the services decide what is valid (alumni.services.opportunities) and the views show their errors
+beside each field."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -14,10 +15,14 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class OpportunityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=OpportunityKind.choices, widget=forms.RadioSelect)
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX, required=False)
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=TITLE_MAX,
+        error_messages={"required": _("Give the opportunity a title.")},
+    )
     description = forms.CharField(
         label=_("Description"),
-        required=False,
+        error_messages={"required": _("Describe the opportunity: what it is, who you look for.")},
         max_length=TEXT_MAX,
         help_text=_("What it is, who you look for, how to get in touch."),
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -47,7 +52,11 @@ class InterestStatusForm(forms.Form):
 
 
 class ReferralForm(forms.Form):
-    candidate_name = forms.CharField(label=_("Candidate's name"), max_length=200, required=False)
+    candidate_name = forms.CharField(
+        label=_("Candidate's name"),
+        max_length=200,
+        error_messages={"required": _("Write the candidate's name.")},
+    )
     candidate_email = forms.CharField(
         label=_("Candidate's e-mail"),
         max_length=254,
@@ -63,7 +72,7 @@ class ReferralForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Why you refer them"),
-        required=False,
+        error_messages={"required": _("Say why you refer them: what they would bring to this opportunity.")},
         max_length=TEXT_MAX,
         help_text=_("Only HR and you see the candidate's name, contact and this text."),
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -74,7 +83,7 @@ class ReferralStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=())
     note = forms.CharField(
         label=_("Note for the referrer"),
-        required=False,
+        error_messages={"required": _("Write a note for the referrer: what happened, what comes next.")},
         max_length=NOTE_MAX,
         help_text=_("The referrer is told of the change with this note."),
         widget=forms.Textarea(attrs={"rows": 3}),
