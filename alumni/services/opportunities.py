@@ -101,7 +101,8 @@ def _lock_opportunity(opportunity: Opportunity) -> Opportunity:
     return Opportunity.objects.for_organization(opportunity.organization_id).select_for_update().get(pk=opportunity.pk)
 
 
-def _closed_conflict(opportunity: Opportunity) -> StateConflict:
+def closed_conflict(opportunity: Opportunity) -> StateConflict:
+    """The 409 for acting on a closed `opportunity` (it stays readable; the next step is the open ones)."""
     return StateConflict(
         _("This opportunity is closed."),
         next_step=_("It stays readable; look for an open one."),
@@ -164,7 +165,7 @@ def opportunity_update(
     if not may_manage(actor, opportunity):
         raise PermissionDenied
     if opportunity.status == OpportunityStatus.CLOSED:
-        raise _closed_conflict(opportunity)
+        raise closed_conflict(opportunity)
     today = timezone.localdate()
     if closes_on is not None and closes_on == opportunity.closes_on:
         today = min(today, closes_on)
@@ -224,7 +225,7 @@ def interest_express(*, opportunity: Opportunity, actor: Membership, note: str =
         raise PermissionDenied
     opportunity = _lock_opportunity(opportunity)
     if not opportunity.is_open:
-        raise _closed_conflict(opportunity)
+        raise closed_conflict(opportunity)
     note = _text(note, field="note", empty=None, limit=NOTE_MAX)
     interest, created = Interest.objects.get_or_create(
         organization_id=opportunity.organization_id,
@@ -331,7 +332,7 @@ def referral_create(
     if not opportunity.is_open:
         if not sees_closed(actor):
             raise PermissionDenied
-        raise _closed_conflict(opportunity)
+        raise closed_conflict(opportunity)
     errors = {}
     values = {}
     for name, empty, limit, raw in (

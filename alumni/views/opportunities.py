@@ -34,7 +34,7 @@ from alumni.forms_opportunities import (
     ReferralForm,
     ReferralStatusForm,
 )
-from alumni.models import InterestStatus
+from alumni.models import InterestStatus, OpportunityStatus
 from alumni.selectors import opportunities as selectors
 from alumni.services import opportunities as services
 
@@ -50,6 +50,14 @@ def managed_opportunity(view):
     opportunity = url_object(selectors.access_opportunity, pk="pk")(view)
     if not selectors.may_manage(view.membership, opportunity):
         raise PermissionDenied
+    return opportunity
+
+
+def editable_opportunity(view):
+    """A managed opportunity that is not closed: a closed one is kept as it was (409)."""
+    opportunity = managed_opportunity(view)
+    if opportunity.status == OpportunityStatus.CLOSED:
+        raise services.closed_conflict(opportunity)
     return opportunity
 
 
@@ -126,7 +134,7 @@ class OpportunityCreateView(OpportunityFormView):
 
 
 class OpportunityEditView(OpportunityFormView):
-    url_objects = {"opportunity": managed_opportunity}
+    url_objects = {"opportunity": editable_opportunity}
 
     def initial(self):
         o = self.opportunity
@@ -257,7 +265,7 @@ class ReferralCreateView(TenantView, TemplateView):
 
     def get(self, request, *args, **kwargs):
         if not self.opportunity.is_open:
-            raise services._closed_conflict(self.opportunity)
+            raise services.closed_conflict(self.opportunity)
         return self.render_to_response(self.get_context_data(form=ReferralForm()))
 
     def post(self, request, *args, **kwargs):

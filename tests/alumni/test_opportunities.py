@@ -169,6 +169,7 @@ def test_closing_keeps_it_readable_marked_closed_and_takes_no_more_interest(db, 
     page = login(other_alumnus, language="en").get(url("opportunity", opportunity.pk))
     assert page.status_code == 200 and "data-closed-banner" in page.content.decode()
     assert login(other_alumnus).post(url("opportunity_interest", opportunity.pk)).status_code == 409
+    assert login(alumni).get(url("opportunity_edit", opportunity.pk)).status_code == 409
     assert login(alumni).post(url("opportunity_edit", opportunity.pk), {"kind": "job"}).status_code == 409
 
 
