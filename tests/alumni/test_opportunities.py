@@ -253,3 +253,21 @@ def test_an_opportunity_of_another_organization_is_404_to_alumni(db, login, alum
 def test_current_employees_find_the_opportunities_in_the_menu(db, login, employee):
     page = login(employee, language="en").get(reverse("dashboard", args=["acme"])).content.decode()
     assert url("opportunities") in page
+
+
+def test_a_withdrawn_interest_has_nothing_left_to_tell_the_poster(db, alumni, other_alumnus, mailoutbox):
+    opportunity = post(alumni)
+    interest = services.interest_express(opportunity=opportunity, actor=other_alumnus)
+    notice = Notice.objects.get(kind=INTEREST, object_id=interest.pk)
+    services.interest_withdraw(interest=interest, actor=other_alumnus)
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == "skipped"
+    assert not mailoutbox
+
+
+def test_seeding_the_demo_again_adds_no_opportunity(db, acme):
+    from alumni import demo_opportunities
+    from alumni.models import Referral
+
+    before = (Opportunity.objects.count(), Interest.objects.count(), Referral.objects.count())
+    demo_opportunities.seed(acme)
+    assert (Opportunity.objects.count(), Interest.objects.count(), Referral.objects.count()) == before

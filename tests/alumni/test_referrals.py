@@ -255,3 +255,23 @@ def test_the_demo_has_referrals_in_each_status_by_an_alumnus_and_an_employee(db)
         assert {r.status for r in rows} == set(ReferralStatus.values)
         assert {r.referrer.user.email.split("@")[0] for r in rows} == {"alumni", "employee"}
         assert Opportunity.objects.filter(organization__slug=slug, status="closed").count() == 1
+
+
+@pytest.mark.parametrize(
+    "language, subject, body",
+    [
+        ("en", "Your referral of 山口 花子: In talks", "HR's note:"),
+        ("ja", "山口 花子 さんのご紹介：話し合い中", "人事からのメモ："),
+    ],
+)
+def test_the_status_e_mail_is_in_the_referrer_s_language(db, hr, alumni, comeback, mailoutbox, language, subject, body):
+    alumni.user.language = language
+    alumni.user.save(update_fields=["language"])
+    referral = refer(comeback, alumni)
+    change = services.referral_set_status(referral=referral, actor=hr, status="in_talks", note="面談を設定しました")
+    notice = Notice.objects.get(kind=REFERRAL_STATUS, object_id=change.pk)
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) == "sent"
+    message = mailoutbox[-1]
+    assert subject in message.subject and body in message.body
+    html = message.alternatives[0][0]
+    assert "面談を設定しました" in html and f"/acme/alumni/referrals/{referral.pk}/" in html
