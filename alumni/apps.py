@@ -30,3 +30,12 @@ class AlumniConfig(AppConfig):
         register_actions(posts_services.AUDIT_ACTIONS)
         DEMO_EXTENSIONS.append(demo_posts.seed)
         notices_posts.register()
+        # Opportunities and referrals.
+        from alumni import demo_opportunities, notices_opportunities, records
+        from alumni.selectors.opportunities import referrals_made_column
+        from alumni.services import opportunities as opportunity_services
+
+        register_actions(opportunity_services.AUDIT_ACTIONS)
+        notices_opportunities.register()
+        records.register_column("referrals_made", header=_("Referrals made"), values=referrals_made_column)
+        DEMO_EXTENSIONS.append(demo_opportunities.seed)

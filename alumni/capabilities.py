@@ -21,4 +21,22 @@ KEEP_ALUMNI_PROFILE = register_capability(
     "alumni.keep_profile",
     holders=(ALUMNI,),
     description="Join the alumni community, keep one's own profile there with per-field consent, or leave it.",
+
+# Opportunities and referrals (alumni/views/opportunities.py). Current employees read the open opportunities so
+# that they can refer someone to them; alumni and HR read closed ones too. Posting one is USE_COMMUNITY, following
+# up referrals MANAGE_COMMUNITY.
+VIEW_OPPORTUNITIES = register_capability(
+    "alumni.view_opportunities",
+    holders=(Role.EMPLOYEE, Role.MANAGER, Role.HR, ALUMNI),
+    description="Read the community's opportunities (current employees: the open ones only).",
+)
+REFER_CANDIDATES = register_capability(
+    "alumni.refer_candidates",
+    holders=(Role.EMPLOYEE, Role.MANAGER, Role.HR, ALUMNI),
+    description="Refer a candidate to an open opportunity and follow one's own referrals.",
+)
+EXPRESS_INTEREST = register_capability(
+    "alumni.express_interest",
+    holders=(ALUMNI,),
+    description="Say one is interested in an opportunity of the alumni community, and withdraw it.",
 )

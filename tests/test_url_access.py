@@ -119,6 +119,28 @@ class Context:
         from alumni.models import AlumniProfile
 
         return AlumniProfile.objects.get(membership__user__email=email)
+    def opportunity(self, slug):
+        """The open comeback role HR posted (alumni/demo_opportunities.py)."""
+        from alumni.demo_opportunities import COMEBACK_TITLE
+        from alumni.models import Opportunity
+
+        return Opportunity.objects.get(organization__slug=slug, title=COMEBACK_TITLE)
+
+    def interest(self, slug):
+        """Another alumnus's interest in the comeback role (not alumni@'s)."""
+        from alumni.models import Interest
+
+        return (
+            Interest.objects.filter(opportunity=self.opportunity(slug))
+            .exclude(membership__user__email=f"alumni@{slug}.example")
+            .first()
+        )
+
+    def referral(self, slug):
+        """alumni@'s referral to the comeback role."""
+        from alumni.models import Referral
+
+        return Referral.objects.get(opportunity=self.opportunity(slug), referrer__user__email=f"alumni@{slug}.example")
 
     def version(self, email):
         tour = self.tour(email)
@@ -458,6 +480,59 @@ ORG_ROUTES: dict[str, Route] = {
         ok=302,
         kwargs=lambda ctx: {"pk": ctx.alumni_comment().pk},
         foreign=lambda ctx: {"pk": ctx.alumni_comment("globex").pk},
+    # Opportunities and referrals (alumni/demo_opportunities.py): everyone reads the open comeback role (current
+    # employees so that they can refer someone); HR posted it, so only HR edits and closes it. Interest is the
+    # alumni's (alumni@ is interested in it; HR lacks the capability, so another organization's id is tested in
+    # tests/alumni/test_opportunities.py); a referral is HR's and its referrer's (alumni@'s: 404 to others).
+    "alumni:opportunities": Route(allowed={"hr", "manager", "employee", "alumni"}),
+    "alumni:opportunity_new": Route(allowed={"hr", "alumni"}),
+    "alumni:opportunity": Route(
+        allowed={"hr", "manager", "employee", "alumni"},
+        kwargs=lambda ctx: {"pk": ctx.opportunity("acme").pk},
+        foreign=lambda ctx: {"pk": ctx.opportunity("globex").pk},
+    ),
+    **{
+        name: Route(
+            allowed={"hr"},
+            kwargs=lambda ctx: {"pk": ctx.opportunity("acme").pk},
+            foreign=lambda ctx: {"pk": ctx.opportunity("globex").pk},
+        )
+        for name in ("alumni:opportunity_edit", "alumni:opportunity_close")
+    },
+    "alumni:opportunity_interest": Route(
+        allowed={"alumni"},
+        ok=302,
+        kwargs=lambda ctx: {"pk": ctx.opportunity("acme").pk},
+    ),
+    "alumni:interest_withdraw": Route(
+        allowed={"alumni"},
+        kwargs=lambda ctx: {"pk": ctx.opportunity("acme").pk},
+    ),
+    "alumni:interest_status": Route(
+        allowed={"hr"},
+        ok=302,
+        kwargs=lambda ctx: {"pk": ctx.interest("acme").pk},
+        foreign=lambda ctx: {"pk": ctx.interest("globex").pk},
+        expect={"alumni": 404},
+    ),
+    "alumni:opportunity_refer": Route(
+        allowed={"hr", "manager", "employee", "alumni"},
+        kwargs=lambda ctx: {"pk": ctx.opportunity("acme").pk},
+        foreign=lambda ctx: {"pk": ctx.opportunity("globex").pk},
+    ),
+    "alumni:referrals_mine": Route(allowed={"hr", "manager", "employee", "alumni"}),
+    "alumni:referrals": Route(allowed={"hr"}),
+    "alumni:referral": Route(
+        allowed={"hr", "alumni"},
+        denied=404,
+        kwargs=lambda ctx: {"pk": ctx.referral("acme").pk},
+        foreign=lambda ctx: {"pk": ctx.referral("globex").pk},
+    ),
+    "alumni:referral_status": Route(
+        allowed={"hr"},
+        ok=302,
+        kwargs=lambda ctx: {"pk": ctx.referral("acme").pk},
+        foreign=lambda ctx: {"pk": ctx.referral("globex").pk},
     ),
 }
 

@@ -10,4 +10,14 @@ from alumni.models.departures import (  # noqa: F401
     DepartureKind,
     DepartureStatus,
 )
+from alumni.models.opportunities import (  # noqa: F401
+    Interest,
+    InterestStatus,
+    Opportunity,
+    OpportunityKind,
+    OpportunityStatus,
+    Referral,
+    ReferralStatus,
+    ReferralStatusChange,
+)
 from alumni.models.posts import Comment, DigestPreference, Post  # noqa: F401

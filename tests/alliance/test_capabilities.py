@@ -48,6 +48,9 @@ TABLE = {
     alumni_caps.USE_COMMUNITY: {H, A},
     alumni_caps.MANAGE_COMMUNITY: {H},
     alumni_caps.KEEP_ALUMNI_PROFILE: {A},
+    alumni_caps.VIEW_OPPORTUNITIES: {E, M, H, A},
+    alumni_caps.REFER_CANDIDATES: {E, M, H, A},
+    alumni_caps.EXPRESS_INTEREST: {A},
 }
 
 
