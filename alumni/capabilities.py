@@ -21,6 +21,7 @@ KEEP_ALUMNI_PROFILE = register_capability(
     "alumni.keep_profile",
     holders=(ALUMNI,),
     description="Join the alumni community, keep one's own profile there with per-field consent, or leave it.",
+)
 
 # Opportunities and referrals (alumni/views/opportunities.py). Current employees read the open opportunities so
 # that they can refer someone to them; alumni and HR read closed ones too. Posting one is USE_COMMUNITY, following

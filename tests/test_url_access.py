@@ -119,6 +119,7 @@ class Context:
         from alumni.models import AlumniProfile
 
         return AlumniProfile.objects.get(membership__user__email=email)
+
     def opportunity(self, slug):
         """The open comeback role HR posted (alumni/demo_opportunities.py)."""
         from alumni.demo_opportunities import COMEBACK_TITLE
@@ -480,6 +481,7 @@ ORG_ROUTES: dict[str, Route] = {
         ok=302,
         kwargs=lambda ctx: {"pk": ctx.alumni_comment().pk},
         foreign=lambda ctx: {"pk": ctx.alumni_comment("globex").pk},
+    ),
     # Opportunities and referrals (alumni/demo_opportunities.py): everyone reads the open comeback role (current
     # employees so that they can refer someone); HR posted it, so only HR edits and closes it. Interest is the
     # alumni's (alumni@ is interested in it; HR lacks the capability, so another organization's id is tested in
