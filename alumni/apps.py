@@ -14,3 +14,14 @@ class AlumniConfig(AppConfig):
         )
 
         DEMO_EXTENSIONS.append(demo.seed)
+
+        # surveys
+        from alliance.audit import ACTIONS
+        from alumni import demo_surveys, notices_surveys, records
+        from alumni.selectors.surveys import survey_status_column
+        from alumni.services.surveys import AUDIT_ACTIONS as SURVEY_ACTIONS
+
+        ACTIONS.update(SURVEY_ACTIONS)
+        notices_surveys.register()
+        records.register_column("survey_status", header=_("Survey status"), values=survey_status_column)
+        DEMO_EXTENSIONS.append(demo_surveys.seed)

@@ -10,3 +10,11 @@ from alumni.models.departures import (  # noqa: F401
     DepartureKind,
     DepartureStatus,
 )
+from alumni.models.surveys import (  # noqa: F401
+    InvitationStatus,
+    QuestionKind,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyQuestion,
+)
