@@ -242,6 +242,7 @@ class PublicSurveyView(View):
         with organization_scope(invitation.organization_id):
             response = _answer_page(request, invitation, action_url=request.path, template_base="base.html")
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        # The token never leaves in a Referer to another site; same-origin keeps the Origin the CSRF check reads.
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex"
         return response
