@@ -159,7 +159,7 @@ def _labels(dimension: str, value) -> str:
 def results(*, survey: Survey, filters: dict) -> Results:
     """The results of `survey` for the group of `filters` ({"milestone": 3|6|None, "kind": str|None, "year":
     int|None}) and a breakdown by each dimension not filtered, every group under k-anonymity (a hidden group has
-    no figure at all). Three queries whatever the number of answers."""
+    no figure at all). Four queries whatever the number of answers."""
     respondents = list(
         survey.invitations.filter(answered_at__isnull=False).values_list(
             "pk", "milestone", "departure__kind", "departure__last_day", "anonymous", "membership__user__name"
@@ -184,7 +184,9 @@ def results(*, survey: Survey, filters: dict) -> Results:
         for question in questions:
             mine = [a for a in answers if a.question_id == question.pk and in_group(a.invitation_id, wanted)]
             question_results.append(_question_result(question, mine, names))
-    years = sorted({atom[2] for atom in counts})
+    # The years offered as filters are those of every invitation sent, answered or not: the years of the answers
+    # alone would tell that someone who left in a year with a single leaver answered.
+    years = sorted(day.year for day in survey.invitations.dates("departure__last_day", "year"))
     breakdowns = []
     scale_questions = [q for q in questions if q.kind == QuestionKind.SCALE]
     values = {"milestone": [3, 6], "kind": [k.value for k in DepartureKind], "year": years}
