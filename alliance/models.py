@@ -114,7 +114,20 @@ slug_validator = RegexValidator(
 
 # Slugs that would shadow the project's own top-level URLs (alliance.urls).
 RESERVED_SLUGS = frozenset(
-    {"accounts", "admin", "static", "media", "healthz", "verify", "i18n", "orgs", "profile", "api", "calendar"}
+    {
+        "accounts",
+        "admin",
+        "static",
+        "media",
+        "healthz",
+        "verify",
+        "i18n",
+        "orgs",
+        "profile",
+        "api",
+        "calendar",
+        "surveys",
+    }
 )
 
 

@@ -34,6 +34,7 @@ urlpatterns = [
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("", include("agreements.public_urls")),
     path("", include("checkpoints.public_urls")),
+    path("", include("alumni.public_urls")),
     path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("<slug:org_slug>/", include(org_patterns)),
 ]

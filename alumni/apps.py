@@ -39,3 +39,12 @@ class AlumniConfig(AppConfig):
         notices_opportunities.register()
         records.register_column("referrals_made", header=_("Referrals made"), values=referrals_made_column)
         DEMO_EXTENSIONS.append(demo_opportunities.seed)
+        # Surveys 3 and 6 months after the last day.
+        from alumni import demo_surveys, notices_surveys
+        from alumni.selectors.surveys import survey_status_column
+        from alumni.services.surveys import AUDIT_ACTIONS as SURVEY_ACTIONS
+
+        register_actions(SURVEY_ACTIONS)
+        notices_surveys.register()
+        records.register_column("survey_status", header=_("Survey status"), values=survey_status_column)
+        DEMO_EXTENSIONS.append(demo_surveys.seed)

@@ -143,9 +143,30 @@ class Context:
 
         return Referral.objects.get(opportunity=self.opportunity(slug), referrer__user__email=f"alumni@{slug}.example")
 
+    def survey_invitation(self, slug):
+        from alumni.models import SurveyInvitation
+
+        return SurveyInvitation.objects.get(membership__user__email=f"alumni@{slug}.example")
+
     def version(self, email):
         tour = self.tour(email)
         return {"pk": tour.agreement.pk, "number": tour.agreement.versions.order_by("-number").first().number}
+
+
+def _survey(slug):
+    from alumni.models import Survey
+
+    return lambda ctx: {"pk": Survey.objects.get(organization__slug=slug, is_active=True).pk}
+
+
+def _survey_question(slug):
+    from alumni.models import SurveyQuestion
+
+    def kwargs(ctx):
+        question = SurveyQuestion.objects.filter(survey__organization__slug=slug, survey__is_active=True).first()
+        return {"pk": question.survey_id, "question_pk": question.pk}
+
+    return kwargs
 
 
 # Demo people in each organization: employee@ has a signed agreement (with its PDF), member01@ an alignment
@@ -536,6 +557,35 @@ ORG_ROUTES: dict[str, Route] = {
         kwargs=lambda ctx: {"pk": ctx.referral("acme").pk},
         foreign=lambda ctx: {"pk": ctx.referral("globex").pk},
     ),
+    # Alumni surveys (alumni/demo_surveys.py): HR defines them and reads the results; the demo survey has answers,
+    # so changing its questions is a 409 and the POST-only actions lead back to the survey (302). An alumnus
+    # answers their own invitation only (anyone else, HR included: 404).
+    "alumni:surveys": Route(allowed={"hr"}),
+    "alumni:survey_new": Route(allowed={"hr"}),
+    **{
+        name: Route(allowed={"hr"}, kwargs=_survey("acme"), foreign=_survey("globex"), **extra)
+        for name, extra in {
+            "alumni:survey": {},
+            "alumni:survey_edit": {},
+            "alumni:survey_results": {},
+            "alumni:survey_question_new": {"ok": 409},
+            "alumni:survey_activate": {"ok": 302},
+            "alumni:survey_deactivate": {"ok": 302},
+            "alumni:survey_copy": {"ok": 302},
+        }.items()
+    },
+    "alumni:survey_question_edit": Route(
+        allowed={"hr"}, ok=409, kwargs=_survey_question("acme"), foreign=_survey_question("globex")
+    ),
+    "alumni:survey_question_remove": Route(
+        allowed={"hr"}, kwargs=_survey_question("acme"), foreign=_survey_question("globex")
+    ),
+    "alumni:survey_answer": Route(
+        allowed={"alumni"},
+        kwargs=lambda ctx: {"pk": ctx.survey_invitation("acme").pk},
+        foreign=lambda ctx: {"pk": ctx.survey_invitation("globex").pk},
+        expect={"hr": 404},
+    ),
 }
 
 # Routes outside /<org_slug>/: "public" answer anyone; "login" send anonymous visitors to sign in.
@@ -547,6 +597,8 @@ SITE_ROUTES: dict[str, str] = {
     "verify": "public",
     # A calendar application polls it without a login: the token is the key (tests/checkpoints/test_calendar.py).
     "calendar_feed": "public",
+    # The personal link of a survey e-mail: the token is the key (tests/alumni/test_surveys_views.py).
+    "survey_public": "public",
     "organization_chooser": "login",
     "profile": "login",
 }

@@ -21,3 +21,11 @@ from alumni.models.opportunities import (  # noqa: F401
     ReferralStatusChange,
 )
 from alumni.models.posts import Comment, DigestPreference, Post  # noqa: F401
+from alumni.models.surveys import (  # noqa: F401
+    InvitationStatus,
+    QuestionKind,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyQuestion,
+)
