@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from alliance.models import Membership, MembershipStatus, Organization
@@ -43,7 +44,8 @@ def seed(organization: Organization) -> None:
     others = list(
         Membership.objects.filter(organization=organization, status=MembershipStatus.ALUMNI)
         .exclude(user__email=f"alumni@{slug}.example")
-        .order_by("user__email")
+        # Whoever left the community (alumni/demo_community.py) posts first, so the feed shows "a former member".
+        .order_by(F("alumni_profile__left_community_at").desc(nulls_last=True), "user__email")
     )
     if hr is None or alumnus is None:
         return
