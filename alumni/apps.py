@@ -14,3 +14,15 @@ class AlumniConfig(AppConfig):
         )
 
         DEMO_EXTENSIONS.append(demo.seed)
+        # departures (leaving well): audit actions, notices and the last day on the core scan, the home card, demo.
+        from alliance.audit import register_actions
+        from alliance.dashboard import DASHBOARD_CARDS
+        from alliance.sections import register_section
+        from alumni import dashboard_departures, demo_departures, notices_departures
+        from alumni.services import departures as departure_services
+
+        register_actions(departure_services.AUDIT_ACTIONS)
+        notices_departures.register()
+        DASHBOARD_CARDS.append(dashboard_departures.departure_card)
+        register_section("alliance", dashboard_departures.alliance_section)
+        DEMO_EXTENSIONS.append(demo_departures.seed)

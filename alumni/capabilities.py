@@ -17,3 +17,11 @@ MANAGE_COMMUNITY = register_capability(
     holders=(Role.HR,),
     description="Run the alumni community: settings, pinning and moderating posts, surveys, referrals, records.",
 )
+
+# departures (alumni.services.departures): HR starts a departure for anyone, names who takes the leaver's reports,
+# and reads every departure of the organization (only the answers of the exit conversation the person let HR quote).
+MANAGE_DEPARTURES = register_capability(
+    "alumni.manage_departures",
+    holders=(Role.HR,),
+    description="Start and follow every departure of the organization; name who takes the leaver's reports.",
+)
