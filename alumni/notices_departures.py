@@ -19,16 +19,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from alliance import notices
-from alliance.models import Membership, MembershipStatus, Role
+from alliance.models import MembershipStatus
 from alumni.models import Departure, DepartureStatus
 from alumni.selectors import departures as selectors
+from alumni.services import departures as services
+from alumni.services.departures import STARTED
 
-STARTED = "departure-started"
 INVITE = "alumni-community-invite"
-
-
-def departure_url(departure: Departure, slug: str) -> str:
-    return reverse("alumni:departure", args=[slug, departure.pk])
 
 
 def community_url(slug: str) -> str:
@@ -37,28 +34,6 @@ def community_url(slug: str) -> str:
         return reverse("alumni:join", args=[slug])
     except NoReverseMatch:
         return reverse("alumni:home", args=[slug])
-
-
-def notify_started(departure: Departure, *, starter: Membership) -> None:
-    """Tell the person, their manager (the departure's) and every active HR member that `departure` was started,
-    except `starter` (sent after commit; once each)."""
-    hr = Membership.objects.for_organization(departure.organization_id).filter(
-        role=Role.HR, status=MembershipStatus.ACTIVE
-    )
-    recipients = {departure.membership_id, departure.manager_id, *hr.values_list("pk", flat=True)}
-    recipients -= {None, starter.pk}
-    slug = departure.organization.slug
-    notices.enqueue(
-        notices.Due(
-            organization_id=departure.organization_id,
-            kind=STARTED,
-            obj=departure,
-            recipient_id=recipient,
-            label=departure.membership.user.display_name,
-            url=departure_url(departure, slug),
-        )
-        for recipient in sorted(recipients)
-    )
 
 
 def _departure_of(notice) -> Departure | None:
@@ -102,8 +77,6 @@ def _invite_relevant(notice) -> bool:
 def last_day_provider(*, now, batch_size):
     """The core scan's step for departures (see the module): complete what is due at `now`, then yield the
     community invitations owed, `batch_size` a batch, stamping each batch once the scan recorded it."""
-    from alumni.services import departures as services
-
     services.complete_due_departures(now=now)
     owed = (
         Departure.objects.filter(status=DepartureStatus.COMPLETED, community_invited_at__isnull=True)

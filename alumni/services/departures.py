@@ -20,15 +20,17 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agreements.models import Tour, TourStatus
+from alliance import notices
 from alliance.audit import REDACTED, audit_log, diff
 from alliance.conflicts import StateConflict
-from alliance.models import ManagerChange, ManagerChangeReason, Membership, MembershipStatus
+from alliance.models import ManagerChange, ManagerChangeReason, Membership, MembershipStatus, Role
 from alliance.permissions import VIEW_REPORTS, roles_with
 from alliance.services import membership_update
 from alumni.models import ComebackInterest, Departure, DepartureKind, DepartureStatus
@@ -152,10 +154,28 @@ def _check_reports_to(*, leaver: Membership, reports_to: Membership | None) -> M
 # --- notices -----------------------------------------------------------------------------------------------------
 
 
-def _notify_started(departure: Departure, *, starter: Membership) -> None:
-    from alumni import notices_departures
+STARTED = "departure-started"
 
-    notices_departures.notify_started(departure, starter=starter)
+
+def _notify_started(departure: Departure, *, starter: Membership) -> None:
+    """Tell the person, their manager (the departure's) and every active HR member that `departure` was started,
+    except `starter` (core notices, sent after commit; once each: alumni.notices_departures registers the kind)."""
+    hr = Membership.objects.for_organization(departure.organization_id).filter(
+        role=Role.HR, status=MembershipStatus.ACTIVE
+    )
+    recipients = {departure.membership_id, departure.manager_id, *hr.values_list("pk", flat=True)}
+    recipients -= {None, starter.pk}
+    notices.enqueue(
+        notices.Due(
+            organization_id=departure.organization_id,
+            kind=STARTED,
+            obj=departure,
+            recipient_id=recipient,
+            label=departure.membership.user.display_name,
+            url=reverse("alumni:departure", args=[departure.organization.slug, departure.pk]),
+        )
+        for recipient in sorted(recipients)
+    )
 
 
 # --- start, edit, cancel -----------------------------------------------------------------------------------------
