@@ -81,7 +81,6 @@ class DepartureListView(TenantView, TemplateView):
             status=status,
             statuses=DepartureStatus.choices,
             querystring=querystring_without_page(self.request),
-            is_hr=selectors.is_hr(self.membership),
         )
         return ctx
 
@@ -147,7 +146,6 @@ class DepartureView(TenantView, TemplateView):
             may_edit=planned and selectors.can_edit(viewer, departure),
             may_cancel=selectors.can_edit(viewer, departure)
             and services.cancel_conflict(departure, timezone.localdate()) is None,
-            is_hr=selectors.is_hr(viewer),
             has_reports=planned and selectors.active_reports(departure.membership).exists(),
         )
         return ctx
