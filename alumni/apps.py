@@ -48,3 +48,18 @@ class AlumniConfig(AppConfig):
         notices_surveys.register()
         records.register_column("survey_status", header=_("Survey status"), values=survey_status_column)
         DEMO_EXTENSIONS.append(demo_surveys.seed)
+        # Departures (leaving well): audit actions, notices and the last day on the core scan, the home card, demo.
+        from alliance.sections import register_section
+        from alumni import dashboard_departures, demo_departures, notices_departures
+        from alumni.services import departures as departure_services
+
+        register_actions(departure_services.AUDIT_ACTIONS)
+        notices_departures.register()
+        DASHBOARD_CARDS.append(dashboard_departures.departure_card)
+        register_section("alliance", dashboard_departures.alliance_section)
+        from alumni.records import register_column
+        from alumni.selectors.departures import RECORD_COLUMNS
+
+        for key, (header, values) in RECORD_COLUMNS.items():
+            register_column(key, header=header, values=values)
+        DEMO_EXTENSIONS.append(demo_departures.seed)

@@ -41,3 +41,11 @@ EXPRESS_INTEREST = register_capability(
     holders=(ALUMNI,),
     description="Say one is interested in an opportunity of the alumni community, and withdraw it.",
 )
+
+# departures (alumni.services.departures): HR starts a departure for anyone, names who takes the leaver's reports,
+# and reads every departure of the organization (only the answers of the exit conversation the person let HR quote).
+MANAGE_DEPARTURES = register_capability(
+    "alumni.manage_departures",
+    holders=(Role.HR,),
+    description="Start and follow every departure of the organization; name who takes the leaver's reports.",
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alumni.views import community, home, opportunities
+from alumni.views import community, departures, home, opportunities
 from alumni.views import posts as posts_views
 from alumni.views import surveys as survey_views
 
@@ -75,4 +75,15 @@ urlpatterns = [
     ),
     path("alumni/surveys/<int:pk>/results/", survey_views.SurveyResultsView.as_view(), name="survey_results"),
     path("alumni/surveys/answer/<int:pk>/", survey_views.SurveyAnswerView.as_view(), name="survey_answer"),
+    # departures (leaving well)
+    path("alumni/departures/", departures.DepartureListView.as_view(), name="departures"),
+    path("alumni/departures/start/", departures.DepartureStartView.as_view(), name="departure_start"),
+    path("alumni/departures/<int:pk>/", departures.DepartureView.as_view(), name="departure"),
+    path("alumni/departures/<int:pk>/edit/", departures.DepartureEditView.as_view(), name="departure_edit"),
+    path("alumni/departures/<int:pk>/cancel/", departures.DepartureCancelView.as_view(), name="departure_cancel"),
+    path(
+        "alumni/departures/<int:pk>/conversation/",
+        departures.ConversationView.as_view(),
+        name="departure_conversation",
+    ),
 ]

@@ -586,7 +586,42 @@ ORG_ROUTES: dict[str, Route] = {
         foreign=lambda ctx: {"pk": ctx.survey_invitation("globex").pk},
         expect={"hr": 404},
     ),
+    # Leaving well (alumni/views/departures.py): the demo's departure in progress is member05@'s, who reports to
+    # manager@; the person, that manager and HR see it, anyone else gets 404; only the person fills the exit
+    # conversation.
+    "alumni:departures": Route(allowed={"hr", "manager"}),
+    "alumni:departure_start": Route(allowed=PEOPLE),
+    "alumni:departure": Route(
+        allowed={"hr", "manager"},
+        kwargs=lambda ctx: _departure("acme"),
+        foreign=lambda ctx: _departure("globex"),
+        denied=404,
+    ),
+    **{
+        name: Route(
+            allowed={"hr", "manager"},
+            kwargs=lambda ctx: _departure("acme"),
+            foreign=lambda ctx: _departure("globex"),
+            denied=404,
+            expect={"alumni": 403},
+        )
+        for name in ("alumni:departure_edit", "alumni:departure_cancel")
+    },
+    "alumni:departure_conversation": Route(
+        allowed=set(),
+        kwargs=lambda ctx: _departure("acme"),
+        foreign=lambda ctx: _departure("globex"),
+        expect={"employee": 404},
+    ),
 }
+
+
+def _departure(slug):
+    """The demo's departure in progress in `slug` (alumni/demo_departures.py: member05@'s)."""
+    from alumni.models import Departure
+
+    return {"pk": Departure.objects.get(membership__user__email=f"member05@{slug}.example", status="planned").pk}
+
 
 # Routes outside /<org_slug>/: "public" answer anyone; "login" send anonymous visitors to sign in.
 SITE_ROUTES: dict[str, str] = {

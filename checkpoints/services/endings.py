@@ -271,25 +271,30 @@ def tour_end_by_hr(*, tour: Tour, actor: Membership, reason: str, person_leaving
 
 
 @transaction.atomic
-def tour_end_on_leaving(*, tour: Tour) -> TourEnding | None:
-    """End `tour` early because its person left the organization (the core's `member_left`, see
-    checkpoints.receivers): its reason reads "left the organization". Does nothing (None) for a tour that is not
+def tour_end_on_leaving(*, tour: Tour, kind: str = EndingKind.ENDED_EARLY, reason: str = "") -> TourEnding | None:
+    """End `tour` because its person left the organization (the core's `member_left`, see
+    checkpoints.receivers): ended early, its reason reads "left the organization". A departure recorded ahead
+    (alumni.services.departures) calls it first with its own `kind` (an EndingKind value: "completed" when the
+    person completed the tour) and `reason` (naming the departure). Does nothing (None) for a tour that is not
     active. Audit: `tour_ending.left`, by whoever made the membership change (the request's member, if any)."""
     tour = _locked_tour(tour)
     if tour.status != TourStatus.ACTIVE:
         return None
+    if kind not in EndingKind.values:
+        raise ValidationError({"kind": _("Choose how the tour ends.")})
     now = timezone.now()
     superseded = _supersede_open_proposal(tour, now)
     ending = TourEnding.objects.create(
         organization_id=tour.organization_id,
         tour=tour,
-        kind=EndingKind.ENDED_EARLY,
+        kind=kind,
+        reason=_bounded(reason, "reason"),
         status=EndingStatus.CONFIRMED,
         proposed_side=EndingSide.LEFT,
         proposed_at=now,
         confirmed_at=now,
     )
-    changes = diff(ending, ["kind", "status", "proposed_side"]) | _end_tour(tour, ending)
+    changes = diff(ending, ["kind", "reason", "status", "proposed_side"]) | _end_tour(tour, ending)
     if superseded:
         changes["superseded_proposal"] = [superseded, None]
     audit_log("tour_ending.left", obj=ending, subject=tour.employee, changes=changes)

@@ -51,6 +51,7 @@ TABLE = {
     alumni_caps.VIEW_OPPORTUNITIES: {E, M, H, A},
     alumni_caps.REFER_CANDIDATES: {E, M, H, A},
     alumni_caps.EXPRESS_INTEREST: {A},
+    alumni_caps.MANAGE_DEPARTURES: {H},
 }
 
 
