@@ -156,7 +156,14 @@ def _departure(organization, membership, kind, last_day) -> Departure:
         organization=organization,
         membership=membership,
         status=DepartureStatus.COMPLETED,
-        defaults={"last_day": last_day, "kind": kind, "started_at": left_at, "completed_at": left_at},
+        defaults={
+            "last_day": last_day,
+            "kind": kind,
+            "started_at": left_at,
+            "completed_at": left_at,
+            # Invited to the community long ago: the last-day scan step owes them nothing (notices_departures).
+            "community_invited_at": left_at,
+        },
     )
     return departure
 

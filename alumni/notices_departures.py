@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alliance import notices
@@ -29,11 +29,8 @@ INVITE = "alumni-community-invite"
 
 
 def community_url(slug: str) -> str:
-    """Where the invitation leads: the community's join page (`alumni:join`) when it exists, else its home."""
-    try:
-        return reverse("alumni:join", args=[slug])
-    except NoReverseMatch:
-        return reverse("alumni:home", args=[slug])
+    """Where the invitation leads: the community's join page."""
+    return reverse("alumni:join", args=[slug])
 
 
 def _departure_of(notice) -> Departure | None:
@@ -79,7 +76,12 @@ def last_day_provider(*, now, batch_size):
     community invitations owed, `batch_size` a batch, stamping each batch once the scan recorded it."""
     services.complete_due_departures(now=now)
     owed = (
-        Departure.objects.filter(status=DepartureStatus.COMPLETED, community_invited_at__isnull=True)
+        # An alumnus who came back (active again) is owed no invitation any more.
+        Departure.objects.filter(
+            status=DepartureStatus.COMPLETED,
+            community_invited_at__isnull=True,
+            membership__status=MembershipStatus.ALUMNI,
+        )
         .select_related("organization")
         .order_by("pk")
     )

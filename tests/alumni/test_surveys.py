@@ -30,6 +30,7 @@ def _leaver(organization, last_day, *, language="ja", email=None):
         last_day=last_day,
         kind=DepartureKind.CAREER_STEP,
         completed_at=at(last_day, 18),
+        community_invited_at=at(last_day, 18),  # the last-day step's invitation is not what these tests count
     )
     return departure
 
