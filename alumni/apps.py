@@ -11,6 +11,8 @@ class AlumniConfig(AppConfig):
         from alumni import (
             capabilities,  # noqa: F401  (registers its capabilities with the core role map)
             demo,
+            demo_access,
         )
 
         DEMO_EXTENSIONS.append(demo.seed)
+        DEMO_EXTENSIONS.append(demo_access.seed)

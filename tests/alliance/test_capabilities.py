@@ -47,6 +47,7 @@ TABLE = {
     checkpoints_caps.VIEW_OVERDUE_CHECKPOINTS: {H},
     alumni_caps.USE_COMMUNITY: {H, A},
     alumni_caps.MANAGE_COMMUNITY: {H},
+    permissions.READ_OWN_RECORDS: {E, M, H, A},
 }
 
 
