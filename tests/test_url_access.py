@@ -371,6 +371,9 @@ ORG_ROUTES: dict[str, Route] = {
     "notifications_failed": Route(allowed={"hr"}),
     # The alumni community (alumni/): alumni and HR; current employees only when HR opens the directory to them.
     "alumni:home": Route(allowed={"hr", "alumni"}),
+    # HR's alumni records and their CSV export (alumni/views/records.py): HR only; an alumnus gets 404.
+    "alumni:records": Route(allowed={"hr"}),
+    "alumni:records_csv": Route(allowed={"hr"}),
 }
 
 # Routes outside /<org_slug>/: "public" answer anyone; "login" send anonymous visitors to sign in.
