@@ -69,7 +69,7 @@ def alumni_entries(scope: TimelineScope) -> list[TimelineEntry]:
                 if scope.viewer.pk != scope.member.pk
                 else reverse("agreements:mine", args=[slug]),
                 status="active",
-                status_label=_("Active"),
+                status_label=_("Active again"),
                 detail=detail,
                 order=1,
             )
