@@ -14,14 +14,18 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.utils import timezone
 
 from agreements.models import Tour
 from alliance.models import Membership, MembershipStatus, Organization
+from alumni.models import Comeback, ComebackInterest, Departure, DepartureKind, DepartureStatus
 from checkpoints import selectors, services
 from checkpoints.demo_complete import _backdate, _hold, _signed_tour
 from checkpoints.models import EndingKind
 
 TITLE = "サポート窓口の自動化"
+# A comeback hire: member03@ left on this day to study and came back on the day the core demo says they joined.
+COMEBACK_LEFT_ON = dt.date(2019, 3, 31)
 
 
 def _alumnus(organization: Organization) -> Membership | None:
@@ -33,8 +37,9 @@ def _alumnus(organization: Organization) -> Membership | None:
 
 
 def seed(organization: Organization) -> None:
-    """Give `organization`'s demo alumnus their completed, signed tour (see the module); no-op when it exists or
-    when the person or their manager is missing."""
+    """Give `organization`'s demo alumnus their completed, signed tour (see the module), and member03@ the story of
+    a comeback hire; each is skipped when already there or when its people are missing."""
+    _comeback(organization)
     member = _alumnus(organization)
     if member is None or member.manager is None or member.left_on is None:
         return
@@ -63,3 +68,38 @@ def seed(organization: Organization) -> None:
         services.tour_ending_confirm(ending=ending, actor=member)
         _backdate(ending, tour.end_date)
         Membership.objects.filter(pk=member.pk).update(status=MembershipStatus.ALUMNI)
+
+
+def _comeback(organization: Organization) -> None:
+    """member03@ (active) left once, on COMEBACK_LEFT_ON, to study, and came back on their `joined_on`: a completed
+    departure and the Comeback that ended their alumni years (their career timeline shows both)."""
+    member = (
+        Membership.objects.filter(
+            organization=organization, user__email=f"member03@{organization.slug}.example", status="active"
+        )
+        .exclude(joined_on=None)
+        .first()
+    )
+    if member is None or Comeback.objects.filter(membership=member).exists():
+        return
+    left_at = timezone.make_aware(dt.datetime.combine(COMEBACK_LEFT_ON, dt.time(18)))
+    with transaction.atomic():
+        departure = Departure.objects.create(
+            organization=organization,
+            membership=member,
+            status=DepartureStatus.COMPLETED,
+            last_day=COMEBACK_LEFT_ON,
+            kind=DepartureKind.STUDY,
+            comeback=ComebackInterest.YES,
+            comeback_note="大学院で学んだことを持ち帰りたい。",
+            comeback_note_quotable=True,
+            started_at=left_at,
+            completed_at=left_at,
+        )
+        Comeback.objects.create(
+            organization=organization,
+            membership=member,
+            departure=departure,
+            left_on=COMEBACK_LEFT_ON,
+            came_back_on=member.joined_on,
+        )

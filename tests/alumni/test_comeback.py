@@ -84,3 +84,11 @@ def test_the_alumni_period_counts_whole_months(start, end, words):
 
     with translation.override("en"):
         assert alumni_period(start, end) == words
+
+
+def test_the_demo_has_a_comeback_hire_with_the_alumni_years_on_the_timeline(db, login, hr):
+    comeback = Comeback.objects.select_related("membership").get(membership__user__email="member03@acme.example")
+    assert comeback.left_on < comeback.came_back_on
+    url = reverse("checkpoints:timeline", args=["acme", comeback.membership.pk])
+    html = login(hr, language="en").get(url).content.decode()
+    assert 'data-entry="alumni-came-back"' in html and 'data-entry="alumni-left"' in html
