@@ -5,6 +5,10 @@ the employee may share one with HR or with named colleagues (guardian grants). C
 never opens an alignment: a new manager reads earlier ones only once the employee shares them. Tours and
 agreements are visible to the employee, their current manager and HR. Anything not visible is a 404, so a URL
 never confirms that another person's record exists.
+
+Alumni (a membership that left, `MembershipStatus.ALUMNI`) keep reading their OWN records, those where they are
+the employee, and nothing else: not those of their former reports, not what was shared with them, not what they
+read as HR. They write nothing (every `can_*` helper answers False for a membership that is not active).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ def is_manager_of(membership: Membership, employee: Membership) -> bool:
 
 def can_see_person(membership: Membership, employee: Membership) -> bool:
     """Tours and agreements of `employee`: themselves, their manager, and whoever reads all records (HR)."""
+    if membership.status == MembershipStatus.ALUMNI:
+        return employee.pk == membership.pk
     if membership.status != MembershipStatus.ACTIVE:
         return False
     return (
@@ -48,7 +54,10 @@ def access_person(*, membership: Membership, pk: int) -> Membership:
 
 
 def visible_alignments(*, membership: Membership) -> QuerySet[CareerAlignment]:
-    """The alignments `membership` may read, as one queryset (no per-row permission checks)."""
+    """The alignments `membership` may read, as one queryset (no per-row permission checks). An alumnus reads
+    only their own (as the employee)."""
+    if membership.status == MembershipStatus.ALUMNI:
+        return CareerAlignment.objects.for_organization(membership.organization_id).filter(employee=membership)
     if membership.status != MembershipStatus.ACTIVE:
         return CareerAlignment.objects.none()
     granted = CareerAlignmentUserPermission.objects.filter(
@@ -94,7 +103,9 @@ def is_alignment_owner(membership: Membership, alignment: CareerAlignment) -> bo
 
 def visible_tours(*, membership: Membership) -> QuerySet[Tour]:
     """The tours `membership` may read, as one queryset of its organization: their own, their reports' (for
-    VIEW_REPORTS), every one (READ_ALL_RECORDS); none for a member who is not active."""
+    VIEW_REPORTS), every one (READ_ALL_RECORDS); an alumnus only their own; none for anyone else."""
+    if membership.status == MembershipStatus.ALUMNI:
+        return Tour.objects.for_organization(membership.organization_id).filter(employee=membership)
     if membership.status != MembershipStatus.ACTIVE:
         return Tour.objects.none()
     qs = Tour.objects.for_organization(membership.organization_id)
@@ -121,8 +132,9 @@ def access_tour(*, membership: Membership, pk: int) -> Tour:
 
 
 def can_edit_tour(membership: Membership, tour: Tour) -> bool:
-    """A draft tour, while no version of its agreement is frozen for signatures (that freezes its goal and period)."""
-    if tour.status != "draft":
+    """A draft tour, while no version of its agreement is frozen for signatures (that freezes its goal and period);
+    never for a membership that is not active."""
+    if tour.status != "draft" or membership.status != MembershipStatus.ACTIVE:
         return False
     if AgreementVersion.objects.filter(agreement__tour=tour, status__in=["pending", "signed"]).exists():
         return False
@@ -161,6 +173,8 @@ def access_version(*, membership: Membership, agreement_pk: int, number: int) ->
 
 def can_edit_agreement(membership: Membership, agreement: Agreement) -> bool:
     """The role rule for writing an agreement (drafts, requests, amendments): its employee or their manager
-    (`is_manager_of`). The state rules are agreements.rules'."""
+    (`is_manager_of`), while active. The state rules are agreements.rules'."""
+    if membership.status != MembershipStatus.ACTIVE:
+        return False
     employee = agreement.tour.employee
     return employee.pk == membership.pk or is_manager_of(membership, employee)

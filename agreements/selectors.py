@@ -508,7 +508,10 @@ def signer_role_for(version: AgreementVersion, membership: Membership) -> str | 
 
 def signing_party_role(version: AgreementVersion, membership: Membership) -> str | None:
     """The role in which `membership` signs (or would sign) this version, whatever its state: the employee, the
-    manager (the one fixed by the request, else the current one) and HR when HR countersigns."""
+    manager (the one fixed by the request, else the current one) and HR when HR countersigns. None for a
+    membership that is not active (an alumnus signs nothing)."""
+    if membership.status != MembershipStatus.ACTIVE:
+        return None
     manager_pk = version.manager_signer_id or version.agreement.tour.employee.manager_id
     requires_hr = version.requires_hr if version.status != VersionStatus.DRAFT else version.organization.hr_countersign
     if membership.pk == version.agreement.tour.employee_id:

@@ -64,7 +64,13 @@ class ManagerChoiceField(forms.ModelChoiceField):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_(
+            "A former member (an alumnus) may be invited again at the address they sign in with: a comeback hire "
+            "keeps their earlier records and their alumni years on their timeline."
+        ),
+    )
     reading = reading_field(
         label=_("Reading of their name (furigana)"),
         help_text=_("Optional. In katakana or hiragana; the invitee can correct it when they accept."),

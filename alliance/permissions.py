@@ -68,6 +68,12 @@ VIEW_DASHBOARD = register_capability(
 VIEW_OWN_RECORDS = register_capability(
     "view_own_records", holders=_EMPLOYEE, description="Read and write one's own records (alignments, tours...)."
 )
+READ_OWN_RECORDS = register_capability(
+    "read_own_records",
+    holders=(*_EMPLOYEE, ALUMNI),
+    description="Read one's own records (alignments, tours, agreements and their PDFs, checkpoints, the career "
+    "timeline); alumni keep this after leaving, for their own records only (the access helpers say which).",
+)
 VIEW_ALUMNI_PAGES = register_capability(
     "view_alumni_pages",
     holders=(*_EMPLOYEE, ALUMNI),

@@ -20,7 +20,7 @@ from alliance.models import (
     User,
 )
 from alliance.permissions import VIEW_REPORTS, roles_with
-from alliance.signals import checkpoint_interval_changed, member_left
+from alliance.signals import checkpoint_interval_changed, member_left, member_returned
 from alliance.tenancy import organization_scope
 
 
@@ -178,6 +178,8 @@ def _invitation_accept(*, invitation: Invitation, user: User, reading: str | Non
         },
     )
     previous_manager_id = None if created else membership.manager_id
+    returning_alumnus = not created and membership.status == MembershipStatus.ALUMNI
+    previous_left_on = membership.left_on
     if not created:
         # An invited placeholder or a returning alumnus (a boomerang hire) becomes active again.
         membership.role = invitation.role
@@ -201,6 +203,8 @@ def _invitation_accept(*, invitation: Invitation, user: User, reading: str | Non
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     audit_log("membership.join", obj=membership, actor=membership, changes=diff(membership))
+    if returning_alumnus:
+        member_returned.send(sender=Membership, membership=membership, left_on=previous_left_on, returned_on=today)
     return membership
 
 

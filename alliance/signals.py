@@ -11,3 +11,8 @@ member_left = Signal()
 # `checkpoint_interval_months`, with `organization` (saved), `before` and `after` (months). checkpoints.receivers
 # moves the unheld future checkpoints of every active tour to the new rhythm; receivers must be idempotent.
 checkpoint_interval_changed = Signal()
+
+# Sent inside the transaction of an accepted invitation that makes an alumnus active again (a comeback hire), with
+# `membership` (saved, active), `left_on` (the last day of their earlier time, or None if unknown) and `returned_on`
+# (the local date they came back). The alumni app keeps the alumni years on the person's timeline.
+member_returned = Signal()

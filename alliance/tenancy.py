@@ -23,7 +23,7 @@ from django_scopes import scope, scopes_disabled
 
 from alliance.conflicts import StateConflict
 from alliance.models import Membership, MembershipStatus
-from alliance.permissions import require
+from alliance.permissions import ALUMNI, holder_of, membership_has
 
 
 def organization_scope(organization):
@@ -100,7 +100,8 @@ _RESERVED_OBJECT_NAMES = {"request", "args", "kwargs", "organization", "membersh
 class TenantView(View):
     """Base of every `/<org_slug>/` view. TenantMiddleware has resolved the tenant; then, for each request:
 
-    1. `capabilities[METHOD]` is required of the member (403 otherwise). Every HTTP method a view implements
+    1. `capabilities[METHOD]` is required of the member (403 otherwise; 404 for an alumnus, to whom the
+       employee pages of the organization they left no longer exist). Every HTTP method a view implements
        must be named there; `__init_subclass__` refuses a class that leaves one out, and a method missing at run
        time is refused (403), never allowed. HEAD and OPTIONS use the GET entry.
     2. Each entry of `url_objects` (name -> resolver, in declaration order) is resolved: a resolver takes the
@@ -147,7 +148,12 @@ class TenantView(View):
         capability = self.capability_for(method)
         if capability is None:
             raise PermissionDenied
-        require(request.membership, capability)
+        if not membership_has(request.membership, capability):
+            # An alumnus on a page of the organization they left that is not theirs any more (an employee
+            # page): 404, as for a page that does not exist for them; anyone else lacking it gets 403.
+            if holder_of(request.membership) == ALUMNI:
+                raise Http404
+            raise PermissionDenied
         self.organization = request.organization
         self.membership = request.membership
         try:

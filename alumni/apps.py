@@ -10,17 +10,28 @@ class AlumniConfig(AppConfig):
         from alliance.audit import register_actions
         from alliance.dashboard import DASHBOARD_CARDS
         from alliance.demo import DEMO_EXTENSIONS
+        from alliance.signals import member_returned
         from alumni import (
             capabilities,  # noqa: F401  (registers its capabilities with the core role map)
             dashboard_community,
             demo,
+            demo_access,
             demo_community,
             demo_posts,
             notices_posts,
+            timeline,
         )
+        from alumni.services import comebacks as comeback_services
         from alumni.services import community as community_services
         from alumni.services import posts as posts_services
+        from alumni.services import records as records_services
+        from checkpoints.timeline import register_entry_builder
 
+        # HR's alumni records and comeback hires (a comeback keeps the alumni years on the career timeline).
+        register_actions(records_services.AUDIT_ACTIONS)
+        register_actions(comeback_services.AUDIT_ACTIONS)
+        member_returned.connect(comeback_services.on_member_returned, dispatch_uid="alumni-comeback")
+        register_entry_builder(timeline.alumni_entries)
         DEMO_EXTENSIONS.append(demo.seed)
         # Profiles and directory: the demo's profiles, audit actions, and the home page's "join" card for alumni.
         DEMO_EXTENSIONS.append(demo_community.seed)
@@ -63,3 +74,4 @@ class AlumniConfig(AppConfig):
         for key, (header, values) in RECORD_COLUMNS.items():
             register_column(key, header=header, values=values)
         DEMO_EXTENSIONS.append(demo_departures.seed)
+        DEMO_EXTENSIONS.append(demo_access.seed)

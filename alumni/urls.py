@@ -2,6 +2,7 @@ from django.urls import path
 
 from alumni.views import community, departures, home, opportunities
 from alumni.views import posts as posts_views
+from alumni.views import records as records_views
 from alumni.views import surveys as survey_views
 
 app_name = "alumni"
@@ -86,4 +87,6 @@ urlpatterns = [
         departures.ConversationView.as_view(),
         name="departure_conversation",
     ),
+    path("alumni/records/", records_views.RecordsView.as_view(), name="records"),
+    path("alumni/records.csv", records_views.RecordsCsvView.as_view(), name="records_csv"),
 ]

@@ -111,8 +111,10 @@ def calendar_of(checkpoints, *, name: str) -> bytes:
 def feed_section(*, membership, member, tour=None, **kwargs):
     """The "alliance" page slot (alliance.sections): on one's own alliance page, a link to one's private
     calendar feed (checkpoints:calendar); nothing on someone else's. No query."""
+    from alliance.permissions import VIEW_OWN_RECORDS, membership_has
     from alliance.sections import Section
 
-    if membership.pk != member.pk:
+    # An alumnus reads their own alliance page but has no calendar of checkpoints to come.
+    if membership.pk != member.pk or not membership_has(membership, VIEW_OWN_RECORDS):
         return None
     return Section(template="checkpoints/_calendar_feed_section.html")

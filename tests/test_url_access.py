@@ -31,6 +31,10 @@ class Route:
     def expected(self, role: str) -> int:
         if role in self.expect:
             return self.expect[role]
+        if role == "alumni" and role not in self.allowed:
+            # An alumnus on the employee pages of the organization they left, or on someone else's record: 404
+            # (alliance.tenancy.TenantView). Their own records are ALUMNI_OWN_ROUTES below.
+            return 404
         return self.ok if role in self.allowed else self.denied
 
 
@@ -196,7 +200,8 @@ ORG_ROUTES: dict[str, Route] = {
         kwargs=lambda ctx: {"pk": ctx.pending_invitation("acme").pk},
         foreign=lambda ctx: {"pk": ctx.pending_invitation("globex").pk},
     ),
-    "agreements:mine": Route(allowed=PEOPLE),
+    # Alumni keep their own alliance page, read-only (tests/alumni/test_access.py).
+    "agreements:mine": Route(allowed={*PEOPLE, "alumni"}),
     # POST answers the "share with your new manager?" offer; GET only leads back to the member's own page.
     "agreements:share_offer": Route(allowed=PEOPLE, ok=302),
     "agreements:team": Route(allowed={"manager", "hr"}),
@@ -613,6 +618,9 @@ ORG_ROUTES: dict[str, Route] = {
         foreign=lambda ctx: _departure("globex"),
         expect={"employee": 404},
     ),
+    # HR's alumni records and their CSV export (alumni/views/records.py): HR only; an alumnus gets 404.
+    "alumni:records": Route(allowed={"hr"}),
+    "alumni:records_csv": Route(allowed={"hr"}),
 }
 
 
@@ -785,3 +793,41 @@ def test_account_pages_answer_anonymous_visitors_without_errors(db, login, name,
     assert response.status_code in (200, 302, 404), name
     if name in LOGIN_REQUIRED_ACCOUNT_PAGES:
         assert response.status_code == 302, name
+
+
+# Alumni's own records (alumni/demo_access.py gives alumni@ a tour completed before they left, its agreement signed
+# with its PDF): the read pages answer them, HR reads them too, and a current employee gets 404 (not theirs). Every
+# other page of the organization they left is a 404 for them (Route.expected; the full decision table, writes
+# included, is tests/alumni/test_access.py).
+def _alumni_version(ctx):
+    return ctx.version("alumni@acme.example")
+
+
+ALUMNI_OWN_ROUTES: dict[str, tuple[Callable, int]] = {
+    "agreements:mine": (lambda ctx: {}, 200),
+    "agreements:person": (lambda ctx: {"member_pk": _member("alumni@acme.example").pk}, 200),
+    "agreements:alignment": (lambda ctx: {"pk": ctx.alignment("alumni@acme.example").pk}, 200),
+    "agreements:tour": (lambda ctx: {"pk": ctx.tour("alumni@acme.example").pk}, 200),
+    "agreements:agreement": (lambda ctx: {"pk": _alumni_version(ctx)["pk"]}, 302),
+    "agreements:version": (_alumni_version, 200),
+    "agreements:pdf": (_alumni_version, 200),
+    "checkpoints:checkpoint": (lambda ctx: {"pk": ctx.checkpoint("alumni@acme.example").pk}, 200),
+    "checkpoints:timeline": (lambda ctx: {"member_pk": _member("alumni@acme.example").pk}, 200),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALUMNI_OWN_ROUTES))
+def test_alumni_read_their_own_records_and_hr_too(db, login, alumni, hr, name):
+    kwargs, ok = ALUMNI_OWN_ROUTES[name]
+    url = _url(name, "acme", kwargs(Context()))
+    assert login(alumni).get(url).status_code == ok
+    if name == "agreements:mine":
+        return
+    # HR reads an alignment only once its employee shared it (the demo alumnus did not): 404, as for employees.
+    assert login(hr).get(url).status_code == (404 if name == "agreements:alignment" else ok)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in ALUMNI_OWN_ROUTES if n != "agreements:mine"))
+def test_an_employee_gets_404_on_an_alumnus_records(db, login, employee, name):
+    kwargs, _ok = ALUMNI_OWN_ROUTES[name]
+    assert login(employee).get(_url(name, "acme", kwargs(Context()))).status_code == 404

@@ -24,7 +24,7 @@ from agreements.models import (
 )
 from agreements.views.common import request_info
 from alliance.conflicts import StateConflict
-from alliance.permissions import VIEW_OWN_RECORDS
+from alliance.permissions import READ_OWN_RECORDS, VIEW_OWN_RECORDS
 from alliance.tenancy import TenantView, apply_form_errors, apply_formset_errors, url_object, without_keys
 
 # The agreement `/agreements/<pk>/` names, as the member may see it (404 otherwise).
@@ -83,7 +83,7 @@ def organization_template(view) -> AgreementTemplate:
 
 
 class AgreementView(TenantView):
-    capabilities = {"GET": VIEW_OWN_RECORDS}
+    capabilities = {"GET": READ_OWN_RECORDS}
     url_objects = {"agreement": visible_agreement}
 
     def get(self, request, *args, **kwargs):
@@ -93,7 +93,7 @@ class AgreementView(TenantView):
 
 class VersionDetailView(TenantView, TemplateView):
     template_name = "agreements/version_detail.html"
-    capabilities = {"GET": VIEW_OWN_RECORDS}
+    capabilities = {"GET": READ_OWN_RECORDS}
     url_objects = {"version": visible_version}
 
     def get_context_data(self, **kwargs):
@@ -328,7 +328,7 @@ class AmendView(TenantView, TemplateView):
 class PdfView(TenantView):
     """The stored, sealed PDF as it was rendered at signing: the employee, their manager and HR only."""
 
-    capabilities = {"GET": VIEW_OWN_RECORDS}
+    capabilities = {"GET": READ_OWN_RECORDS}
     url_objects = {"version": visible_version, "pdf": sealed_pdf}
 
     def get(self, request, *args, **kwargs):

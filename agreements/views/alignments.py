@@ -17,7 +17,14 @@ from agreements.forms import AlignmentForm, CoreValueFormSet, DriftFormSet, Shar
 from agreements.models import AlignmentStatus
 from agreements.views.common import int_or_404
 from alliance.models import Membership
-from alliance.permissions import VIEW_ORG_STATISTICS, VIEW_OWN_RECORDS, VIEW_REPORTS, access_membership, membership_has
+from alliance.permissions import (
+    READ_OWN_RECORDS,
+    VIEW_ORG_STATISTICS,
+    VIEW_OWN_RECORDS,
+    VIEW_REPORTS,
+    access_membership,
+    membership_has,
+)
 from alliance.sections import collect_sections
 from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page, url_object
 
@@ -30,7 +37,7 @@ class MyAllianceView(TenantView, TemplateView):
     """The employee's own page: current alignment, tour, agreement and the next action, plus their history."""
 
     template_name = "agreements/my_alliance.html"
-    capabilities = {"GET": VIEW_OWN_RECORDS}
+    capabilities = {"GET": READ_OWN_RECORDS}
     url_objects = {"member": lambda view: view.membership}
 
     def get_context_data(self, **kwargs):
@@ -48,7 +55,9 @@ class MyAllianceView(TenantView, TemplateView):
             tours=selectors.tour_history(member=member)[:20],
             is_self=member.pk == self.membership.pk,
             share_offer=selectors.open_share_offer(membership=member) if member.pk == self.membership.pk else None,
-            can_draft=member.pk == self.membership.pk or access.is_manager_of(self.membership, member),
+            # Alumni read their own page and write nothing (READ_OWN_RECORDS without VIEW_OWN_RECORDS).
+            can_draft=membership_has(self.membership, VIEW_OWN_RECORDS)
+            and (member.pk == self.membership.pk or access.is_manager_of(self.membership, member)),
             sections=collect_sections("alliance", membership=self.membership, member=member, tour=state.tour),
             **kwargs,
         )
@@ -231,7 +240,7 @@ class AlignmentFormView(TenantView, TemplateView):
 
 class AlignmentDetailView(TenantView, TemplateView):
     template_name = "agreements/alignment_detail.html"
-    capabilities = {"GET": VIEW_OWN_RECORDS}
+    capabilities = {"GET": READ_OWN_RECORDS}
     url_objects = {"alignment": visible_alignment}
 
     def get_context_data(self, **kwargs):
@@ -239,7 +248,10 @@ class AlignmentDetailView(TenantView, TemplateView):
         return super().get_context_data(
             resonant=list(alignment.resonant_values.all()),
             can_edit=access.can_edit_alignment(self.membership, alignment),
-            is_owner=access.is_alignment_owner(self.membership, alignment),
+            # The owner's actions (confirm, share, start a tour) are an active member's; an alumnus reads only.
+            is_owner=membership_has(self.membership, VIEW_OWN_RECORDS)
+            and access.is_alignment_owner(self.membership, alignment),
+            own_record=access.is_alignment_owner(self.membership, alignment),
             is_manager=access.is_manager_of(self.membership, alignment.employee),
             tours=alignment.tours.all(),
             shared=list(selectors.alignment_readers(alignment)),

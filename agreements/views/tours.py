@@ -13,7 +13,7 @@ from agreements.capabilities import ALLOW_CONCURRENT_TOURS
 from agreements.forms import TourForm
 from agreements.models import TOUR_KIND_HELP, TourKind
 from agreements.views.common import is_party
-from alliance.permissions import VIEW_OWN_RECORDS, membership_has
+from alliance.permissions import READ_OWN_RECORDS, VIEW_OWN_RECORDS, membership_has
 from alliance.sections import collect_sections
 from alliance.tenancy import TenantView, apply_form_errors, url_object
 
@@ -111,7 +111,7 @@ class TourFormView(TenantView, TemplateView):
 class TourDetailView(TenantView, TemplateView):
     template_name = "agreements/tour_detail.html"
     # Everyone who sees the tour reads it; only HR flips its "may run beside another tour" switch.
-    capabilities = {"GET": VIEW_OWN_RECORDS, "POST": ALLOW_CONCURRENT_TOURS}
+    capabilities = {"GET": READ_OWN_RECORDS, "POST": ALLOW_CONCURRENT_TOURS}
     url_objects = {"tour": visible_tour}
 
     def get_context_data(self, **kwargs):

@@ -3,6 +3,7 @@
 Each part's module is imported here so that Django sees one `alumni.models`; other code imports from here.
 """
 
+from alumni.models.comebacks import Comeback  # noqa: F401, E402
 from alumni.models.community import AlumniProfile, CommunitySettings  # noqa: F401
 from alumni.models.departures import (  # noqa: F401
     ComebackInterest,

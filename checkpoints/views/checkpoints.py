@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from alliance.permissions import VIEW_OWN_RECORDS
+from alliance.permissions import READ_OWN_RECORDS
 from alliance.tenancy import TenantView, apply_form_errors, url_object
 from checkpoints import access, rules, selectors, services
 from checkpoints.capabilities import HOLD_CHECKPOINTS
@@ -35,7 +35,7 @@ class CheckpointView(TenantView, TemplateView):
     the actor's side of the record, `action=confirm` confirms it."""
 
     template_name = "checkpoints/checkpoint.html"
-    capabilities = {"GET": VIEW_OWN_RECORDS, "POST": HOLD_CHECKPOINTS}
+    capabilities = {"GET": READ_OWN_RECORDS, "POST": HOLD_CHECKPOINTS}
     url_objects = {"checkpoint": checkpoint_for_method}
 
     def _page(self, form=None, status=200, **meeting_forms):

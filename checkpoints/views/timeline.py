@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.views.generic import TemplateView
 
 from agreements import access as agreement_access
-from alliance.permissions import VIEW_OWN_RECORDS
+from alliance.permissions import READ_OWN_RECORDS
 from alliance.tenancy import TenantView, url_object
 from checkpoints import timeline
 
@@ -17,7 +17,7 @@ class TimelineView(TenantView, TemplateView):
     records' own rules (HR reads an alignment only when the employee shared it)."""
 
     template_name = "checkpoints/timeline.html"
-    capabilities = {"GET": VIEW_OWN_RECORDS}
+    capabilities = {"GET": READ_OWN_RECORDS}
     url_objects = {"member": url_object(agreement_access.access_person, pk="member_pk")}
 
     def get_context_data(self, **kwargs):

@@ -52,6 +52,7 @@ TABLE = {
     alumni_caps.REFER_CANDIDATES: {E, M, H, A},
     alumni_caps.EXPRESS_INTEREST: {A},
     alumni_caps.MANAGE_DEPARTURES: {H},
+    permissions.READ_OWN_RECORDS: {E, M, H, A},
 }
 
 

@@ -68,7 +68,7 @@ def test_the_page_says_what_to_expect_when_nothing_failed(login, hr):
     assert "Every notice was sent." in page
 
 
-@pytest.mark.parametrize("role, status", [("hr", 200), ("manager", 403), ("employee", 403), ("alumni", 403)])
+@pytest.mark.parametrize("role, status", [("hr", 200), ("manager", 403), ("employee", 403), ("alumni", 404)])
 def test_only_hr_reads_it(db, request, login, role, status):
     # `db` in the signature: pytest-django orders tests by the fixtures they name, and one that reaches the
     # database only through getfixturevalue would run after the transactional tests have flushed the demo data.

@@ -104,7 +104,7 @@ def test_a_method_without_a_handler_is_405_before_any_check(db, login, employee)
 
 @pytest.mark.parametrize(
     "role, status, allowed",
-    [("hr", 302, True), ("manager", 403, False), ("employee", 403, False), ("alumni", 403, False)],
+    [("hr", 302, True), ("manager", 403, False), ("employee", 403, False), ("alumni", 404, False)],
 )
 def test_the_tour_page_asks_a_different_capability_to_post(db, login, request, role, status, allowed):
     """Reading a tour needs VIEW_OWN_RECORDS; flipping its concurrent switch needs ALLOW_CONCURRENT_TOURS."""

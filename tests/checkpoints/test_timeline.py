@@ -35,7 +35,7 @@ def _page(client, member, **query):
         ("manager", 200),  # their report's
         ("hr", 200),
         ("other_manager", 404),  # not their report: the person's existence is not confirmed
-        ("alumni", 403),  # a former member keeps the home page and notifications only
+        ("alumni", 404),  # a former member reads only their own records: not this one
         ("outsider", 404),  # another organization
     ],
 )
