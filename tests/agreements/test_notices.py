@@ -44,6 +44,12 @@ def _owed(version, kind=None):
     return qs.filter(kind=kind) if kind else qs
 
 
+def _mails_of(notice) -> int:
+    """How many e-mails of this very notice left (other apps' scan steps may mail the same person meanwhile: the
+    weekly community digest to HR, say)."""
+    return sum(1 for m in mail.outbox if m.extra_headers.get("Message-ID") == notices.message_id(notice))
+
+
 def _command(now):
     out = StringIO()
     call_command("send_reminders", "--now", now.isoformat(), stdout=out)
@@ -181,7 +187,7 @@ def test_a_failed_stamp_after_sending_never_sends_again(requested):
     assert notice.state == NoticeState.SENDING, "claimed before sending, so no later run takes it"
     assert notices.deliver(notice.pk, organization_id=notice.organization_id) == ""
     notices.scan_and_send(now=timezone.now() + timedelta(hours=6))
-    assert sum(1 for m in mail.outbox if m.to == [notice.recipient.user.email]) == 1
+    assert _mails_of(notice) == 1
 
 
 @pytest.mark.parametrize(
@@ -207,7 +213,7 @@ def test_a_send_that_did_not_leave_is_recorded_as_failed_and_retried_with_backof
     result = notices.scan_and_send(now=notice.next_attempt_at + timedelta(seconds=1))
     notice.refresh_from_db()
     assert notice.state == NoticeState.SENT and notice.attempts == 2 and result.sent >= 1
-    assert sum(1 for m in mail.outbox if m.to == [notice.recipient.user.email]) == 1
+    assert _mails_of(notice) == 1
 
 
 def test_a_notice_that_keeps_failing_stops_after_the_last_attempt(requested):
