@@ -68,10 +68,7 @@ class AlumniConfig(AppConfig):
         notices_departures.register()
         DASHBOARD_CARDS.append(dashboard_departures.departure_card)
         register_section("alliance", dashboard_departures.alliance_section)
-        from alumni.records import register_column
-        from alumni.selectors.departures import RECORD_COLUMNS
-
-        for key, (header, values) in RECORD_COLUMNS.items():
-            register_column(key, header=header, values=values)
+        # HR's alumni records show the latest departure's last day, kind and (consented) comeback answer in their
+        # own columns (alumni.selectors.records): the departures part registers none of its own.
         DEMO_EXTENSIONS.append(demo_departures.seed)
         DEMO_EXTENSIONS.append(demo_access.seed)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alliance.models import Membership, Organization, TenantModel
 
@@ -23,7 +24,7 @@ class DepartureStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     # The last day came: the membership is alumni (alumni.services.departures, run by the core scan).
     COMPLETED = "completed", _("Left")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("departure status", "Cancelled")
 
 
 class ComebackInterest(models.TextChoices):

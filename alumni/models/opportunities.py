@@ -75,7 +75,7 @@ class Opportunity(TenantModel):
 
 
 class InterestStatus(models.TextChoices):
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("interest status", "New")  # not the notifications' "New" (unread)
     CONTACTED = "contacted", _("Contacted")
     IN_TALKS = "in_talks", _("In talks")
     NOT_THIS_TIME = "not_this_time", _("Not this time")

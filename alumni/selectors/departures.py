@@ -15,7 +15,6 @@ from datetime import date
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 
 from alliance.models import Membership, MembershipStatus
 from alliance.permissions import VIEW_REPORTS, membership_has, roles_with
@@ -192,29 +191,3 @@ def alumni_address(membership: Membership) -> str | None:
         .first()
     )
     return latest or None
-
-
-def latest_departures(*, organization, memberships) -> dict[int, Departure]:
-    """{membership pk: its latest completed departure} for `memberships` of `organization`, in one query."""
-    rows = (
-        Departure.objects.for_organization(organization)
-        .filter(membership__in=[m.pk for m in memberships], status=DepartureStatus.COMPLETED)
-        .order_by("membership_id", "last_day", "pk")
-    )
-    return {departure.membership_id: departure for departure in rows}
-
-
-def _column(value):
-    def values(*, organization, memberships):
-        return {pk: value(d) for pk, d in latest_departures(organization=organization, memberships=memberships).items()}
-
-    return values
-
-
-# HR's alumni records (alumni.records.register_column, called by AlumniConfig.ready): the latest departure's last
-# day, kind and answer about coming back (a choice, never the words of the exit conversation).
-RECORD_COLUMNS = {
-    "departure_last_day": (_("Last working day"), _column(lambda d: d.last_day)),
-    "departure_kind": (_("Reason for leaving"), _column(lambda d: d.get_kind_display())),
-    "departure_comeback": (_("Would consider coming back"), _column(lambda d: d.get_comeback_display())),
-}

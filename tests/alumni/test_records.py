@@ -124,6 +124,20 @@ def test_the_comeback_interest_shows_only_when_the_person_let_hr_quote_it(db, lo
     assert row.comeback == shown
 
 
+def test_an_unquoted_comeback_answer_appears_in_no_column_of_the_page_nor_of_the_export(db, login, hr, acme):
+    # Before the merge fix the departures part registered its own "would consider coming back" column, which
+    # showed the answer the records' own column says is not shared (and the last day and kind twice).
+    make_alumnus(acme, name="Quiet Back", comeback=ComebackInterest.YES, comeback_note_quotable=False)
+    client = login(hr, language="en")
+    page = _records(client, q="Quiet Back").content.decode()
+    start = page.index('<th scope="row">Quiet Back')
+    row = page[start : page.index("</tr>", start)]
+    assert "Not shared" in row and str(ComebackInterest.YES.label) not in row
+    header, values = list(csv.reader(io.StringIO(_csv(client, q="Quiet Back").decode("utf-8-sig"))))
+    assert str(ComebackInterest.YES.label) not in values
+    assert len(header) == len(set(header)), "no column is shown twice"
+
+
 def test_a_row_carries_the_columns_other_parts_register(db, login, hr, acme, monkeypatch):
     member = make_alumnus(acme, name="Referrer One")
     monkeypatch.setitem(
@@ -135,7 +149,7 @@ def test_a_row_carries_the_columns_other_parts_register(db, login, hr, acme, mon
     )
     response = _records(login(hr, language="en"), q="Referrer One")
     assert "Referrals made" in response.content.decode()
-    assert response.context["rows"][0].extra == {"referrals": 3}
+    assert response.context["rows"][0].extra["referrals"] == 3  # beside the columns the parts register
 
 
 # --- filters ----------------------------------------------------------------------------------------------------

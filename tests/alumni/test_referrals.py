@@ -159,7 +159,10 @@ def test_only_hr_moves_a_referral(db, login, request, hr, comeback, role):
     with pytest.raises(PermissionDenied):
         services.referral_set_status(referral=referral, actor=member, status="in_talks", note="x")
     response = login(member).post(url("referral_status", referral.pk), {"status": "in_talks", "note": "x"})
-    assert response.status_code == 403
+    # An alumnus lacking a capability gets 404 (alliance.tenancy.TenantView), a current member 403.
+    assert response.status_code == (404 if role == "alumni" else 403)
+    referral.refresh_from_db()
+    assert referral.status == "received"
 
 
 def test_the_referrer_is_told_of_each_change_with_hrs_note(db, login, hr, alumni, comeback, mailoutbox):
@@ -234,8 +237,11 @@ def test_hr_s_referrals_list_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(14):
         page = client.get(url("referrals"))
     assert len(page.context["page"].object_list) == 20
+    # "My referrals" is read by a referrer who made 12 of them, so that an N+1 would show (HR made none).
+    referrer = login(alumni)
     with django_assert_max_num_queries(14):
-        assert client.get(url("referrals_mine")).status_code == 200
+        response = referrer.get(url("referrals_mine"))
+    assert len(response.context["page"].object_list) >= 12
 
 
 def test_the_referrals_made_column_counts_each_referrer_in_one_query(db, acme, alumni, other_alumnus, comeback):
