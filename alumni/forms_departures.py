@@ -122,7 +122,11 @@ class ConversationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     comeback_note_quotable = forms.BooleanField(
-        label=_("HR may quote this answer"), required=False, help_text=QUOTABLE_HELP
+        label=_("HR may quote this answer"),
+        required=False,
+        help_text=_(
+            "Covers both your choice above and this note: unchecked, HR sees neither (nor in the alumni records)."
+        ),
     )
     wants_from_community = forms.CharField(
         label=_("What do you want from the alumni community?"),

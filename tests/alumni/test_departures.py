@@ -421,3 +421,24 @@ def test_the_demo_has_a_departure_in_progress_partly_answered(db, today):
         quotable = [getattr(departure, f"{f}_quotable") for f in EXIT_ANSWER_FIELDS]
         assert any(quotable) and not all(quotable)
         assert not departure.wants_from_community, "partly filled"
+
+
+@pytest.mark.parametrize(
+    ("viewer", "note_quotable", "shown"),
+    [
+        ("hr", False, False),  # the choice shares the comeback note's consent
+        ("hr", True, True),
+        ("manager", False, True),  # the departure's manager reads every answer
+        ("employee", False, True),
+    ],
+)
+def test_the_comeback_choice_reaches_hr_only_with_the_notes_consent(
+    request, login, employee, start, viewer, note_quotable, shown
+):
+    departure = start(employee, employee)
+    data = {**ANSWERS, **{f"{f}_quotable": False for f in EXIT_ANSWER_FIELDS}, "comeback": "yes"}
+    data["comeback_note_quotable"] = note_quotable
+    services.conversation_update(actor=employee, departure=departure, data=data)
+    member = request.getfixturevalue(viewer)
+    page = login(member, language="en").get(reverse("alumni:departure", args=["acme", departure.pk])).content.decode()
+    assert ("Would consider coming back or working together" in page) is shown
