@@ -1,0 +1,92 @@
+"""Faults found by attacking the alumni community as outsiders, alumni, employees and HR: each table is one KIND of
+fault, each row one way in. Every test here failed before its fix."""
+
+import itertools
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from alliance.models import MembershipStatus
+from alumni.models import Departure, QuestionKind, Survey
+from alumni.selectors.surveys import DIMENSIONS, results
+from alumni.services.surveys import invitation_answer, invitations_create, survey_copy
+from tests.factories import MembershipFactory, UserFactory
+
+# --- an anonymous free-text answer narrowed down by the named ones around it ---------------------------------
+#
+# HR knows who answered (the records' survey status, with each alumnus's reason and year of leaving). In a shown
+# group, every text shown with a name removes that person from those who may have written the anonymous texts:
+# when fewer than K people remain, the anonymous text is as good as signed.
+
+# A respondent: (kind, milestone, anonymous, writes a text)
+NAMED_TEXT = ("career_step", 3, False, True)
+NAMED_SILENT = ("career_step", 3, False, False)
+ANON_TEXT = ("career_step", 3, True, True)
+ANON_SILENT = ("career_step", 3, True, False)
+OTHER_ANON_SILENT = ("startup", 3, True, False)
+
+
+@pytest.fixture
+def fresh_survey(db, acme, hr):
+    """A copy of acme's demo survey (same questions) that nobody answered yet."""
+    return survey_copy(survey=Survey.objects.get(organization=acme, is_active=True), actor=hr)
+
+
+def _respond(survey, organization, people):
+    texts = {}
+    text_question = survey.questions.get(kind=QuestionKind.TEXT)
+    for n, (kind, milestone, anonymous, writes) in enumerate(people):
+        user = UserFactory(name=f"回答者{n:02d}")
+        member = MembershipFactory(organization=organization, user=user, status=MembershipStatus.ALUMNI)
+        departure = Departure.objects.create(
+            organization=organization, membership=member, status="completed", last_day=date(2025, 4, 30), kind=kind
+        )
+        (invitation,) = invitations_create(survey=survey, keys=[(departure, milestone)], now=timezone.now())
+        answers = {}
+        if writes:
+            answers[text_question.pk] = f"自由回答{n:02d}"
+            texts[f"自由回答{n:02d}"] = (user.name, anonymous)
+        invitation_answer(invitation=invitation, answers=answers, anonymous=anonymous)
+    return texts
+
+
+def _every_filter(result):
+    values = {"milestone": [None, 3, 6], "kind": [None, "career_step", "startup"], "year": [None, *result.years]}
+    for combination in itertools.product(*(values[d] for d in DIMENSIONS)):
+        yield dict(zip(DIMENSIONS, combination, strict=True))
+
+
+@pytest.mark.parametrize(
+    "people, names_shown",
+    [
+        ([NAMED_TEXT] * 4 + [ANON_TEXT], False),
+        ([NAMED_TEXT, ANON_TEXT] + [ANON_SILENT] * 3, False),
+        ([NAMED_TEXT] * 2 + [ANON_TEXT] + [NAMED_SILENT] * 2, False),
+        ([NAMED_TEXT] * 2 + [ANON_TEXT] + [ANON_SILENT] * 2 + [OTHER_ANON_SILENT] * 5, False),
+        ([NAMED_TEXT] * 2 + [ANON_TEXT] + [ANON_SILENT] * 7, True),
+        ([NAMED_TEXT] * 5, True),
+    ],
+    ids=[
+        "four named texts beside one anonymous text: the anonymous one is the fifth person's",
+        "one named text leaves four who may have written the anonymous one",
+        "people who answered under their name without a text still count as possible authors",
+        "the whole hides the anonymous text but the filter on its reason narrows it to three",
+        "seven or more people who may have written the anonymous text: names may be shown",
+        "no anonymous text: names are shown",
+    ],
+)
+def test_no_filter_lets_named_texts_narrow_down_who_wrote_an_anonymous_one(db, acme, fresh_survey, people, names_shown):
+    texts = _respond(fresh_survey, acme, people)
+    any_shown = False
+    for filters in _every_filter(results(survey=fresh_survey, filters={})):
+        result = results(survey=fresh_survey, filters=filters)
+        if not result.shown:
+            continue
+        any_shown = True
+        (text_result,) = [q for q in result.questions if q.question.kind == QuestionKind.TEXT]
+        for text, name in text_result.texts:
+            writer, anonymous = texts[text]
+            assert not (anonymous and name), "an anonymous text carries a name"
+            assert name == (writer if names_shown and not anonymous else ""), (filters, text, name)
+    assert any_shown
