@@ -90,3 +90,65 @@ def test_no_filter_lets_named_texts_narrow_down_who_wrote_an_anonymous_one(db, a
             assert not (anonymous and name), "an anonymous text carries a name"
             assert name == (writer if names_shown and not anonymous else ""), (filters, text, name)
     assert any_shown
+
+
+# --- an alumnus who left the community still shown and acting in it by name ----------------------------------
+#
+# Leaving the community is meant to take one out of it entirely ("their posts then show as a former member"): the
+# opportunities were still signed with the name, and one who left could still post, manage and express interest.
+
+
+@pytest.fixture
+def left_poster(db, acme, alumni):
+    """acme's demo alumnus, who posted an opportunity, then left the community."""
+    from alumni.models import AlumniProfile
+    from alumni.services.community import profile_join, profile_leave
+    from alumni.services.opportunities import opportunity_create
+
+    opportunity = opportunity_create(actor=alumni, kind="project", title="退職者の案件", description="詳細")
+    profile = AlumniProfile.objects.filter(membership=alumni).first() or profile_join(membership=alumni)
+    profile_leave(profile=profile, actor=alumni)
+    return opportunity
+
+
+@pytest.mark.parametrize("viewer", ["hr", "employee", "other_alumnus"])
+@pytest.mark.parametrize("page", ["opportunities", "opportunity"])
+def test_an_opportunity_of_someone_who_left_the_community_shows_a_former_member(
+    db, request, login, acme, alumni, left_poster, make_alumnus, viewer, page
+):
+    member = make_alumnus() if viewer == "other_alumnus" else request.getfixturevalue(viewer)
+    from django.urls import reverse
+
+    args = [acme.slug] if page == "opportunities" else [acme.slug, left_poster.pk]
+    body = login(member, language="en").get(reverse(f"alumni:{page}", args=args)).content.decode()
+    assert "退職者の案件" in body
+    assert alumni.user.display_name not in body
+    assert "a former member" in body
+
+
+@pytest.mark.parametrize(
+    "act",
+    ["post an opportunity", "edit own opportunity", "close own opportunity", "express interest"],
+)
+def test_an_alumnus_who_left_the_community_no_longer_acts_in_it(db, acme, alumni, left_poster, act):
+    from django.core.exceptions import PermissionDenied
+
+    from alliance.models import Membership
+    from alumni.services import opportunities as services
+
+    alumni = Membership.objects.get(pk=alumni.pk)  # as a request loads it, after leaving
+    other = services.opportunity_create(
+        actor=MembershipFactory(organization=acme, role="hr"), kind="job", title="求人", description="詳細"
+    )
+    calls = {
+        "post an opportunity": lambda: services.opportunity_create(
+            actor=alumni, kind="project", title="新規", description="詳細"
+        ),
+        "edit own opportunity": lambda: services.opportunity_update(
+            opportunity=left_poster, actor=alumni, kind="project", title="変更", description="詳細"
+        ),
+        "close own opportunity": lambda: services.opportunity_close(opportunity=left_poster, actor=alumni),
+        "express interest": lambda: services.interest_express(opportunity=other, actor=alumni, note=""),
+    }
+    with pytest.raises(PermissionDenied):
+        calls[act]()
