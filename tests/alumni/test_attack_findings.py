@@ -152,3 +152,17 @@ def test_an_alumnus_who_left_the_community_no_longer_acts_in_it(db, acme, alumni
     }
     with pytest.raises(PermissionDenied):
         calls[act]()
+
+
+def test_an_alumnus_who_left_the_community_is_not_mailed_about_interest_in_their_old_opportunity(
+    db, acme, left_poster, make_alumnus, mailoutbox
+):
+    from alliance import notices
+    from alliance.models import Notice
+    from alumni.notices_opportunities import INTEREST
+    from alumni.services.opportunities import interest_express
+
+    interest = interest_express(opportunity=left_poster, actor=make_alumnus(), note="ぜひ")
+    notice = Notice.objects.get(kind=INTEREST, object_id=interest.pk)
+    assert notices.deliver(notice.pk, organization_id=notice.organization_id) != "sent"
+    assert not mailoutbox
