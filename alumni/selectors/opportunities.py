@@ -88,7 +88,7 @@ def access_opportunity(*, membership: Membership, pk: int) -> Opportunity:
         raise Http404
     opportunity = (
         Opportunity.objects.for_organization(membership.organization_id)
-        .select_related("posted_by__user", "posted_by__alumni_profile", "closed_by__user")
+        .select_related("posted_by__user", "posted_by__alumni_profile", "closed_by__user", "closed_by__alumni_profile")
         .filter(pk=pk)
         .first()
     )

@@ -36,6 +36,7 @@ from alumni.forms_opportunities import (
 )
 from alumni.models import InterestStatus, OpportunityStatus
 from alumni.selectors import opportunities as selectors
+from alumni.selectors.posts import author_name
 from alumni.services import opportunities as services
 
 PER_PAGE = 20
@@ -166,6 +167,7 @@ class OpportunityDetailView(TenantView, TemplateView):
         ctx = super().get_context_data(**kwargs)
         opportunity = self.opportunity
         opportunity.shown_poster = selectors.poster_name(opportunity)
+        opportunity.shown_closer = author_name(opportunity.closed_by) if opportunity.closed_by_id else ""
         manages = selectors.may_manage(self.membership, opportunity)
         may_express = (
             membership_has(self.membership, EXPRESS_INTEREST) and opportunity.posted_by_id != self.membership.pk

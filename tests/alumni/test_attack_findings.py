@@ -166,3 +166,20 @@ def test_an_alumnus_who_left_the_community_is_not_mailed_about_interest_in_their
     notice = Notice.objects.get(kind=INTEREST, object_id=interest.pk)
     assert notices.deliver(notice.pk, organization_id=notice.organization_id) != "sent"
     assert not mailoutbox
+
+
+def test_an_opportunity_closed_by_someone_who_then_left_the_community_names_a_former_member(
+    db, login, acme, alumni, hr
+):
+    from django.urls import reverse
+
+    from alumni.models import AlumniProfile
+    from alumni.services.community import profile_join, profile_leave
+    from alumni.services.opportunities import opportunity_close, opportunity_create
+
+    opportunity = opportunity_create(actor=alumni, kind="project", title="閉じた案件", description="詳細")
+    opportunity_close(opportunity=opportunity, actor=alumni)
+    profile = AlumniProfile.objects.filter(membership=alumni).first() or profile_join(membership=alumni)
+    profile_leave(profile=profile, actor=alumni)
+    body = login(hr, language="en").get(reverse("alumni:opportunity", args=[acme.slug, opportunity.pk])).content
+    assert alumni.user.display_name not in body.decode()
