@@ -69,8 +69,13 @@ def _interest_context(notice) -> dict:
 
 
 def _interest_active(notice) -> bool:
+    """The interest is still there and the poster still takes part in the community (one who left it hears
+    nothing more of it: HR follows the opportunity up)."""
     from alumni.models import Interest
+    from alumni.selectors.posts import left_community
 
+    if left_community(notice.recipient):
+        return False
     return Interest.objects.filter(
         pk=notice.object_id, organization_id=notice.organization_id, withdrawn_at__isnull=True
     ).exists()

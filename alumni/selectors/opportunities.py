@@ -26,6 +26,7 @@ from alumni.models import (
     Referral,
     ReferralStatusChange,
 )
+from alumni.selectors.posts import author_name, may_take_part
 
 OPEN = "open"
 CLOSED = "closed"
@@ -43,10 +44,17 @@ def sees_closed(membership: Membership | None) -> bool:
 
 
 def may_manage(membership: Membership | None, opportunity: Opportunity) -> bool:
-    """Its poster (while they may use the community) or HR edit and close it and follow up its interest."""
+    """Its poster (while they take part in the community: not once they left it) or HR edit and close it and follow
+    up its interest."""
     if membership_has(membership, MANAGE_COMMUNITY):
         return True
-    return membership_has(membership, USE_COMMUNITY) and opportunity.posted_by_id == membership.pk
+    return opportunity.posted_by_id == membership.pk and may_take_part(membership)
+
+
+def poster_name(opportunity: Opportunity):
+    """How the poster of `opportunity` is shown: their name, or "a former member" once they left the community
+    (as their posts are)."""
+    return author_name(opportunity.posted_by)
 
 
 def opportunities(
@@ -58,7 +66,7 @@ def opportunities(
     today = today or timezone.localdate()
     rows = (
         Opportunity.objects.for_organization(organization)
-        .select_related("posted_by__user")
+        .select_related("posted_by__user", "posted_by__alumni_profile")
         .annotate(interest_count=Count("interests", filter=Q(interests__withdrawn_at__isnull=True)))
         .order_by("-created_at", "-id")
     )
@@ -80,7 +88,7 @@ def access_opportunity(*, membership: Membership, pk: int) -> Opportunity:
         raise Http404
     opportunity = (
         Opportunity.objects.for_organization(membership.organization_id)
-        .select_related("posted_by__user", "closed_by__user")
+        .select_related("posted_by__user", "posted_by__alumni_profile", "closed_by__user", "closed_by__alumni_profile")
         .filter(pk=pk)
         .first()
     )

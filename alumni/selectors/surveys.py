@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -175,6 +176,11 @@ def results(*, survey: Survey, filters: dict) -> Results:
     questions = list(survey.questions.all())
     answers = list(SurveyAnswer.objects.filter(invitation__survey=survey, invitation__answered_at__isnull=False))
     names = {pk: ("" if anonymous else name) for pk, _m, _k, _d, anonymous, name in respondents}
+    # The years offered as filters are those of every invitation sent, answered or not: the years of the answers
+    # alone would tell that someone who left in a year with a single leaver answered.
+    years = sorted(day.year for day in survey.invitations.dates("departure__last_day", "year"))
+    if not _names_keep_anonymity(suppressor, atom_of, answers, names, years):
+        names = dict.fromkeys(names, "")
 
     def in_group(invitation_id, group) -> bool:
         return aggregates.matches(atom_of[invitation_id], group)
@@ -184,9 +190,6 @@ def results(*, survey: Survey, filters: dict) -> Results:
         for question in questions:
             mine = [a for a in answers if a.question_id == question.pk and in_group(a.invitation_id, wanted)]
             question_results.append(_question_result(question, mine, names))
-    # The years offered as filters are those of every invitation sent, answered or not: the years of the answers
-    # alone would tell that someone who left in a year with a single leaver answered.
-    years = sorted(day.year for day in survey.invitations.dates("departure__last_day", "year"))
     breakdowns = []
     scale_questions = [q for q in questions if q.kind == QuestionKind.SCALE]
     values = {"milestone": [3, 6], "kind": [k.value for k in DepartureKind], "year": years}
@@ -236,6 +239,29 @@ def results(*, survey: Survey, filters: dict) -> Results:
         years=years,
         columns=1 + len(scale_questions),
     )
+
+
+def _names_keep_anonymity(suppressor, atom_of: dict, answers: list, names: dict, years: list) -> bool:
+    """Whether free-text answers may be shown with their authors' names. HR knows who answered (the records'
+    survey status, with each one's reason and year of leaving), so in a shown group every named text strikes its
+    author off the people who may have written the group's anonymous texts. Names are shown only if, in every group
+    HR can ask for (whatever the filter now chosen: the same text is matched across pages), a group holding an
+    anonymous text keeps K or more respondents who are not named on any text. Otherwise no text has a name."""
+    writers = {a.invitation_id for a in answers if a.text}
+    named = {pk for pk in writers if names.get(pk)}
+    anonymous = writers - named
+    if not anonymous or not named:
+        return True
+    values = {"milestone": [None, 3, 6], "kind": [None, *(k.value for k in DepartureKind)], "year": [None, *years]}
+    for group in itertools.product(*(values[d] for d in DIMENSIONS)):
+        if not any(aggregates.matches(atom_of[pk], group) for pk in anonymous):
+            continue
+        if not suppressor.shows(group):
+            continue
+        named_inside = sum(1 for pk in named if aggregates.matches(atom_of[pk], group))
+        if suppressor.size(group) - named_inside < aggregates.K:
+            return False
+    return True
 
 
 def _question_result(question: SurveyQuestion, answers: list[SurveyAnswer], names: dict) -> QuestionResult:

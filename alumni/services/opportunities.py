@@ -22,7 +22,7 @@ from alliance.conflicts import StateConflict
 from alliance.models import Membership
 from alliance.permissions import membership_has
 from alumni import notices_opportunities as notices
-from alumni.capabilities import EXPRESS_INTEREST, MANAGE_COMMUNITY, REFER_CANDIDATES, USE_COMMUNITY
+from alumni.capabilities import EXPRESS_INTEREST, MANAGE_COMMUNITY, REFER_CANDIDATES
 from alumni.models import (
     Interest,
     InterestStatus,
@@ -35,6 +35,7 @@ from alumni.models import (
 )
 from alumni.models.opportunities import NOTE_MAX, REFERRAL_TRANSITIONS, TEXT_MAX, TITLE_MAX
 from alumni.selectors.opportunities import may_manage, sees_closed
+from alumni.selectors.posts import left_community, may_take_part
 
 # What HR reads on the audit page for each action these services write (AlumniConfig.ready registers them).
 AUDIT_ACTIONS = {
@@ -125,7 +126,7 @@ def opportunity_create(
     """Post an opportunity to `actor`'s community (HR or an alumnus: USE_COMMUNITY, else PermissionDenied).
     `closes_on` is the last day it takes interest (inclusive), not before today. ValidationError keyed by field.
     Writes one audit row (`opportunity.create`)."""
-    if not membership_has(actor, USE_COMMUNITY):
+    if not may_take_part(actor):
         raise PermissionDenied
     values = _opportunity_fields(
         kind=kind,
@@ -221,7 +222,7 @@ def interest_express(*, opportunity: Opportunity, actor: Membership, note: str =
     an open `opportunity` (closed: StateConflict), with an optional note (NOTE_MAX characters). Expressing it
     again while active changes nothing; after a withdrawal it is active again, status back to new. The poster is
     told once (a notice). Writes one audit row (`opportunity.interest`)."""
-    if not membership_has(actor, EXPRESS_INTEREST) or opportunity.posted_by_id == actor.pk:
+    if not membership_has(actor, EXPRESS_INTEREST) or opportunity.posted_by_id == actor.pk or left_community(actor):
         raise PermissionDenied
     opportunity = _lock_opportunity(opportunity)
     if not opportunity.is_open:

@@ -36,6 +36,7 @@ from alumni.forms_opportunities import (
 )
 from alumni.models import InterestStatus, OpportunityStatus
 from alumni.selectors import opportunities as selectors
+from alumni.selectors.posts import author_name
 from alumni.services import opportunities as services
 
 PER_PAGE = 20
@@ -87,6 +88,8 @@ class OpportunityListView(TenantView, TemplateView):
             organization=self.organization, viewer=self.membership, kind=data.get("kind", ""), state=state
         )
         page = Paginator(rows, PER_PAGE).get_page(self.request.GET.get("page"))
+        for opportunity in page.object_list:
+            opportunity.shown_poster = selectors.poster_name(opportunity)
         ctx.update(
             filter_form=form,
             sees_closed=selectors.sees_closed(self.membership),
@@ -163,6 +166,8 @@ class OpportunityDetailView(TenantView, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         opportunity = self.opportunity
+        opportunity.shown_poster = selectors.poster_name(opportunity)
+        opportunity.shown_closer = author_name(opportunity.closed_by) if opportunity.closed_by_id else ""
         manages = selectors.may_manage(self.membership, opportunity)
         may_express = (
             membership_has(self.membership, EXPRESS_INTEREST) and opportunity.posted_by_id != self.membership.pk

@@ -228,10 +228,12 @@ def test_a_filter_combination_shows_nothing_when_it_could_single_someone_out(db,
         assert "hidden to protect who answered" in response.content.decode()
 
 
-def test_anonymous_free_text_is_shown_without_a_name_and_named_text_with_it(db, login, hr, survey):
+def test_anonymous_free_text_is_shown_without_a_name_nor_named_texts_that_would_narrow_it_down(db, login, hr, survey):
+    # The demo's five career steps hold two named texts and an anonymous one: naming the two would leave three
+    # people who may have written it (tests/alumni/test_attack_findings.py holds the rule's table).
     results = _results(login(hr, language="en"), survey)
     texts = dict(next(r for r in results.questions if r.question.kind == "text").texts)
-    assert texts["1on1の文化は今の職場でも活きています。"] == "青木 恵"
+    assert texts["1on1の文化は今の職場でも活きています。"] == ""
     assert texts["評価の基準をもっと早く知りたかった。"] == ""
     page = login(hr, language="en").get(_url("survey_results", survey.pk)).content.decode()
     assert "上田 楓" not in page  # answered anonymously
