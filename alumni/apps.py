@@ -68,10 +68,5 @@ class AlumniConfig(AppConfig):
         notices_departures.register()
         DASHBOARD_CARDS.append(dashboard_departures.departure_card)
         register_section("alliance", dashboard_departures.alliance_section)
-        from alumni.records import register_column
-        from alumni.selectors.departures import RECORD_COLUMNS
-
-        for key, (header, values) in RECORD_COLUMNS.items():
-            register_column(key, header=header, values=values)
         DEMO_EXTENSIONS.append(demo_departures.seed)
         DEMO_EXTENSIONS.append(demo_access.seed)

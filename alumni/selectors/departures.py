@@ -15,7 +15,6 @@ from datetime import date
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 
 from alliance.models import Membership, MembershipStatus
 from alliance.permissions import VIEW_REPORTS, membership_has, roles_with
@@ -202,19 +201,3 @@ def latest_departures(*, organization, memberships) -> dict[int, Departure]:
         .order_by("membership_id", "last_day", "pk")
     )
     return {departure.membership_id: departure for departure in rows}
-
-
-def _column(value):
-    def values(*, organization, memberships):
-        return {pk: value(d) for pk, d in latest_departures(organization=organization, memberships=memberships).items()}
-
-    return values
-
-
-# HR's alumni records (alumni.records.register_column, called by AlumniConfig.ready): the latest departure's last
-# day, kind and answer about coming back (a choice, never the words of the exit conversation).
-RECORD_COLUMNS = {
-    "departure_last_day": (_("Last working day"), _column(lambda d: d.last_day)),
-    "departure_kind": (_("Reason for leaving"), _column(lambda d: d.get_kind_display())),
-    "departure_comeback": (_("Would consider coming back"), _column(lambda d: d.get_comeback_display())),
-}

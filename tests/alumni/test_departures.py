@@ -421,21 +421,3 @@ def test_the_demo_has_a_departure_in_progress_partly_answered(db, today):
         quotable = [getattr(departure, f"{f}_quotable") for f in EXIT_ANSWER_FIELDS]
         assert any(quotable) and not all(quotable)
         assert not departure.wants_from_community, "partly filled"
-
-
-def test_hrs_alumni_records_show_the_latest_departures_day_kind_and_comeback_in_one_query_per_column(
-    hr, django_assert_num_queries
-):
-    from alumni.records import COLUMNS
-
-    alumni = list(Membership.objects.filter(organization=hr.organization, status="alumni"))
-    with django_assert_num_queries(3):
-        values = {
-            key: COLUMNS[key].values(organization=hr.organization, memberships=alumni)
-            for key in selectors.RECORD_COLUMNS
-        }
-    alumnus = next(m for m in alumni if m.user.email == "alumni@acme.example")
-    departure = Departure.objects.get(membership=alumnus, status="completed")
-    assert values["departure_last_day"][alumnus.pk] == departure.last_day
-    assert values["departure_kind"][alumnus.pk] == "A career step outside"
-    assert values["departure_comeback"][alumnus.pk] == "Maybe, later"

@@ -1,0 +1,33 @@
+"""Rough edges found by walking issue 10's "Done when" as a new user would (README's `manage.py start`, then the
+browser), each kept fixed by a test."""
+
+import csv
+import io
+from datetime import date
+
+from django.urls import reverse
+
+from alumni.models import ComebackInterest
+from tests.alumni.test_records import _csv, make_alumnus
+
+# --- HR's alumni records ------------------------------------------------------------------------------------------
+
+
+def test_the_records_csv_names_each_column_once(db, login, hr, acme):
+    make_alumnus(acme, name="Once Only")
+    header = next(csv.reader(io.StringIO(_csv(login(hr, language="en"), q="Once Only").decode("utf-8-sig"))))
+    assert len(header) == len(set(header)), header
+
+
+def test_the_records_never_show_a_comeback_answer_the_person_did_not_let_hr_quote(db, login, hr, acme):
+    make_alumnus(
+        acme, name="Quiet Maybe", left=date(2025, 3, 31), comeback=ComebackInterest.MAYBE, comeback_note_quotable=False
+    )
+    client = login(hr, language="en")
+    rows = list(csv.DictReader(io.StringIO(_csv(client, q="Quiet Maybe").decode("utf-8-sig"))))
+    assert len(rows) == 1
+    assert "Maybe, later" not in rows[0].values()
+    response = client.get(reverse("alumni:records", kwargs={"org_slug": "acme"}), {"q": "Quiet Maybe"})
+    (row,) = response.context["rows"]
+    assert row.comeback is None
+    assert "Maybe, later" not in [str(value) for value in row.extra.values()]
