@@ -5,6 +5,7 @@ import csv
 import io
 from datetime import date
 
+import pytest
 from django.urls import reverse
 
 from alumni.models import ComebackInterest
@@ -31,3 +32,24 @@ def test_the_records_never_show_a_comeback_answer_the_person_did_not_let_hr_quot
     (row,) = response.context["rows"]
     assert row.comeback is None
     assert "Maybe, later" not in [str(value) for value in row.extra.values()]
+
+
+# --- labels in the language of the reader -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language, label", [("en", "3 months"), ("ja", "3か月")])
+def test_the_survey_results_filter_names_the_months_in_the_readers_language(language, label):
+    from django.utils import translation
+
+    from alumni.forms_surveys import ResultsFilterForm
+
+    with translation.override(language):
+        choices = dict(ResultsFilterForm(years=[]).fields["milestone"].choices)
+    assert str(choices["3"]) == label
+
+
+def test_the_directory_labels_start_with_a_capital_in_english(db, login, alumni, make_profile):
+    make_profile(name="Cap Label", current_role="Lead", share_current_role=True, location="Osaka", share_location=True)
+    html = login(alumni, language="en").get(reverse("alumni:directory", kwargs={"org_slug": "acme"})).content.decode()
+    assert "<dt>Current role</dt>" in html and "<dt>Location</dt>" in html
+    assert "<dt>current role</dt>" not in html
