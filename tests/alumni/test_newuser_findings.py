@@ -3,7 +3,7 @@ browser), each kept fixed by a test."""
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -53,3 +53,34 @@ def test_the_directory_labels_start_with_a_capital_in_english(db, login, alumni,
     html = login(alumni, language="en").get(reverse("alumni:directory", kwargs={"org_slug": "acme"})).content.decode()
     assert "<dt>Current role</dt>" in html and "<dt>Location</dt>" in html
     assert "<dt>current role</dt>" not in html
+
+
+# --- the exit conversation's comeback choice ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "viewer, quotable, shown",
+    [("hr", False, False), ("hr", True, True), ("manager", False, True), ("employee", False, True)],
+    ids=["hr, not quotable: hidden", "hr, quotable: shown", "the manager reads it", "the person reads it"],
+)
+def test_hr_sees_the_comeback_choice_only_with_the_consent_the_form_promises(
+    request, login, employee, viewer, quotable, shown
+):
+    from django.utils import timezone
+
+    from alumni.services import departures as services
+
+    departure = services.departure_start(
+        actor=employee,
+        membership=employee,
+        data={"last_day": timezone.localdate() + timedelta(days=10), "kind": "career_step"},
+        reports_to=None,
+    )
+    services.conversation_update(
+        actor=employee, departure=departure, data={"comeback": "maybe", "comeback_note_quotable": quotable}
+    )
+    client = login(request.getfixturevalue(viewer), language="en")
+    html = client.get(reverse("alumni:departure", args=["acme", departure.pk])).content.decode()
+    assert ("Maybe, later" in html) is shown
+    form = login(employee, language="en").get(reverse("alumni:departure_conversation", args=["acme", departure.pk]))
+    assert "HR sees this choice only if you let HR quote your answer about coming back" in form.content.decode()
