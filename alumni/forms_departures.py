@@ -114,6 +114,7 @@ class ConversationForm(forms.Form):
         choices=ComebackInterest.choices,
         required=False,
         widget=forms.RadioSelect,
+        help_text=_("HR sees this choice only if you let HR quote your answer about coming back, below."),
     )
     comeback_note = forms.CharField(
         label=_("About coming back or working together"),

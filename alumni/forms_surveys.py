@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from alumni.models import DepartureKind
@@ -139,7 +140,6 @@ class ResultsFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", _("All"))] + [(str(m), _("%(m)s months") % {"m": m}) for m in MILESTONES],
     )
     kind = forms.ChoiceField(
         label=_("Reason for leaving"), required=False, choices=[("", _("All")), *DepartureKind.choices]
@@ -148,6 +148,10 @@ class ResultsFilterForm(forms.Form):
 
     def __init__(self, *args, years, **kwargs):
         super().__init__(*args, **kwargs)
+        # Built per request: a lazy label formatted at import time would be frozen in the default language.
+        self.fields["milestone"].choices = [("", _("All"))] + [
+            (str(m), gettext("%(m)s months") % {"m": m}) for m in MILESTONES
+        ]
         self.fields["year"].choices = [("", _("All"))] + [(str(y), str(y)) for y in years]
 
     def filters(self) -> dict:

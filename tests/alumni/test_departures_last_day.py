@@ -168,3 +168,13 @@ def test_an_alumnus_is_mailed_at_the_personal_address_of_their_latest_departure(
     assert address_of(employee) == employee.user.email, "an active member keeps the login's address"
     Departure.objects.filter(pk=latest.pk).update(personal_email="")
     assert address_of(alumni) == alumni.user.email
+
+
+def test_the_invitation_at_the_personal_address_says_which_login_to_sign_in_with(leaving, employee, last_day):
+    # Found walking the flow as a new user: the mail arrives at the personal address and said "you keep your
+    # login" without naming it; the sign-in is the work address, which the person may not connect with it.
+    leaving()
+    scan(at(last_day))
+    (invitation,) = [m for m in mail.outbox if m.to == ["ichiro.private@example.com"]]
+    assert employee.user.email in invitation.body
+    assert employee.user.email in invitation.alternatives[0][0]
