@@ -2,7 +2,8 @@
 
 Week: ISO weeks in the site's calendar (settings.TIME_ZONE). The digest of week W lists the posts created during
 week W-1 (Monday 00:00 to Monday 00:00, local), neither hidden nor withdrawn; it is sent by the first scan of
-week W. Its notice is about the recipient's membership with `sequence` = ISO year * 100 + ISO week of W, so
+week W. Its notice is about the recipient's membership with `sequence` = the number of W counted from the ISO
+week of 2024-01-01 (week 1; `Notice.sequence` is a small integer, good for six centuries of weeks), so
 the core's unique key (organization, kind, object, recipient, sequence) sends it once a week per person however
 many scans run. Recipients: alumni with a profile in the community and active HR members of an organization
 that had such posts that week, less those who turned it off (`alumni.selectors.posts.digest_recipients`).
@@ -30,16 +31,23 @@ KIND = "alumni-digest"
 DIGEST_MAX_POSTS = 20
 
 
+# Week 1 of the digest's count: the Monday of ISO week 2024-W01.
+WEEK_ONE = date(2024, 1, 1)
+
+
 def week_sequence(day: date) -> int:
-    """The notice sequence of the ISO week holding `day`: ISO year * 100 + ISO week (2026-W48 -> 202648)."""
-    year, week, _weekday = day.isocalendar()
-    return year * 100 + week
+    """The notice sequence of the ISO week holding `day`: its number counted from the week of WEEK_ONE (week 1),
+    e.g. 2026-W49 (Monday 2026-11-30) -> 153. Raises ValueError for a day before WEEK_ONE."""
+    monday = day - timedelta(days=day.weekday())
+    if monday < WEEK_ONE:
+        raise ValueError(f"{day} is before the digest's first week")
+    return (monday - WEEK_ONE).days // 7 + 1
 
 
 def week_window(sequence: int) -> tuple[datetime, datetime]:
     """The instants [since, until) of the posts the digest of week `sequence` lists: the whole previous ISO
     week, local time (until = that week's Monday 00:00)."""
-    monday = date.fromisocalendar(sequence // 100, sequence % 100, 1)
+    monday = WEEK_ONE + timedelta(weeks=sequence - 1)
     until = timezone.make_aware(datetime.combine(monday, time.min))
     since = timezone.make_aware(datetime.combine(monday - timedelta(days=7), time.min))
     return since, until

@@ -2,7 +2,7 @@
 scan (`send_reminders --now`), only to community members who did not turn it off, never with hidden or
 withdrawn posts, and not at all in a week without posts."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -49,10 +49,28 @@ def _address(membership):
     return address_of(membership)
 
 
-def test_week_numbers_and_windows_follow_the_iso_calendar():
-    assert notices_posts.week_sequence(NOW.date()) == 202649
-    assert notices_posts.week_sequence(datetime(2027, 1, 1).date()) == 202653
-    since, until = notices_posts.week_window(202649)
+@pytest.mark.parametrize(
+    ("day", "sequence"),
+    [
+        (date(2024, 1, 1), 1),  # WEEK_ONE, a Monday
+        (date(2024, 1, 7), 1),  # its Sunday
+        (date(2024, 1, 8), 2),
+        (date(2026, 11, 30), 153),  # ISO 2026-W49
+        (date(2027, 1, 1), 157),  # a Friday of ISO 2026-W53: the week, not the calendar year, counts
+        (date(2027, 1, 4), 158),
+    ],
+)
+def test_week_numbers_follow_the_iso_calendar(day, sequence):
+    assert notices_posts.week_sequence(day) == sequence
+
+
+def test_the_week_number_fits_the_notices_small_integer_for_centuries():
+    # Notice.sequence is a PositiveSmallIntegerField: PostgreSQL refuses anything above 32767.
+    assert notices_posts.week_sequence(date(2600, 12, 31)) <= 32767
+
+
+def test_a_weeks_digest_lists_the_previous_week():
+    since, until = notices_posts.week_window(153)
     assert since == datetime(2026, 11, 23, tzinfo=TOKYO) and until == datetime(2026, 11, 30, tzinfo=TOKYO)
 
 
@@ -64,7 +82,7 @@ def test_two_scans_in_the_same_week_send_the_digest_once(quiet_feed, alumni, hr)
     _scan(NOW + timedelta(days=2))
     assert len(_digests()) == first
     notices = Notice.objects.filter(kind=notices_posts.KIND, recipient=alumni)
-    assert notices.count() == 1 and notices.get().sequence == 202649
+    assert notices.count() == 1 and notices.get().sequence == 153
 
 
 def test_the_next_week_sends_a_new_digest_when_there_are_new_posts(quiet_feed, alumni):
