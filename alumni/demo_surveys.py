@@ -142,7 +142,7 @@ def _alumnus(organization: Organization, email: str, name: str, last_day: date) 
         defaults={
             "role": Role.EMPLOYEE,
             "status": MembershipStatus.ALUMNI,
-            "job_title": "元 社員",
+            "job_title": "元 スタッフ",
             "joined_on": date(2021, 4, 1),
             "left_on": last_day,
         },
