@@ -23,6 +23,20 @@ from alumni.services import surveys as services
 TITLE_JA = "退職後アンケート"
 
 # (local part, name, departure kind, last day, milestone, scale answer, choice index, text, anonymous)
+# Their readings (フリガナ): every demo person has one, as a member of a real organization would.
+READINGS = {
+    "青木 恵": "アオキ メグミ",
+    "石川 颯": "イシカワ ハヤテ",
+    "上田 楓": "ウエダ カエデ",
+    "岡田 湊": "オカダ ミナト",
+    "遠藤 凛": "エンドウ リン",
+    "藤田 樹": "フジタ イツキ",
+    "前田 杏": "マエダ アン",
+    "後藤 蒼": "ゴトウ アオイ",
+    "村上 紬": "ムラカミ ツムギ",
+    "近藤 律": "コンドウ リツ",
+}
+
 RESPONDENTS = [
     (
         "member21",
@@ -132,10 +146,17 @@ def _survey(organization: Organization, hr) -> Survey:
 
 
 def _alumnus(organization: Organization, email: str, name: str, last_day: date) -> Membership:
-    user, created = get_user_model().objects.get_or_create(email=email, defaults={"name": name, "language": "ja"})
+    reading = READINGS.get(name, "")
+    user, created = get_user_model().objects.get_or_create(
+        email=email, defaults={"name": name, "reading": reading, "language": "ja"}
+    )
     if created:
         user.set_unusable_password()
         user.save()
+    elif reading and not user.reading:
+        # Demo data seeded before the readings were added gets them on the next seed_demo.
+        user.reading = reading
+        user.save(update_fields=["reading"])
     membership, _created = Membership.objects.get_or_create(
         organization=organization,
         user=user,

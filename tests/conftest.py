@@ -26,6 +26,21 @@ def pytest_configure(config):
     settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="alliance-test-media-"))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(fixturedef, request):
+    """A test that reaches the database only through `request.getfixturevalue` must name `db` among its arguments.
+    pytest-django orders the run by the database use each test declares: one that declares none runs last, after
+    the transactional tests have flushed the demo data, and finds the personas gone (CI on PostgreSQL, where the
+    order differs from a single file's run). This fails such a test at once, whatever the order."""
+    if fixturedef.argname not in ("db", "transactional_db"):
+        return
+    item = getattr(request, "_pyfuncitem", None)
+    declared = set(getattr(getattr(item, "_fixtureinfo", None), "names_closure", ()))
+    database_fixtures = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+    if item is not None and not declared & database_fixtures and not any(item.iter_markers("django_db")):
+        pytest.fail(f"{item.nodeid} uses the database without declaring it: add `db` to its arguments")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _celery_runs_tasks_in_process():
     """Tasks run eagerly in tests even where CI configures the real Redis broker (no worker runs there)."""

@@ -70,7 +70,7 @@ WHO_STARTS = [
 
 @pytest.mark.parametrize("actor, leaver, allowed", WHO_STARTS)
 def test_hr_starts_for_anyone_a_manager_for_reports_and_oneself_anyone_for_oneself(
-    request, start, actor, leaver, allowed
+    db, request, start, actor, leaver, allowed
 ):
     actor_m, leaver_m = request.getfixturevalue(actor), request.getfixturevalue(leaver)
     if not allowed:
