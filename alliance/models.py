@@ -148,6 +148,14 @@ class Organization(RemembersLoadedValues, models.Model):
         default=False,
         help_text=_("When on, an agreement is signed only after HR signs it too."),
     )
+    hr_requires_mfa = models.BooleanField(
+        _("HR must use two-factor authentication"),
+        default=False,
+        help_text=_(
+            "When on, an HR member without two-factor authentication is asked to set it up before any HR "
+            "page or the admin opens."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -180,6 +188,40 @@ class CompanyValue(TenantModel):
 
     def __str__(self):
         return self.title
+
+
+class Department(TenantModel):
+    """A department (部署) of one organization: its own list, assigned to members, used by the HR filters.
+
+    Never deleted: a department no longer in use is archived (`archived_at`), and the members still in it keep it.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="departments", verbose_name=_("organization")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(
+        _("code"), max_length=50, blank=True, help_text=_("The department's code in your HR system, if any.")
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "position", "name", "id"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="department_name_unique_in_org"),
+            models.UniqueConstraint(
+                fields=["organization", "code"],
+                condition=~models.Q(code=""),
+                name="department_code_unique_in_org",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class Role(models.TextChoices):
@@ -221,6 +263,14 @@ class Membership(TenantModel):
         blank=True,
         related_name="reports",
         verbose_name=_("manager"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("department"),
     )
     joined_on = models.DateField(_("joined"), null=True, blank=True)
     left_on = models.DateField(_("left"), null=True, blank=True)
