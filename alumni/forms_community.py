@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alumni.models import AlumniProfile, CommunitySettings
+from alumni.models.community import OPEN_TO, open_to_labels
 
 MAX_LINKS = 5
 MAX_SKILLS = 20
@@ -19,13 +20,6 @@ MAX_SKILL_LENGTH = 50
 _SKILL_SEPARATORS = re.compile(r"[,、，]")
 
 # The things an alumnus may say they are open to, as (key, field name); the key is the directory filter's value.
-OPEN_TO = (
-    ("comeback", "open_to_comeback"),
-    ("projects", "open_to_projects"),
-    ("partnership", "open_to_partnership"),
-    ("mentoring", "open_to_mentoring"),
-    ("speaking", "open_to_speaking"),
-)
 
 
 def parse_skills(text: str) -> list[str]:
@@ -174,11 +168,6 @@ class DirectoryFilterForm(forms.Form):
         self.fields["team"].choices = anything + [
             (pk, _("Team of %(manager)s") % {"manager": name}) for pk, name in choices["teams"]
         ]
-
-
-def open_to_labels():
-    """(key, label) of each thing an alumnus may be open to, in the profile's order."""
-    return [(key, AlumniProfile._meta.get_field(name).verbose_name) for key, name in OPEN_TO]
 
 
 class CommunitySettingsForm(forms.ModelForm):

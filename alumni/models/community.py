@@ -104,3 +104,13 @@ class AlumniProfile(TenantModel):
     @property
     def in_community(self) -> bool:
         return self.left_community_at is None
+
+
+# What a profile may say its owner is open to, as (key, field name), in the profile's order: each key has its own
+# `open_to_<key>` field, whose verbose name is the label everyone sees (`open_to_labels`).
+OPEN_TO = tuple((key, f"open_to_{key}") for key in ("comeback", "projects", "partnership", "mentoring", "speaking"))
+
+
+def open_to_labels() -> list[tuple[str, str]]:
+    """(key, label) of each thing an alumnus may be open to, in the profile's order; labels are lazy translations."""
+    return [(key, AlumniProfile._meta.get_field(name).verbose_name) for key, name in OPEN_TO]

@@ -13,8 +13,9 @@ from django.utils.translation import gettext
 from alliance.models import Membership, Organization
 from alliance.selectors import by_reading
 from alliance.text import normalize_search
-from alumni.forms_community import OPEN_TO, is_web_address, open_to_labels
+from alumni.forms_community import is_web_address
 from alumni.models import AlumniProfile, Departure, DepartureStatus
+from alumni.models.community import OPEN_TO, open_to_labels
 
 PROFILE_USER = "membership__user"
 
@@ -74,7 +75,7 @@ def directory(
     - `query`: the person's name or reading however typed (alliance.text.normalize_search: kana, width, case,
       old kanji), or a SHARED current organization, role or skill (AlumniProfile.search_text); never the e-mail
       address nor any field its owner did not share. Blank: everyone.
-    - `open_to`: a key of forms_community.OPEN_TO; only profiles that share what they are open to match.
+    - `open_to`: a key of alumni.models.community.OPEN_TO; only profiles that share what they are open to match.
     - `skill`: one whole skill among the shared skills. `year`: the year they left. `team`: the id of the
       manager they had when they left (Departure.manager).
     """

@@ -29,15 +29,8 @@ from alliance.models import Membership, MembershipStatus, Organization
 from alliance.selectors import by_reading, person_search
 from alumni import records as record_columns
 from alumni.models import AlumniProfile, ComebackInterest, Departure, DepartureStatus
+from alumni.models.community import OPEN_TO, open_to_labels
 
-# The "open to" choices of a profile, as (key, label): the key names the field `open_to_<key>`.
-OPEN_TO = (
-    ("comeback", gettext_lazy("coming back")),
-    ("projects", gettext_lazy("projects")),
-    ("partnership", gettext_lazy("partnership")),
-    ("mentoring", gettext_lazy("mentoring")),
-    ("speaking", gettext_lazy("speaking")),
-)
 # The consented profile fields a row shows, as (field, header), each behind its own `share_<field>`.
 PROFILE_COLUMNS = (
     ("current_organization", gettext_lazy("Current organization")),
@@ -196,7 +189,7 @@ def record_rows(*, organization: Organization, memberships: Iterable[Membership]
                     if getattr(profile, f"share_{name}") and getattr(profile, name)
                 }
                 if profile.share_open_to:
-                    row.open_to = [str(label) for key, label in OPEN_TO if getattr(profile, f"open_to_{key}")]
+                    row.open_to = [str(label) for key, label in open_to_labels() if getattr(profile, f"open_to_{key}")]
         rows.append(row)
     return rows
 

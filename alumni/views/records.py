@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from alliance.tenancy import TenantView, organization_scope, querystring_without_page
 from alumni.capabilities import MANAGE_COMMUNITY
 from alumni.models import ComebackInterest, DepartureKind
+from alumni.models.community import open_to_labels
 from alumni.selectors import records as selectors
 from alumni.services import records as services
 
@@ -34,7 +35,7 @@ class RecordFilterForm(forms.Form):
         choices=[("", _("Any")), *[(v, label) for v, label in ComebackInterest.choices if v]],
         help_text=_("Only answers the person let HR quote."),
     )
-    open_to = forms.ChoiceField(label=_("Open to"), required=False, choices=[("", _("Any")), *selectors.OPEN_TO])
+    open_to = forms.ChoiceField(label=_("Open to"), required=False, choices=lambda: [("", _("Any")), *open_to_labels()])
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
