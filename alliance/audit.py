@@ -184,6 +184,9 @@ ACTIONS = {
     "membership.join": _("Invitation accepted"),
     "membership.update": _("Member changed"),
     "organization.update": _("Organization settings changed"),
+    "company_value.create": _("Company value added"),
+    "company_value.update": _("Company value changed"),
+    "audit.export": _("Audit trail exported"),
 }
 
 # Actions whose rows are always about a private record (PRIVATE_PREFIXES): left out of HR's action filter.

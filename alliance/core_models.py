@@ -117,6 +117,8 @@ class AuditEntry(TenantModel):
             models.Index(fields=["organization", "action", "-at"], name="audit_org_action"),
             models.Index(fields=["organization", "actor", "-at"], name="audit_org_actor"),
             models.Index(fields=["organization", "subject", "-at"], name="audit_org_subject"),
+            # The trail of one object (a version's signing record links to it: /<org>/audit/?object_type=...).
+            models.Index(fields=["organization", "content_type", "object_id", "-at"], name="audit_org_object"),
         ]
 
     def __str__(self):

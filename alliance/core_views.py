@@ -1,17 +1,22 @@
 """Pages of the shared machinery: a member's in-app notifications, and HR's audit trail."""
 
+import csv
+import io
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from alliance import audit, notices
-from alliance.models import AuditEntry, Membership, Notice, NoticeState
+from alliance import audit, notices, selectors
+from alliance.models import Membership, Notice, NoticeState
 from alliance.periods import validate_day
 from alliance.permissions import VIEW_ALUMNI_PAGES, VIEW_AUDIT, VIEW_FAILED_NOTICES, access_own_notice
 from alliance.tenancy import TenantView, querystring_without_page, url_object
@@ -87,11 +92,27 @@ class NotificationOpenView(TenantView):
         return self.follow(self.notice)
 
 
+def _type_key(content_type) -> str:
+    return f"{content_type.app_label}.{content_type.model}"
+
+
+def _type_label(content_type) -> str:
+    model = content_type.model_class()
+    return str(model._meta.verbose_name).capitalize() if model is not None else _type_key(content_type)
+
+
 class AuditFilterForm(forms.Form):
     person = forms.ModelChoiceField(
         label=_("Person"), queryset=Membership.objects.none(), required=False, empty_label=_("Everyone")
     )
     action = forms.ChoiceField(label=_("Action"), required=False)
+    object_type = forms.ChoiceField(label=_("Kind of object"), required=False)
+    object_id = forms.CharField(
+        label=_("Object id"),
+        required=False,
+        max_length=64,
+        help_text=_("With a kind of object: the number in its address, e.g. 12 for agreement version 12."),
+    )
     # validate_day: a far year would overflow turning the day into instants (a 500 before it was bounded).
     date_from = forms.DateField(
         label=_("Period from"),
@@ -113,16 +134,66 @@ class AuditFilterForm(forms.Form):
         # Actions on private records are not listed for HR, so they are not offered as a filter either.
         public = sorted((name, label) for name, label in audit.ACTIONS.items() if name not in audit.PRIVATE_ACTIONS)
         self.fields["action"].choices = [("", _("All actions")), *public]
+        # The kinds of object the trail names, and the one a link asks for even before any row names it (the
+        # audit link of a version just created); never a private record's kind.
+        self.types = {_type_key(ct): ct for ct in selectors.audit_object_types(organization=organization)}
+        asked = (self.data.get("object_type") or "").strip() if self.is_bound else ""
+        if asked and asked not in self.types and asked.count(".") == 1:
+            app_label, model = asked.split(".")
+            found = ContentType.objects.filter(app_label=app_label, model=model).first()
+            if found is not None:
+                self.types[asked] = found
+        self.types = {key: ct for key, ct in self.types.items() if key not in audit.PRIVATE_MODELS}
+        self.fields["object_type"].choices = [
+            ("", _("All kinds")),
+            *sorted(((key, _type_label(ct)) for key, ct in self.types.items()), key=lambda c: c[1]),
+        ]
+
+    def clean_object_id(self):
+        return self.cleaned_data["object_id"].strip()
 
     def clean(self):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             self.add_error("date_to", _("The end of the period must not come before its start."))
+        if data.get("object_id") and not data.get("object_type"):
+            self.add_error("object_type", _("Choose the kind of object this id belongs to."))
         return data
+
+    def trail(self, organization):
+        """The filtered trail (selectors.audit_trail) for this form's valid filters; the whole trail if invalid."""
+        filters = self.cleaned_data if self.is_valid() else {}
+        zone = timezone.get_current_timezone()
+        since = until = None
+        if filters.get("date_from"):
+            since = datetime.combine(filters["date_from"], time.min, zone)
+        if filters.get("date_to"):
+            until = datetime.combine(filters["date_to"] + timedelta(days=1), time.min, zone)
+        return selectors.audit_trail(
+            organization=organization,
+            person=filters.get("person"),
+            action=filters.get("action", ""),
+            content_type=self.types.get(filters.get("object_type") or ""),
+            object_id=filters.get("object_id", ""),
+            since=since,
+            until=until,
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return self.is_valid() and any(self.cleaned_data.values())
+
+
+def _actor_name(entry) -> str:
+    if entry.actor:
+        return entry.actor.shown_name
+    if entry.actor_user:
+        return entry.actor_user.display_name
+    return str(_("System"))
 
 
 class AuditTrailView(TenantView, TemplateView):
-    """`/<org>/audit/`: HR reads the audit trail, filtered by person, action and period; nobody edits it."""
+    """`/<org>/audit/`: HR reads the audit trail, filtered by person, action, object and period; nobody edits it."""
 
     template_name = "alliance/audit.html"
     capabilities = {"GET": VIEW_AUDIT}
@@ -130,28 +201,86 @@ class AuditTrailView(TenantView, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         form = AuditFilterForm(self.request.GET or None, organization=self.organization)
-        filters = form.cleaned_data if form.is_valid() else {}
-        # Rows about private records (career alignments) are kept for auditors, not listed for HR.
-        qs = AuditEntry.objects.filter(organization=self.organization, private=False).select_related(
-            "actor__user", "actor_user", "subject__user"
-        )
-        if filters.get("person"):
-            qs = qs.filter(Q(actor=filters["person"]) | Q(subject=filters["person"]))
-        if filters.get("action"):
-            qs = qs.filter(action=filters["action"])
-        zone = timezone.get_current_timezone()
-        if filters.get("date_from"):
-            qs = qs.filter(at__gte=datetime.combine(filters["date_from"], time.min, zone))
-        if filters.get("date_to"):
-            qs = qs.filter(at__lt=datetime.combine(filters["date_to"] + timedelta(days=1), time.min, zone))
-        page = Paginator(qs.order_by("-at", "-id"), AUDIT_PER_PAGE).get_page(self.request.GET.get("page"))
+        page = Paginator(form.trail(self.organization), AUDIT_PER_PAGE).get_page(self.request.GET.get("page"))
         for entry in page.object_list:
             entry.action_label = audit.action_label(entry.action)
             entry.change_rows = audit.change_rows(entry)
+            if entry.content_type_id and entry.object_id:
+                kind = _type_key(ContentType.objects.get_for_id(entry.content_type_id))
+                entry.object_query = urlencode({"object_type": kind, "object_id": entry.object_id})
+        object_type = form.cleaned_data.get("object_type") if form.is_valid() else ""
         ctx.update(
             filter_form=form,
             page=page,
-            filtered=any(filters.values()),
+            filtered=form.filtered,
+            object_kind=_type_label(form.types[object_type]) if object_type else "",
+            object_id=form.cleaned_data.get("object_id", "") if form.is_valid() else "",
             querystring=querystring_without_page(self.request),
         )
         return ctx
+
+
+def _csv_cell(value) -> str:
+    """A cell as text that a spreadsheet shows as written: one starting like a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class AuditCsvView(TenantView):
+    """`/<org>/audit/export.csv`: the whole filtered trail (the page's filters; every row, not one page) as CSV,
+    UTF-8 with a BOM so that Excel reads Japanese, headers and action labels in the reader's language, the changes
+    in words. A fixed number of queries whatever the number of rows. The export is itself audited."""
+
+    capabilities = {"GET": VIEW_AUDIT}
+    HEADERS = (
+        _("When"),
+        _("Who"),
+        _("Action"),
+        _("Kind of object"),
+        _("Object id"),
+        _("Object"),
+        _("About whom"),
+        _("Changes"),
+        _("IP address"),
+        _("User agent"),
+    )
+
+    def get(self, request, *args, **kwargs):
+        form = AuditFilterForm(request.GET or None, organization=self.organization)
+        if form.is_bound and not form.is_valid():
+            return redirect(f"{reverse('audit', args=[self.organization.slug])}?{request.GET.urlencode()}")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([str(h) for h in self.HEADERS])
+        count = 0
+        for entry in form.trail(self.organization).iterator(chunk_size=1000):
+            count += 1
+            changes = "\n".join(
+                f"{label}: {'—' if before is None else before} → {'—' if after is None else after}"
+                for label, before, after in audit.change_rows(entry)
+            )
+            kind = ContentType.objects.get_for_id(entry.content_type_id) if entry.content_type_id else None
+            writer.writerow(
+                _csv_cell(cell)
+                for cell in (
+                    timezone.localtime(entry.at).isoformat(timespec="seconds"),
+                    _actor_name(entry),
+                    audit.action_label(entry.action),
+                    _type_label(kind) if kind is not None else "",
+                    entry.object_id,
+                    entry.object_label,
+                    entry.subject.shown_name if entry.subject else "",
+                    changes,
+                    entry.ip_address or "",
+                    entry.user_agent,
+                )
+            )
+        audit.audit_log(
+            "audit.export",
+            organization=self.organization,
+            changes={"filters": [None, request.GET.urlencode()], "rows": [None, count]},
+        )
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="audit-{self.organization.slug}-{stamp}.csv"'
+        return response

@@ -130,18 +130,52 @@ class MemberFilterForm(forms.Form):
 
 
 class OrganizationForm(forms.ModelForm):
+    """The organization's own settings on the settings page; the page shows them in sections by `SECTIONS`."""
+
+    # Which fields each section of the settings page shows (templates/alliance/settings.html).
+    SECTIONS = {
+        "company": ("name", "mission", "vision"),
+        "alliance": ("checkpoint_interval_months", "hr_countersign"),
+        "security": ("hr_requires_mfa",),
+    }
+
     class Meta:
         model = Organization
-        fields = ["name", "mission", "vision", "checkpoint_interval_months", "hr_countersign"]
+        fields = ["name", "mission", "vision", "checkpoint_interval_months", "hr_countersign", "hr_requires_mfa"]
         widgets = {"mission": forms.Textarea(attrs={"rows": 3}), "vision": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"checkpoint_interval_months": _("Checkpoint 1on1s are held this often during a tour (1 to 12).")}
+        error_messages = {
+            "name": {"required": _("Enter the organization's name.")},
+            "checkpoint_interval_months": {
+                "required": _("Enter how many months lie between checkpoints, from 1 to 12."),
+                "invalid": _("Enter a whole number of months, from 1 to 12."),
+                "min_value": _("Enter at least 1 month."),
+                "max_value": _("Enter at most 12 months."),
+            },
+        }
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError(_("Enter the organization's name."))
+        return name
 
 
 class CompanyValueForm(forms.ModelForm):
+    """One value's words; its place in the list is the hidden `position`, set by the move buttons (the page's
+    script renumbers it the same way) and renumbered 1..n when saved (services.company_values_save)."""
+
     class Meta:
         model = CompanyValue
         fields = ["position", "title", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "position": forms.HiddenInput}
+        error_messages = {"position": {"invalid": _("The order of the values could not be read. Reload the page.")}}
+
+    def clean_title(self):
+        title = self.cleaned_data.get("title", "").strip()
+        if not title and self.instance.pk:
+            raise ValidationError(_("Enter the value's title. Values are kept once added: reword it instead."))
+        return title
 
 
 # Values are edited and added here, never deleted: alignments and signed agreements refer to them.

@@ -121,3 +121,55 @@ def manager_changes(*, membership: Membership) -> QuerySet:
         .select_related("previous_manager__user", "new_manager__user", "changed_by")
         .order_by("-changed_at", "-id")
     )
+
+
+def audit_trail(
+    *,
+    organization: Organization,
+    person: Membership | None = None,
+    action: str = "",
+    content_type=None,
+    object_id: str = "",
+    since=None,
+    until=None,
+) -> QuerySet:
+    """The audit rows HR may read in `organization`, newest first, with who and whom selected: never rows about
+    private records (alliance.audit.PRIVATE_MODELS / PRIVATE_PREFIXES). Filters, each optional: `person` (the
+    actor or the person the row is about), `action` (its dotted name), `content_type` (a ContentType) and
+    `object_id` (the object's id as text; only with a content type), `since` (inclusive) and `until` (exclusive)
+    as aware datetimes."""
+    from alliance.models import AuditEntry
+
+    qs = AuditEntry.objects.filter(organization=organization, private=False).select_related(
+        "actor__user", "actor_user", "subject__user"
+    )
+    if person is not None:
+        qs = qs.filter(Q(actor=person) | Q(subject=person))
+    if action:
+        qs = qs.filter(action=action)
+    if content_type is not None:
+        qs = qs.filter(content_type=content_type)
+        if object_id:
+            qs = qs.filter(object_id=object_id)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lt=until)
+    return qs.order_by("-at", "-id")
+
+
+def audit_object_types(*, organization: Organization) -> list:
+    """The ContentTypes of the objects HR's audit trail of `organization` names (private records left out), for
+    the trail's "kind of object" filter: one query, plus the content-type cache."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from alliance.models import AuditEntry
+
+    ids = (
+        AuditEntry.objects.filter(organization=organization, private=False)
+        .exclude(content_type=None)
+        .order_by()
+        .values_list("content_type", flat=True)
+        .distinct()
+    )
+    return [ContentType.objects.get_for_id(pk) for pk in ids]

@@ -350,20 +350,73 @@ def membership_update(
 
 
 @transaction.atomic
-def organization_update(*, organization: Organization, form, values_formset) -> Organization:
-    """Save the organization's profile and its values (new rows get this organization). When the checkpoint
-    interval changes, `checkpoint_interval_changed` is sent in the same transaction, so that the checkpoints
-    app moves the unheld future checkpoints with it (or the whole change rolls back)."""
+def organization_update(
+    *, organization: Organization, form, values_formset, parts=(), actor: Membership | None = None
+) -> Organization:
+    """Save the organization's settings: `form` (OrganizationForm, valid), its values (`values_formset`, valid;
+    see `company_values_save`) and the feature apps' parts (`parts`: `(SettingsPart, valid form)` pairs, each
+    saved by the part's own service). One transaction, with the organization's row locked, so two HR members
+    saving at once are applied one after the other. Audited as `organization.update` with each changed field
+    (old → new), only when something changed. When the checkpoint interval changes, `checkpoint_interval_changed`
+    is sent in the same transaction, so that the checkpoints app moves the unheld future checkpoints with it (or
+    the whole change rolls back)."""
     before = (
-        Organization.objects.filter(pk=organization.pk).values_list("checkpoint_interval_months", flat=True).first()
+        Organization.objects.select_for_update()
+        .filter(pk=organization.pk)
+        .values_list("checkpoint_interval_months", flat=True)
+        .first()
     )
     organization = form.save()
-    for value in values_formset.save(commit=False):
-        value.organization = organization
-        value.save()
-    audit_log("organization.update", obj=organization, changes=diff(organization))
+    company_values_save(organization=organization, values_formset=values_formset, actor=actor)
+    changes = diff(organization)
+    if changes:
+        audit_log("organization.update", obj=organization, actor=actor, changes=changes)
+    for part, part_form in parts:
+        part.save(form=part_form, organization=organization, actor=actor)
     if before is not None and before != organization.checkpoint_interval_months:
         checkpoint_interval_changed.send(
             sender=Organization, organization=organization, before=before, after=organization.checkpoint_interval_months
         )
     return organization
+
+
+VALUE_FIELDS = ("title", "description", "position")
+
+
+def company_values_save(*, organization: Organization, values_formset, actor: Membership | None = None) -> list:
+    """Store the changed and new values of a valid CompanyValueFormSet, then renumber the organization's values
+    1..n in the order of their positions (new values after the existing ones, in the order given). Returns the
+    values in order. Each value whose title, description or place changed gets a `company_value.update` audit
+    row (old → new); a new one `company_value.create`. Call inside a transaction: the values are locked first,
+    so that a concurrent save renumbers after this one, never interleaved."""
+    from alliance.models import CompanyValue
+
+    before = {
+        v.pk: {f: getattr(v, f) for f in VALUE_FIELDS}
+        for v in CompanyValue.objects.for_organization(organization).select_for_update().order_by("position", "id")
+    }
+    last = max((fields["position"] for fields in before.values()), default=0)
+    for value in values_formset.save(commit=False):
+        value.organization = organization
+        if value.pk is None:
+            last += 1
+            value.position = last + 1000  # after every existing value, whatever position was posted
+        value.save()
+    ordered = list(CompanyValue.objects.for_organization(organization).order_by("position", "id"))
+    renumbered = []
+    for number, value in enumerate(ordered, start=1):
+        if value.position != number:
+            value.position = number
+            renumbered.append(value)
+    if renumbered:
+        CompanyValue.objects.bulk_update(renumbered, ["position"])
+    for value in ordered:
+        old = before.get(value.pk)
+        if old is None:
+            changes = {f: [None, getattr(value, f)] for f in VALUE_FIELDS if getattr(value, f) not in ("", None)}
+            audit_log("company_value.create", obj=value, actor=actor, changes=changes)
+            continue
+        changes = {f: [old[f], getattr(value, f)] for f in VALUE_FIELDS if old[f] != getattr(value, f)}
+        if changes:
+            audit_log("company_value.update", obj=value, actor=actor, changes=changes)
+    return ordered

@@ -19,6 +19,7 @@ org_patterns = [
     path("notifications/failed/", core_views.FailedNoticeListView.as_view(), name="notifications_failed"),
     path("notifications/<int:pk>/", core_views.NotificationOpenView.as_view(), name="notification_open"),
     path("audit/", core_views.AuditTrailView.as_view(), name="audit"),
+    path("audit/export.csv", core_views.AuditCsvView.as_view(), name="audit_export"),
     path("", include("agreements.urls")),
     path("", include("checkpoints.urls")),
     path("", include("alumni.urls")),

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import FormView, TemplateView
@@ -27,6 +28,7 @@ from alliance.forms import (
     ProfileForm,
 )
 from alliance.models import CompanyValue
+from alliance.org_settings import settings_parts
 from alliance.permissions import (
     MANAGE_MEMBERS,
     MANAGE_ORGANIZATION,
@@ -38,6 +40,7 @@ from alliance.permissions import (
     access_pending_invitation,
     membership_has,
 )
+from alliance.templatetags.form_errors import error_items
 from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page, url_object
 
 MEMBERS_PER_PAGE = 25
@@ -294,27 +297,119 @@ class InvitationRevokeView(TenantView, TemplateView):
         return redirect("members", org_slug=self.organization.slug)
 
 
+def user_has_mfa(user) -> bool:
+    """Whether `user` has set up a second factor (allauth's MFA authenticators); False where MFA is not installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("allauth.mfa"):
+        return False
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user).exists()
+
+
+# Read by the page's script too (static/js/value-order.js), with {title}, {n} and {total} filled in.
+VALUE_MOVED = gettext_lazy("“{title}” is now value {n} of {total}. Save to keep the new order.")
+VALUE_NOT_MOVED = gettext_lazy("“{title}” is already value {n} of {total}: it cannot move further.")
+
+
+def move_value(data, move: str):
+    """Apply a no-script move button to posted settings: `move` is "<value id>:up" or ":down". Returns a copy of
+    `data` with the existing values' `position` inputs renumbered 1..n in the new order, and the sentence that
+    says where the value now stands (or that it cannot move further: the first up, the last down). Nothing is
+    saved: the page shows the new order, and Save stores it with the rest. Unreadable input leaves the order
+    as it was (None for the sentence)."""
+    data = data.copy()
+    pk, _sep, direction = move.partition(":")
+    try:
+        count = min(int(data.get("values-INITIAL_FORMS", 0)), 1000)
+        rows = sorted(
+            (int(data.get(f"values-{i}-position") or 0), i, data.get(f"values-{i}-id"), data.get(f"values-{i}-title"))
+            for i in range(count)
+        )
+    except ValueError:
+        return data, None
+    index = next((n for n, row in enumerate(rows) if row[2] == pk), None)
+    if index is None or direction not in {"up", "down"}:
+        return data, None
+    target = index - 1 if direction == "up" else index + 1
+    sentence = VALUE_NOT_MOVED
+    if 0 <= target < len(rows):
+        rows[index], rows[target] = rows[target], rows[index]
+        index, sentence = target, VALUE_MOVED
+    for number, row in enumerate(rows, start=1):
+        data[f"values-{row[1]}-position"] = str(number)
+    return data, str(sentence).format(title=rows[index][3] or "", n=index + 1, total=len(rows))
+
+
 class OrganizationSettingsView(TenantView, TemplateView):
-    """HR edits the company's name, mission, vision, values, checkpoint interval and countersigning."""
+    """HR edits the organization's settings in sections: the company's name, mission and vision; its values (with
+    their order); agreements and checkpoints; the feature apps' parts (alliance.org_settings); security. One Save
+    stores them all (services.organization_update); the values' move buttons post the form back in a new order
+    without saving it."""
 
     template_name = "alliance/settings.html"
     capabilities = {"GET": MANAGE_ORGANIZATION, "POST": MANAGE_ORGANIZATION}
 
     def forms(self, data=None):
         values = CompanyValue.objects.for_organization(self.organization).order_by("position", "id")
+        parts = [(part, part.form(data, organization=self.organization, prefix=part.key)) for part in settings_parts()]
         return (
             OrganizationForm(data, instance=self.organization),
             CompanyValueFormSet(data, queryset=values, prefix="values"),
+            parts,
         )
 
+    def page(self, form, values, parts, *, moved=None, moved_pk=None):
+        existing = values.forms[: values.initial_form_count()]
+
+        def place(value_form):
+            try:
+                return int(value_form["position"].value() or 0)
+            except (TypeError, ValueError):
+                return 0
+
+        ctx = self.get_context_data(
+            form=form,
+            values_formset=values,
+            value_rows=sorted(existing, key=place),
+            new_value_rows=values.forms[values.initial_form_count() :],
+            parts=[(part, part_form, self._links(part)) for part, part_form in parts],
+            sections={key: [form[name] for name in names] for key, names in OrganizationForm.SECTIONS.items()},
+            mfa_required_now=form.initial.get("hr_requires_mfa"),
+            error_items=error_items(form, values, *(part_form for _part, part_form in parts)),
+            moved=moved,
+            moved_pk=moved_pk,
+            value_moved=str(VALUE_MOVED),
+            value_not_moved=str(VALUE_NOT_MOVED),
+            viewer_has_mfa=user_has_mfa(self.request.user),
+        )
+        return self.render_to_response(ctx)
+
+    def _links(self, part):
+        return [(label, reverse(name, kwargs={"org_slug": self.organization.slug})) for label, name in part.links]
+
     def get(self, request, *args, **kwargs):
-        form, values = self.forms()
-        return self.render_to_response(self.get_context_data(form=form, values_formset=values))
+        return self.page(*self.forms())
 
     def post(self, request, *args, **kwargs):
-        form, values = self.forms(request.POST)
-        if form.is_valid() and values.is_valid():
-            services.organization_update(organization=self.organization, form=form, values_formset=values)
-            messages.success(request, _("The organization's settings were saved."))
-            return redirect("organization_settings", org_slug=self.organization.slug)
-        return self.render_to_response(self.get_context_data(form=form, values_formset=values))
+        if "move" in request.POST:
+            data, sentence = move_value(request.POST, request.POST["move"])
+            return self.page(*self.forms(data), moved=sentence, moved_pk=request.POST["move"].partition(":")[0])
+        form, values, parts = self.forms(request.POST)
+        if not (form.is_valid() and values.is_valid() and all(part_form.is_valid() for _p, part_form in parts)):
+            return self.page(form, values, parts)
+        turned_on_mfa = form.cleaned_data["hr_requires_mfa"] and not form.initial.get("hr_requires_mfa")
+        services.organization_update(
+            organization=self.organization, form=form, values_formset=values, parts=parts, actor=self.membership
+        )
+        messages.success(request, _("The organization's settings were saved."))
+        if turned_on_mfa and not user_has_mfa(request.user):
+            messages.warning(
+                request,
+                _(
+                    "HR members must now use two-factor authentication, and you have not set it up yet: you will "
+                    "be asked to set it up before you open an HR page again."
+                ),
+            )
+        return redirect("organization_settings", org_slug=self.organization.slug)

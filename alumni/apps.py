@@ -72,3 +72,7 @@ class AlumniConfig(AppConfig):
         # own columns (alumni.selectors.records): the departures part registers none of its own.
         DEMO_EXTENSIONS.append(demo_departures.seed)
         DEMO_EXTENSIONS.append(demo_access.seed)
+        # The community's section of the organization settings page (alliance.org_settings).
+        from alumni import settings_parts
+
+        settings_parts.register()

@@ -435,6 +435,8 @@ ORG_ROUTES: dict[str, Route] = {
         denied=404,
     ),
     "audit": Route(allowed={"hr"}),
+    # The filtered audit trail as CSV: HR only, like the page.
+    "audit_export": Route(allowed={"hr"}),
     # The organization's notices that could not be sent, with their errors: HR only.
     "notifications_failed": Route(allowed={"hr"}),
     # The alumni community (alumni/): alumni and HR; current employees only when HR opens the directory to them.

@@ -122,6 +122,7 @@ DECISIONS = {
     "member_invite": (dict, GONE),
     "organization_settings": (dict, GONE),
     "audit": (dict, GONE),
+    "audit_export": (dict, GONE),
     "notifications_failed": (dict, GONE),
 }
 
