@@ -33,7 +33,10 @@ class InsightFilterForm(forms.Form):
         label=_("Manager"), queryset=Membership.objects.none(), required=False, empty_label=_("All managers")
     )
     start = forms.DateField(
-        label=_("Period from"), required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_day]
+        label=_("Period from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day],
     )
     end = forms.DateField(
         label=_("Period to"), required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_day]
@@ -48,8 +51,8 @@ class InsightFilterForm(forms.Form):
         self.fields["department"].queryset = Department.objects.for_organization(organization).order_by(
             "archived_at", "position", "name", "pk"
         )
-        self.fields["department"].label_from_instance = (
-            lambda d: f"{d.name} ({_('archived')})" if d.archived_at else d.name
+        self.fields["department"].label_from_instance = lambda d: (
+            f"{d.name} ({_('archived')})" if d.archived_at else d.name
         )
         self.fields["manager"].queryset = manager_choices(organization=organization)
 

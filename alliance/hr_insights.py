@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q
@@ -60,6 +60,17 @@ class InsightFilters:
         if self.manager is not None:
             q &= Q(**{f"{prefix}manager": self.manager})
         return q
+
+    def instants(self) -> tuple[datetime, datetime]:
+        """The period as aware datetimes in the current time zone: [start of period_start, start of the day after
+        period_end), for filtering timestamps with `__gte` and `__lt`."""
+        from django.utils import timezone
+
+        zone = timezone.get_current_timezone()
+        return (
+            datetime.combine(self.period_start, time.min, zone),
+            datetime.combine(self.period_end + timedelta(days=1), time.min, zone),
+        )
 
     def months(self) -> list[date]:
         """The first day of each calendar month the period touches, in order (the labels of "over time" charts)."""

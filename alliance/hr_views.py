@@ -49,9 +49,13 @@ class HrDashboardView(TenantView, TemplateView):
             figures = [
                 {
                     "figure": figure,
-                    "shown": hr_charts.format_value(figure.value) if not isinstance(figure.value, str) else figure.value,
+                    "shown": hr_charts.format_value(figure.value)
+                    if not isinstance(figure.value, str)
+                    else figure.value,
                     "url": (
-                        reverse("hr_list", args=[slug, figure.list_key]) + "?" + urlencode({**base, **figure.list_params})
+                        reverse("hr_list", args=[slug, figure.list_key])
+                        + "?"
+                        + urlencode({**base, **figure.list_params})
                         if figure.list_key in hr_insights.LISTS
                         else ""
                     ),
@@ -126,7 +130,6 @@ class HrListView(TenantView, TemplateView):
             ],
         )
         return ctx
-
 
     def narrowing(self) -> list[str]:
         if self.spec.describe is not None:
