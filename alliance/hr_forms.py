@@ -81,6 +81,12 @@ class InsightFilterForm(forms.Form):
             manager=data.get("manager"),
         )
 
+    def manager_options(self) -> list[tuple[int, str, bool]]:
+        """(pk, label, selected) of each manager, for the template's hand-written select (one query)."""
+        chosen = str(self.data.get("manager", ""))
+        field = self.fields["manager"]
+        return [(m.pk, field.label_from_instance(m), str(m.pk) == chosen) for m in field.queryset]
+
     def querystring(self) -> dict[str, str]:
         """The applied filters as query-string values, for the links to the lists."""
         filters = self.filters()
