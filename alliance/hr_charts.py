@@ -122,6 +122,9 @@ def draw(chart: Chart, *, uid: str = "chart") -> Drawing:
     ]
     present = [v for _name, values in series for v in values if v is not None]
     top = _nice_max(max(present, default=0))
+    if all(float(v).is_integer() for v in present):
+        # Counts: whole-number ticks (0, 1, 2, 3, 4 rather than 0.25 steps when every bar is 0 or 1).
+        top = max(top, Y_TICKS)
     plot_height = PLOT_BOTTOM - PLOT_TOP
     step = top / Y_TICKS
     for i in range(Y_TICKS + 1):
