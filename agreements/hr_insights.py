@@ -9,7 +9,6 @@ than that, does not count.
 from datetime import timedelta
 
 from django.db.models import Count, Exists, Max, OuterRef, Q
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -101,15 +100,17 @@ def build_alignments(filters: InsightFilters) -> Section | None:
         ),
     ]
     months = filters.months()
-    per_month = dict(
+    # By day, folded into months here: a month function runs per row in Python on SQLite.
+    per_day = (
         CareerAlignment.objects.filter(filters.member_q("employee"), organization=filters.organization)
         .filter(status=AlignmentStatus.CONFIRMED, held_on__range=(filters.period_start, filters.period_end))
-        .annotate(month=TruncMonth("held_on"))
-        .values("month")
+        .values("held_on")
         .annotate(n=Count("pk"))
-        .values_list("month", "n")
+        .values_list("held_on", "n")
     )
-    per_month = {(m.year, m.month): n for m, n in per_month.items()}
+    per_month = {}
+    for day, n in per_day:
+        per_month[(day.year, day.month)] = per_month.get((day.year, day.month), 0) + n
     chart = Chart(
         title=_("Career alignments confirmed, by month of the 1on1"),
         labels=[f"{m:%Y-%m}" for m in months],

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.forms import ManagerChoiceField
 from alliance.hr_insights import InsightFilters
-from alliance.models import Department, Membership
+from alliance.models import Department, Membership, Role
 from alliance.periods import validate_day
 from alliance.selectors import manager_choices
 
@@ -81,11 +81,12 @@ class InsightFilterForm(forms.Form):
             manager=data.get("manager"),
         )
 
-    def manager_options(self) -> list[tuple[int, str, bool]]:
+    def manager_options(self) -> list[tuple[str, str, bool]]:
         """(pk, label, selected) of each manager, for the template's hand-written select (one query)."""
         chosen = str(self.data.get("manager", ""))
-        field = self.fields["manager"]
-        return [(m.pk, field.label_from_instance(m), str(m.pk) == chosen) for m in field.queryset]
+        roles = dict(Role.choices)
+        rows = self.fields["manager"].queryset.values_list("pk", "user__name", "user__email", "role")
+        return [(str(pk), f"{name or email} ({roles.get(role, role)})", str(pk) == chosen) for pk, name, email, role in rows]
 
     def querystring(self) -> dict[str, str]:
         """The applied filters as query-string values, for the links to the lists."""
