@@ -86,7 +86,9 @@ class InsightFilterForm(forms.Form):
         chosen = str(self.data.get("manager", ""))
         roles = dict(Role.choices)
         rows = self.fields["manager"].queryset.values_list("pk", "user__name", "user__email", "role")
-        return [(str(pk), f"{name or email} ({roles.get(role, role)})", str(pk) == chosen) for pk, name, email, role in rows]
+        return [
+            (str(pk), f"{name or email} ({roles.get(role, role)})", str(pk) == chosen) for pk, name, email, role in rows
+        ]
 
     def querystring(self) -> dict[str, str]:
         """The applied filters as query-string values, for the links to the lists."""
