@@ -8,7 +8,7 @@ than that, does not count.
 
 from datetime import timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -49,12 +49,14 @@ ALIGNMENT_KINDS = {
 # --- career alignments ------------------------------------------------------------------------------------------
 
 
-def _current_alignment(today):
+def _current_alignment(today, organization) -> Q:
+    """A Q on memberships: those with a current alignment. An uncorrelated IN (a hashed subplan on PostgreSQL):
+    a correlated EXISTS took 50 s at 10,000 members on tables not yet analysed (bench/hr_dashboard.py)."""
     cutoff = today - timedelta(days=CURRENT_ALIGNMENT_DAYS)
-    return Exists(
-        CareerAlignment.objects.filter(
-            employee=OuterRef("pk"), status=AlignmentStatus.CONFIRMED, held_on__gte=cutoff, held_on__lte=today
-        )
+    return Q(
+        pk__in=CareerAlignment.objects.filter(
+            organization=organization, status=AlignmentStatus.CONFIRMED, held_on__gte=cutoff, held_on__lte=today
+        ).values("employee")
     )
 
 
@@ -68,7 +70,7 @@ def build_alignments(filters: InsightFilters) -> Section | None:
     today = timezone.localdate()
     counts = {
         "total": _people(filters).count(),
-        "current": _people(filters).filter(_current_alignment(today)).count(),
+        "current": _people(filters).filter(_current_alignment(today, filters.organization)).count(),
     }
     if not counts["total"]:
         return None
@@ -122,7 +124,7 @@ def build_alignments(filters: InsightFilters) -> Section | None:
 def alignment_rows(filters: InsightFilters, params):
     today = timezone.localdate()
     want = params.get("current") if params.get("current") in ALIGNMENT_KINDS else "without"
-    current = _current_alignment(today)
+    current = _current_alignment(today, filters.organization)
     qs = (
         _people(filters)
         .filter(current if want == "with" else ~current)
