@@ -12,6 +12,7 @@ class AgreementsConfig(AppConfig):
             capabilities,
             dashboard,
             demo,
+            hr_insights,
             notices,
             receivers,
         )
@@ -23,4 +24,5 @@ class AgreementsConfig(AppConfig):
         WAITING_BUILDERS.append(dashboard.waiting_section)
         DEMO_EXTENSIONS.append(demo.seed)
         notices.register()
+        hr_insights.register()
         member_left.connect(receivers.withdraw_alignment_grants_of_leaver, dispatch_uid="agreements-grants-leaver")

@@ -15,8 +15,10 @@ class AllianceConfig(AppConfig):
             tasks,
         )
         from alliance.history import install_sqlite_triggers
+        from alliance.hr_sections import register as register_hr_sections
 
         notices.set_dispatcher(tasks.dispatch_notices)
+        register_hr_sections()
 
         # After every app's migrations, so that every tracked table exists (pgtrigger does this on PostgreSQL).
         post_migrate.connect(install_sqlite_triggers, sender=self, dispatch_uid="alliance-sqlite-history")

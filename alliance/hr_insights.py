@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
+
+from django.db.models import Q
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,37 @@ class InsightFilters:
         if self.manager is not None:
             qs = qs.filter(manager=self.manager)
         return qs
+
+    def member_q(self, path: str = "") -> Q:
+        """The department and manager narrowing as a Q on the membership reached by `path` (e.g. "tour__employee"),
+        for builders that filter another model in the same query (no subquery, no extra round trip)."""
+        prefix = f"{path}__" if path else ""
+        q = Q()
+        if self.department is not None:
+            q &= Q(**{f"{prefix}department": self.department})
+        if self.manager is not None:
+            q &= Q(**{f"{prefix}manager": self.manager})
+        return q
+
+    def instants(self) -> tuple[datetime, datetime]:
+        """The period as aware datetimes in the current time zone: [start of period_start, start of the day after
+        period_end), for filtering timestamps with `__gte` and `__lt`."""
+        from django.utils import timezone
+
+        zone = timezone.get_current_timezone()
+        return (
+            datetime.combine(self.period_start, time.min, zone),
+            datetime.combine(self.period_end + timedelta(days=1), time.min, zone),
+        )
+
+    def months(self) -> list[date]:
+        """The first day of each calendar month the period touches, in order (the labels of "over time" charts)."""
+        first = self.period_start.replace(day=1)
+        months = []
+        while first <= self.period_end:
+            months.append(first)
+            first = (first + timedelta(days=32)).replace(day=1)
+        return months
 
 
 @dataclass(frozen=True)
@@ -98,6 +131,9 @@ class ListSpec:
     title: Any  # a lazy translation
     columns: Sequence[tuple[str, Any]]  # (key, header as a lazy translation)
     rows: Callable[[InsightFilters, Any], Sequence[dict]]
+    # Optional: the list's own narrowing read from the query string, in words ("Overdue", "Drifting"), shown
+    # under the list's title; None shows the raw key=value pairs.
+    describe: Callable[[Any], list[str]] | None = None
 
 
 SECTIONS: dict[str, SectionSpec] = {}
@@ -111,11 +147,37 @@ def register_section(key: str, *, title, order: int, build: Callable[[InsightFil
     SECTIONS[key] = SectionSpec(key=key, title=title, order=order, build=build)
 
 
-def register_list(key: str, *, title, columns, rows: Callable[[InsightFilters, Any], Sequence[dict]]) -> None:
-    """Add a drill-down list (`/<org>/hr/lists/<key>/`). Raises ValueError on a reused key."""
+def register_list(
+    key: str, *, title, columns, rows: Callable[[InsightFilters, Any], Sequence[dict]], describe=None
+) -> None:
+    """Add a drill-down list (`/<org>/hr/lists/<key>/`). `describe(params)`, optional, returns the list's own
+    narrowing in words for its page. Raises ValueError on a reused key."""
     if key in LISTS:
         raise ValueError(f"HR dashboard list {key!r} is registered twice")
-    LISTS[key] = ListSpec(key=key, title=title, columns=tuple(columns), rows=rows)
+    LISTS[key] = ListSpec(key=key, title=title, columns=tuple(columns), rows=rows, describe=describe)
+
+
+class MappedRows:
+    """A list's rows as a lazy sequence: `queryset` mapped row by row through `to_row` (a model or dict in, a dict
+    keyed by the list's columns out), so a page reads one slice and the CSV export iterates in chunks."""
+
+    def __init__(self, queryset, to_row: Callable[[Any], dict]):
+        self.queryset = queryset
+        self.to_row = to_row
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.to_row(item) for item in self.queryset[index]]
+        return self.to_row(self.queryset[index])
+
+    def __iter__(self):
+        return (self.to_row(item) for item in self.queryset.iterator(chunk_size=2000))
 
 
 def sections() -> list[SectionSpec]:

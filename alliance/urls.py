@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from alliance import core_views, views
+from alliance import core_views, hr_views, views
 
 # The admin signs in through allauth's login (its rate limits and lockout rules), never its own form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -20,6 +20,8 @@ org_patterns = [
     path("notifications/<int:pk>/", core_views.NotificationOpenView.as_view(), name="notification_open"),
     path("audit/", core_views.AuditTrailView.as_view(), name="audit"),
     path("audit/export.csv", core_views.AuditCsvView.as_view(), name="audit_export"),
+    path("hr/", hr_views.HrDashboardView.as_view(), name="hr_dashboard"),
+    path("hr/lists/<slug:key>/", hr_views.HrListView.as_view(), name="hr_list"),
     path("", include("agreements.urls")),
     path("", include("checkpoints.urls")),
     path("", include("alumni.urls")),

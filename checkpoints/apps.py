@@ -23,6 +23,7 @@ class CheckpointsConfig(AppConfig):
             demo_meeting,
             demo_reminders,
             ending_notices,
+            hr_insights,
             notices,
             receivers,
             sections,
@@ -56,3 +57,4 @@ class CheckpointsConfig(AppConfig):
         # The end of a tour and what followed it (services.endings).
         member_left.connect(receivers.end_tours_of_leaver, dispatch_uid="checkpoints-end-tours-of-leaver")
         ending_notices.register()
+        hr_insights.register()

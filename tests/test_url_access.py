@@ -437,6 +437,9 @@ ORG_ROUTES: dict[str, Route] = {
     "audit": Route(allowed={"hr"}),
     # The filtered audit trail as CSV: HR only, like the page.
     "audit_export": Route(allowed={"hr"}),
+    # The HR dashboard and the lists behind its figures (alliance/hr_views.py): HR only.
+    "hr_dashboard": Route(allowed={"hr"}),
+    "hr_list": Route(allowed={"hr"}, kwargs=lambda ctx: {"key": "members"}),
     # The organization's notices that could not be sent, with their errors: HR only.
     "notifications_failed": Route(allowed={"hr"}),
     # The alumni community (alumni/): alumni and HR; current employees only when HR opens the directory to them.

@@ -1,0 +1,150 @@
+"""`/<org>/hr/`: the HR dashboard (every registered section, narrowed by the same filters) and its drill-down lists.
+
+The sections and lists come from the apps (alliance.hr_insights); these views only apply the filters, draw the
+charts (alliance.hr_charts), paginate and export.
+"""
+
+import csv
+
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.generic import TemplateView
+
+from alliance import hr_charts, hr_insights
+from alliance.hr_forms import FILTER_KEYS, InsightFilterForm
+from alliance.permissions import VIEW_ORG_STATISTICS
+from alliance.tenancy import TenantView, querystring_without_page
+
+LIST_PER_PAGE = 50
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer feeds a streaming response."""
+
+    def write(self, value):
+        return value
+
+
+class HrDashboardView(TenantView, TemplateView):
+    """Every registered section's figures (each linking to its list, filters kept) and charts with their tables."""
+
+    template_name = "alliance/hr/dashboard.html"
+    capabilities = {"GET": VIEW_ORG_STATISTICS}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        form = InsightFilterForm(self.request.GET, organization=self.organization)
+        form.is_valid()
+        filters = form.filters()
+        base = form.querystring()
+        slug = self.organization.slug
+        sections = []
+        for spec in hr_insights.sections():
+            section = spec.build(filters)
+            if section is None:
+                continue
+            figures = [
+                {
+                    "figure": figure,
+                    "shown": hr_charts.format_value(figure.value)
+                    if not isinstance(figure.value, str)
+                    else figure.value,
+                    "url": (
+                        reverse("hr_list", args=[slug, figure.list_key])
+                        + "?"
+                        + urlencode({**base, **figure.list_params})
+                        if figure.list_key in hr_insights.LISTS
+                        else ""
+                    ),
+                }
+                for figure in section.figures
+            ]
+            charts = [hr_charts.draw(chart, uid=f"hr-{spec.key}-chart-{i}") for i, chart in enumerate(section.charts)]
+            sections.append({"section": section, "figures": figures, "charts": charts})
+        ctx.update(
+            filter_form=form,
+            filters=filters,
+            sections=sections,
+            filtered=any(self.request.GET.get(key) for key in FILTER_KEYS),
+        )
+        return ctx
+
+
+class HrListView(TenantView, TemplateView):
+    """`/<org>/hr/lists/<key>/`: the people behind one figure, paginated; `?format=csv` exports the whole list."""
+
+    template_name = "alliance/hr/list.html"
+    capabilities = {"GET": VIEW_ORG_STATISTICS}
+
+    def get(self, request, *args, **kwargs):
+        self.spec = hr_insights.LISTS.get(kwargs["key"])
+        if self.spec is None:
+            raise Http404
+        self.form = InsightFilterForm(request.GET, organization=self.organization)
+        self.form.is_valid()
+        self.rows = self.spec.rows(self.form.filters(), request.GET)
+        if request.GET.get("format") == "csv":
+            return self.csv_response()
+        return super().get(request, *args, **kwargs)
+
+    def csv_response(self):
+        writer = csv.writer(_Echo())
+        keys = [key for key, _header in self.spec.columns]
+
+        def lines():
+            # The BOM makes Excel (as Japanese HR staff open CSV files) read the file as UTF-8.
+            yield "\ufeff" + writer.writerow([str(header) for _key, header in self.spec.columns])
+            for row in self.rows:
+                yield writer.writerow([_cell(row.get(key)) for key in keys])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="{self.spec.key}-{stamp}.csv"'
+        return response
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        page = Paginator(self.rows, LIST_PER_PAGE).get_page(self.request.GET.get("page"))
+        keys = [key for key, _header in self.spec.columns]
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        query["format"] = "csv"
+        filters = self.form.filters()
+        ctx.update(
+            spec=self.spec,
+            filter_form=self.form,
+            filters=filters,
+            page=page,
+            cells=[[_cell(row.get(key)) for key in keys] for row in page.object_list],
+            querystring=querystring_without_page(self.request),
+            csv_query=query.urlencode(),
+            dashboard_query=urlencode(self.form.querystring()),
+            narrowing=self.narrowing(),
+            keep=[
+                (key, value)
+                for key, value in self.request.GET.items()
+                if key not in (*FILTER_KEYS, "page", "format") and value
+            ],
+        )
+        return ctx
+
+    def narrowing(self) -> list[str]:
+        if self.spec.describe is not None:
+            return [str(text) for text in self.spec.describe(self.request.GET)]
+        return [
+            f"{key}: {value}"
+            for key, value in self.request.GET.items()
+            if key not in (*FILTER_KEYS, "page", "format") and value
+        ]
+
+
+def _cell(value) -> str:
+    """A cell as text: dates in ISO form, None as empty."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
