@@ -184,6 +184,12 @@ ACTIONS = {
     "membership.join": _("Invitation accepted"),
     "membership.update": _("Member changed"),
     "organization.update": _("Organization settings changed"),
+    "department.create": _("Department added"),
+    "department.update": _("Department renamed"),
+    "department.move": _("Department moved in the list"),
+    "department.archive": _("Department archived"),
+    "department.unarchive": _("Department brought back"),
+    "member.import": _("Members imported from a file"),
 }
 
 # Actions whose rows are always about a private record (PRIVATE_PREFIXES): left out of HR's action filter.
