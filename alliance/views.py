@@ -369,7 +369,7 @@ class DepartmentEditView(TenantView, FormView):
 
     template_name = "alliance/department_edit.html"
     form_class = DepartmentForm
-    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS}
+    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS, "PUT": MANAGE_MEMBERS}
     url_objects = {"department": url_object(access_department, pk="pk")}
 
     def get_initial(self):
@@ -421,7 +421,7 @@ class MemberImportView(TenantView, FormView):
 
     template_name = "alliance/member_import.html"
     form_class = MemberImportForm
-    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS}
+    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS, "PUT": MANAGE_MEMBERS}
     # The file may be up to MAX_BYTES (2 MB); the form's other fields need little more (RequestBodyLimitMiddleware).
     max_request_body = 2 * 1024 * 1024 + 64 * 1024
 
