@@ -388,8 +388,12 @@ class DepartmentEditView(TenantView, FormView):
 class DepartmentMoveView(TenantView):
     """POST `direction=up|down`: move a department one place in the list (buttons, usable by keyboard)."""
 
-    capabilities = {"POST": MANAGE_MEMBERS}
+    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS}
     url_objects = {"department": url_object(access_department, pk="pk")}
+
+    def get(self, request, *args, **kwargs):
+        # Moving is a POST from the list's buttons; a GET (a bookmarked or copied link) just shows the list.
+        return redirect("departments", org_slug=self.organization.slug)
 
     def post(self, request, *args, **kwargs):
         services.department_move(department=self.department, up=request.POST.get("direction") != "down")
