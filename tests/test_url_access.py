@@ -202,7 +202,9 @@ ORG_ROUTES: dict[str, Route] = {
     "member_export": Route(allowed={"hr"}),
     "departments": Route(allowed={"hr"}),
     "department_edit": Route(
-        allowed={"hr"}, kwargs=lambda ctx: {"pk": ctx.department("acme")}, foreign=lambda ctx: {"pk": ctx.department("globex")}
+        allowed={"hr"},
+        kwargs=lambda ctx: {"pk": ctx.department("acme")},
+        foreign=lambda ctx: {"pk": ctx.department("globex")},
     ),
     "department_move": Route(
         allowed={"hr"},
@@ -211,7 +213,9 @@ ORG_ROUTES: dict[str, Route] = {
         foreign=lambda ctx: {"pk": ctx.department("globex")},
     ),
     "department_archive": Route(
-        allowed={"hr"}, kwargs=lambda ctx: {"pk": ctx.department("acme")}, foreign=lambda ctx: {"pk": ctx.department("globex")}
+        allowed={"hr"},
+        kwargs=lambda ctx: {"pk": ctx.department("acme")},
+        foreign=lambda ctx: {"pk": ctx.department("globex")},
     ),
     "member_edit": Route(
         allowed={"hr"},

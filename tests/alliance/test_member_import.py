@@ -329,13 +329,13 @@ def test_the_preview_of_a_thousand_rows_reads_a_bounded_number_of_queries(hr, lo
 
 @pytest.mark.parametrize("who", ["manager", "employee"])
 @pytest.mark.parametrize("name", ["member_import", "member_import_preview", "member_export"])
-def test_other_roles_get_403(request, login, who, name):
+def test_other_roles_get_403(db, request, login, who, name):
     response = login(request.getfixturevalue(who)).get(reverse(name, args=["acme"]))
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("name", ["member_import", "member_import_preview", "member_export"])
-def test_globex_hr_cannot_reach_acme_imports(login, name):
+def test_globex_hr_cannot_reach_acme_imports(db, login, name):
     globex_hr = Membership.objects.get(user__email="hr@globex.example")
     assert login(globex_hr).get(reverse(name, args=["acme"])).status_code == 404
 
