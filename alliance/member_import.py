@@ -34,6 +34,7 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -270,7 +271,9 @@ class ImportPlan:
 
     def fingerprint(self) -> str:
         """A digest of what the plan would do, so a confirmation applies only what the preview showed."""
-        parts = [[row.line, row.action, [[str(c) for c in change] for change in row.changes]] for row in self.rows]
+        # In one language, so that switching the page's language between preview and confirmation is no change.
+        with translation.override("en"):
+            parts = [[row.line, row.action, [[str(c) for c in change] for change in row.changes]] for row in self.rows]
         return hashlib.sha256(json.dumps([parts, self.new_departments]).encode()).hexdigest()[:32]
 
 
