@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -272,8 +273,16 @@ class ImportPlan:
     def fingerprint(self) -> str:
         """A digest of what the plan would do, so a confirmation applies only what the preview showed."""
         # In one language, so that switching the page's language between preview and confirmation is no change.
+        memo = {}
+
+        def text(value) -> str:
+            # Column and role labels are a few lazy strings shared by every row: translate each once.
+            if isinstance(value, Promise):
+                return memo.setdefault(id(value), str(value))
+            return str(value)
+
         with translation.override("en"):
-            parts = [[row.line, row.action, [[str(c) for c in change] for change in row.changes]] for row in self.rows]
+            parts = [[row.line, row.action, [[text(c) for c in change] for change in row.changes]] for row in self.rows]
         return hashlib.sha256(json.dumps([parts, self.new_departments]).encode()).hexdigest()[:32]
 
 
