@@ -347,3 +347,34 @@ def test_a_preview_stored_for_one_organization_is_not_used_in_another(hr, login,
     # stored rows name their organization so that another one never reads them.
     assert client.get(reverse("member_import_preview", args=["globex"])).status_code == 404
     assert client.session["member_import"]["organization"] == hr.organization_id
+
+
+def test_a_blank_line_keeps_the_row_numbers_of_the_file(hr, login):
+    data = csv_bytes([new_person(1)]) + b"\r\n" + csv_bytes([new_person(2, email="bad")])[len(csv_bytes([])) :]
+    errors = plan_of(login(hr), data).context["plan"].errors
+    assert {line for line, _c, _m in errors} == {4}
+
+
+def test_an_imported_invitation_gives_its_department_date_and_name_on_acceptance(acme, hr, login):
+    from alliance import services
+    from tests.factories import UserFactory
+
+    client = login(hr)
+    response = plan_of(client, csv_bytes([new_person(1, email="accepts@example.com", joined="2025/4/1")]))
+    assert confirm(client, response).status_code == 302
+    invitation = Invitation.objects.get(email="accepts@example.com")
+    _invitation, token = services.invitation_create(
+        organization=acme,
+        invited_by=hr.user,
+        email=invitation.email,
+        role=invitation.role,
+        manager=invitation.manager,
+        department=invitation.department,
+        name=invitation.name,
+        joined_on=invitation.joined_on,
+    )
+    user = UserFactory(email="accepts@example.com", name="")
+    membership = services.invitation_accept(token=token, user=user)
+    assert membership.department.name == "開発部" and membership.joined_on == date(2025, 4, 1)
+    user.refresh_from_db()
+    assert user.name == "新人 01"
