@@ -187,6 +187,12 @@ ACTIONS = {
     "company_value.create": _("Company value added"),
     "company_value.update": _("Company value changed"),
     "audit.export": _("Audit trail exported"),
+    "department.create": _("Department added"),
+    "department.update": _("Department renamed"),
+    "department.move": _("Department moved in the list"),
+    "department.archive": _("Department archived"),
+    "department.unarchive": _("Department brought back"),
+    "member.import": _("Members imported from a file"),
 }
 
 # Actions whose rows are always about a private record (PRIVATE_PREFIXES): left out of HR's action filter.

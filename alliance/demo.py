@@ -7,7 +7,16 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from alliance.models import CompanyValue, Invitation, Membership, MembershipStatus, Organization, Role, User
+from alliance.models import (
+    CompanyValue,
+    Department,
+    Invitation,
+    Membership,
+    MembershipStatus,
+    Organization,
+    Role,
+    User,
+)
 from alliance.tenancy import organization_scope
 
 DEMO_PASSWORD = "alliance-demo"
@@ -128,6 +137,31 @@ READINGS = {
     "前田 紬": "マエダ ツムギ",
     "齋藤 樹": "サイトウ イツキ",
 }
+
+
+# Each organization's departments (name, code), in list order, and the words of a job title that place a demo
+# member in one; a member whose title matches none goes to the first department after HR.
+DEPARTMENTS = [
+    ("人事部", "HR", ("人事", "労務")),
+    ("開発部", "DEV", ("エンジニア", "開発", "データ", "QA", "プロダクト")),
+    ("営業部", "SALES", ("セールス", "営業", "カスタマー")),
+    ("マーケティング部", "MKT", ("マーケティング", "デザイナー", "広報", "企画")),
+]
+
+
+def _seed_departments(org: Organization) -> None:
+    """The demo departments, and a department for each demo member who has none yet (HR may have changed one:
+    a member's department is left alone once set)."""
+    departments = []
+    for position, (name, code, words) in enumerate(DEPARTMENTS, start=1):
+        department, _ = Department.objects.update_or_create(
+            organization=org, name=name, defaults={"code": code, "position": position}
+        )
+        departments.append((department, words))
+    for membership in Membership.objects.for_organization(org).filter(department__isnull=True):
+        title = membership.job_title
+        chosen = next((d for d, words in departments if any(word in title for word in words)), departments[1][0])
+        Membership.objects.for_organization(org).filter(pk=membership.pk).update(department=chosen)
 
 
 @functools.cache
@@ -265,6 +299,7 @@ def _seed_organization(org: Organization, spec: dict, *, stdout=None) -> None:
         )
         if status == MembershipStatus.INVITED:
             _pending_invitation(org, f"member{index:02d}@{slug}.example", role, job_title, manager, hr)
+    _seed_departments(org)
     for extend in DEMO_EXTENSIONS:
         extend(org)
     if stdout:

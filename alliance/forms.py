@@ -2,8 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from alliance.models import CompanyValue, Membership, Organization, Role, User
-from alliance.selectors import manager_choices
+from alliance.models import CompanyValue, Department, Membership, Organization, Role, User
+from alliance.selectors import department_choices, manager_choices
 from alliance.text import normalize_reading
 
 READING_HELP = _("In katakana or hiragana, for example ヤマダ タロウ. Lists are sorted by it (五十音順).")
@@ -63,6 +63,23 @@ class ManagerChoiceField(forms.ModelChoiceField):
         return f"{obj.user.display_name} ({obj.get_role_display()})"
 
 
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        if obj.archived_at is not None:
+            return _("%(name)s (archived)") % {"name": obj.name}
+        return obj.name
+
+
+def department_field(*, empty_label=None) -> forms.ModelChoiceField:
+    """The department select of the member forms; its queryset is set per organization (department_choices)."""
+    return DepartmentChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.none(),
+        required=False,
+        empty_label=empty_label or _("(none)"),
+    )
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
@@ -80,10 +97,12 @@ class InvitationForm(forms.Form):
         label=_("Manager"), queryset=Membership.objects.none(), required=False, empty_label=_("(none)")
     )
     job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
+    department = department_field()
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["manager"].queryset = manager_choices(organization=organization)
+        self.fields["department"].queryset = department_choices(organization=organization)
 
 
 class InvitationAcceptForm(forms.Form):
@@ -98,13 +117,18 @@ class MembershipForm(forms.Form):
         label=_("Manager"), queryset=Membership.objects.none(), required=False, empty_label=_("(none)")
     )
     job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
+    department = department_field()
 
-    def __init__(self, *args, organization, exclude_pk=None, **kwargs):
+    def __init__(self, *args, organization, exclude_pk=None, current_department_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         qs = manager_choices(organization=organization)
         if exclude_pk:
             qs = qs.exclude(pk=exclude_pk)
         self.fields["manager"].queryset = qs
+        # An archived department is offered only to the members still in it.
+        self.fields["department"].queryset = department_choices(
+            organization=organization, keep_id=current_department_id
+        )
 
 
 class MemberFilterForm(forms.Form):
@@ -119,6 +143,7 @@ class MemberFilterForm(forms.Form):
     manager = ManagerChoiceField(
         label=_("Manager"), queryset=Membership.objects.none(), required=False, empty_label=_("All managers")
     )
+    department = department_field(empty_label=_("All departments"))
     no_manager = forms.BooleanField(label=_("Only members with no manager"), required=False)
 
     def __init__(self, *args, organization, **kwargs):
@@ -127,6 +152,8 @@ class MemberFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All statuses")), *MembershipStatus.choices]
         self.fields["manager"].queryset = manager_choices(organization=organization)
+        # Archived departments keep their members, so the filter offers them too.
+        self.fields["department"].queryset = department_choices(organization=organization, archived=True)
 
 
 class OrganizationForm(forms.ModelForm):
@@ -180,3 +207,25 @@ class CompanyValueForm(forms.ModelForm):
 
 # Values are edited and added here, never deleted: alignments and signed agreements refer to them.
 CompanyValueFormSet = forms.modelformset_factory(CompanyValue, form=CompanyValueForm, extra=2, can_delete=False)
+
+
+class DepartmentForm(forms.Form):
+    """A department's name and optional code; uniqueness is checked by the services (department_create)."""
+
+    name = forms.CharField(label=_("Department name"), max_length=100)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=50,
+        required=False,
+        help_text=_("Optional. The department's code in your HR system; unique in your organization."),
+    )
+
+
+class MemberImportForm(forms.Form):
+    """The file of a member import: CSV (UTF-8 or Shift_JIS) or Excel (.xlsx)."""
+
+    file = forms.FileField(
+        label=_("File (CSV or Excel)"),
+        help_text=_("A .csv file (UTF-8 or Shift_JIS) or an Excel .xlsx file, up to 2 MB and 5,000 rows."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )

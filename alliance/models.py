@@ -344,6 +344,18 @@ class Invitation(TenantModel):
         related_name="+",
         verbose_name=_("manager"),
     )
+    # What HR knows of the person beforehand (the invite form, a member import): given to the membership when
+    # the invitation is accepted (alliance.services.invitation_accept); the name only if the account has none.
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    joined_on = models.DateField(_("joined"), null=True, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False

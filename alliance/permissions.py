@@ -20,7 +20,7 @@ from django.db import models
 from django.http import Http404
 from guardian.shortcuts import assign_perm, remove_perm
 
-from alliance.models import Invitation, Membership, MembershipStatus, Notice, Role
+from alliance.models import Department, Invitation, Membership, MembershipStatus, Notice, Role
 
 # The holder kinds a capability is granted to: the three roles of an active member, and alumni (whatever their
 # role was). An invited membership (not accepted yet) holds nothing.
@@ -155,6 +155,14 @@ def access_membership(*, membership: Membership, pk: int, capability: str = VIEW
     if target.manager_id == membership.pk and membership_has(membership, VIEW_REPORTS):
         return target
     raise Http404
+
+
+def access_department(*, membership: Membership, pk: int) -> Department:
+    """A department of `membership`'s organization (archived ones too); 404 for another organization's."""
+    department = Department.objects.for_organization(membership.organization).filter(pk=pk).first()
+    if department is None:
+        raise Http404
+    return department
 
 
 def access_pending_invitation(*, membership: Membership, pk: int) -> Invitation:

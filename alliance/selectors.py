@@ -1,7 +1,7 @@
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django_scopes import scopes_disabled
 
-from alliance.models import Invitation, Membership, MembershipStatus, Organization, Role
+from alliance.models import Department, Invitation, Membership, MembershipStatus, Organization, Role
 from alliance.permissions import REPORTS_TO_MANAGER, VIEW_REPORTS, roles_with
 from alliance.text import normalize_search
 
@@ -41,12 +41,15 @@ def member_list(
     status: str = "",
     manager_id: int | None = None,
     without_manager: bool = False,
+    department_id: int | None = None,
 ) -> QuerySet[Membership]:
     """Members for HR's members page, in 五十音順. `query` matches name, reading, e-mail (any way of typing them,
     see `person_search`) or job title; an invited person's account name and reading are not searched: the
     organization learns them only once they accept (Membership.shown_name). `without_manager`: active members
     other than HR who report to nobody (left so by a manager's role change, until HR assigns one)."""
-    qs = Membership.objects.for_organization(organization).select_related("user", "manager__user")
+    qs = Membership.objects.for_organization(organization).select_related("user", "manager__user", "department")
+    if department_id:
+        qs = qs.filter(department_id=department_id)
     if query.strip():
         by_person = person_search(query) & ~Q(status=MembershipStatus.INVITED)
         qs = qs.filter(by_person | Q(user__email__icontains=query.strip()) | Q(job_title__icontains=query.strip()))
@@ -173,3 +176,25 @@ def audit_object_types(*, organization: Organization) -> list:
         .distinct()
     )
     return [ContentType.objects.get_for_id(pk) for pk in ids]
+
+
+def department_choices(*, organization: Organization, keep_id: int | None = None, archived: bool = False):
+    """`organization`'s departments in list order: unarchived ones, plus the archived one `keep_id` (a member's
+    current department) or, with `archived`, every archived one (filters)."""
+    qs = Department.objects.for_organization(organization)
+    if not archived:
+        qs = qs.filter(Q(archived_at__isnull=True) | Q(pk=keep_id or 0))
+    return qs.order_by("position", "name", "id")
+
+
+def department_list(*, organization: Organization) -> QuerySet[Department]:
+    """`organization`'s departments in list order, each with `active_members` (active members in it) and
+    `all_members` (every membership, alumni and invited included), in one query."""
+    return (
+        Department.objects.for_organization(organization)
+        .annotate(
+            active_members=Count("members", filter=Q(members__status=MembershipStatus.ACTIVE)),
+            all_members=Count("members"),
+        )
+        .order_by("position", "name", "id")
+    )

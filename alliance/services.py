@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 
 from alliance.audit import audit_log, diff
 from alliance.models import (
+    Department,
     Invitation,
     ManagerChange,
     ManagerChangeReason,
@@ -26,6 +27,22 @@ from alliance.tenancy import organization_scope
 
 class InvitationError(Exception):
     """An invitation link that cannot be used; the message is shown to the person who opened it."""
+
+
+# The default of optional arguments that leave a field as it is (None would clear it).
+KEEP = object()
+
+
+def check_department(*, organization: Organization, department: Department | None, current_id: int | None = None):
+    """Raise ValidationError on `department` unless it is None, the member's current one (`current_id`: an
+    archived department stays with the members already in it) or an unarchived department of `organization`."""
+    if department is None:
+        return
+    if department.organization_id != organization.pk:
+        raise ValidationError({"department": _("Choose a department of this organization.")})
+    if department.archived_at is not None and department.pk != current_id:
+        message = _("The department %(name)s is archived. Choose another or unarchive it first.")
+        raise ValidationError({"department": ValidationError(message, params={"name": department.name})})
 
 
 def check_manager(*, organization: Organization, manager: Membership | None) -> None:
@@ -83,10 +100,16 @@ def invitation_create(
     manager: Membership | None = None,
     job_title: str = "",
     reading: str = "",
+    department: Department | None = None,
+    name: str = "",
+    joined_on=None,
 ) -> tuple[Invitation, str]:
-    """Invite `email`; returns the invitation and its one-time token (only its hash is stored)."""
+    """Invite `email`; returns the invitation and its one-time token (only its hash is stored). `department`
+    (an unarchived one of `organization`), `name` and `joined_on` (a date) pass to the membership on acceptance.
+    Raises ValidationError by field."""
     email = email.strip().lower()
     check_manager(organization=organization, manager=manager)
+    check_department(organization=organization, department=department)
     if (
         Membership.objects.for_organization(organization)
         .filter(user__email__iexact=email, status=MembershipStatus.ACTIVE)
@@ -105,6 +128,9 @@ def invitation_create(
         manager=manager,
         job_title=job_title,
         reading=reading,
+        department=department,
+        name=name,
+        joined_on=joined_on,
         token_hash=token_hash,
         invited_by=invited_by,
         expires_at=Invitation.default_expiry(),
@@ -115,7 +141,11 @@ def invitation_create(
     from alliance.tasks import enqueue, send_invitation_email
 
     transaction.on_commit(lambda: enqueue(send_invitation_email, invitation.pk, token, invitation.organization_id))
-    audit_log("invitation.create", obj=invitation, changes=diff(invitation, ["email", "role", "manager", "job_title"]))
+    audit_log(
+        "invitation.create",
+        obj=invitation,
+        changes=diff(invitation, ["email", "role", "manager", "job_title", "department", "joined_on"]),
+    )
     return invitation, token
 
 
@@ -160,6 +190,9 @@ def _invitation_accept(*, invitation: Invitation, user: User, reading: str | Non
         )
     today = timezone.localdate()
     manager = invitation.manager
+    department = invitation.department
+    if department is not None and department.organization_id != invitation.organization_id:
+        department = None
     if manager is not None and (
         not _is_managing(manager.role, manager.status) or manager.organization_id != invitation.organization_id
     ):
@@ -174,7 +207,8 @@ def _invitation_accept(*, invitation: Invitation, user: User, reading: str | Non
             "status": MembershipStatus.ACTIVE,
             "manager": manager,
             "job_title": invitation.job_title,
-            "joined_on": today,
+            "department": department,
+            "joined_on": invitation.joined_on or today,
         },
     )
     previous_manager_id = None if created else membership.manager_id
@@ -186,12 +220,19 @@ def _invitation_accept(*, invitation: Invitation, user: User, reading: str | Non
         membership.status = MembershipStatus.ACTIVE
         membership.manager = manager
         membership.job_title = invitation.job_title or membership.job_title
-        membership.joined_on = membership.joined_on if membership.left_on is None else today
+        membership.department = department or membership.department
+        if membership.left_on is not None:
+            membership.joined_on = invitation.joined_on or today
+        elif invitation.joined_on is not None:
+            membership.joined_on = invitation.joined_on
         membership.left_on = None
         membership.save()
     if reading is not None and reading != user.reading:
         user.reading = reading
         user.save(update_fields=["reading"])
+    if invitation.name and not user.name:
+        user.name = invitation.name
+        user.save(update_fields=["name"])
     _record_manager_change(
         membership=membership,
         previous_id=previous_manager_id,
@@ -291,10 +332,13 @@ def membership_update(
     job_title: str,
     status: str | None = None,
     left_on=None,
+    department=KEEP,
+    joined_on=KEEP,
 ) -> Membership:
-    """Change a member's role, manager, job title (and, from the admin, status) under the graph's rules
-    (membership_check_change). A member who may no longer manage loses all reports at once; every change of
-    a manager is recorded as a ManagerChange. Raises ValidationError by field."""
+    """Change a member's role, manager, job title, department and joined date (and, from the admin, status)
+    under the graph's rules (membership_check_change, check_department). `department` and `joined_on` are kept
+    when not given. A member who may no longer manage loses all reports at once; every change of a manager is
+    recorded as a ManagerChange. Raises ValidationError by field."""
     # Lock the HR rows first, then the member, always in that order, so concurrent requests serialize.
     list(
         Membership.objects.select_for_update()
@@ -311,6 +355,11 @@ def membership_update(
     status = current.status if status is None else status
     # The HR rows are locked just above, so the check need not lock them again.
     membership_check_change(membership=current, actor=actor, role=role, manager=manager, status=status)
+    if department is not KEEP:
+        check_department(organization=current.organization, department=department, current_id=current.department_id)
+        current.department = department
+    if joined_on is not KEEP:
+        current.joined_on = joined_on
     by = _actor_user(actor)
     was_managing = _is_managing(current.role, current.status)
     previous_manager_id = current.manager_id
@@ -324,7 +373,7 @@ def membership_update(
     current.manager = manager
     current.job_title = job_title
     current.status = status
-    current.save(update_fields=["role", "manager", "job_title", "status", "left_on"])
+    current.save(update_fields=["role", "manager", "job_title", "status", "left_on", "department", "joined_on"])
     _record_manager_change(
         membership=current,
         previous_id=previous_manager_id,
@@ -338,7 +387,7 @@ def membership_update(
         _detach_reports(manager=current, reason=reason, by=by)
     if leaving:
         member_left.send(sender=Membership, membership=current)
-    for field in ("role", "manager", "job_title", "status", "left_on"):
+    for field in ("role", "manager", "job_title", "status", "left_on", "department", "joined_on"):
         setattr(membership, field, getattr(current, field))
     audit_log(
         "membership.update",
@@ -420,3 +469,86 @@ def company_values_save(*, organization: Organization, values_formset, actor: Me
         if changes:
             audit_log("company_value.update", obj=value, actor=actor, changes=changes)
     return ordered
+
+
+def _department_check(*, organization: Organization, name: str, code: str, exclude_pk: int | None = None) -> None:
+    """Raise ValidationError by field when another department of `organization` has this name or code."""
+    others = Department.objects.for_organization(organization).exclude(pk=exclude_pk)
+    errors = {}
+    if others.filter(name=name).exists():
+        errors["name"] = ValidationError(
+            _("A department named %(name)s already exists. Choose another name."), params={"name": name}
+        )
+    if code and others.filter(code=code).exists():
+        errors["code"] = ValidationError(
+            _("The code %(code)s is already used by another department. Codes must be unique."), params={"code": code}
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def department_create(*, organization: Organization, name: str, code: str = "") -> Department:
+    """Add a department at the end of `organization`'s list. `name` (required) and `code` (optional) are
+    stripped and must be unique in the organization; raises ValidationError by field."""
+    name, code = name.strip(), code.strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the department's name.")})
+    # Lock the organization's list so that two concurrent additions cannot take the same name or position.
+    list(Department.objects.for_organization(organization).select_for_update().values_list("pk", flat=True))
+    _department_check(organization=organization, name=name, code=code)
+    last = Department.objects.for_organization(organization).order_by("-position").values_list("position", flat=True)
+    department = Department.objects.create(
+        organization=organization, name=name, code=code, position=(last.first() or 0) + 1
+    )
+    audit_log("department.create", obj=department, changes=diff(department, ["name", "code"]))
+    return department
+
+
+@transaction.atomic
+def department_update(*, department: Department, name: str, code: str) -> Department:
+    """Rename `department` or change its code, under the same uniqueness rules as `department_create`."""
+    name, code = name.strip(), code.strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the department's name.")})
+    _department_check(organization=department.organization, name=name, code=code, exclude_pk=department.pk)
+    department.name, department.code = name, code
+    department.save(update_fields=["name", "code"])
+    audit_log("department.update", obj=department, changes=diff(department, ["name", "code"]))
+    return department
+
+
+@transaction.atomic
+def department_move(*, department: Department, up: bool) -> None:
+    """Swap `department` with its neighbour above (`up`) or below in the organization's list; nothing at an end.
+    Positions are renumbered 1..n first, so that equal positions (rows added elsewhere) still move."""
+    rows = list(
+        Department.objects.for_organization(department.organization_id)
+        .select_for_update()
+        .order_by("position", "name", "id")
+    )
+    index = next(i for i, row in enumerate(rows) if row.pk == department.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(rows):
+        return
+    rows[index], rows[other] = rows[other], rows[index]
+    for position, row in enumerate(rows, start=1):
+        row.position = position
+    Department.objects.bulk_update(rows, ["position"])
+    audit_log("department.move", obj=rows[other], changes={"position": [index + 1, other + 1]}, label=rows[other].name)
+
+
+@transaction.atomic
+def department_archive(*, department: Department, archived: bool) -> Department:
+    """Archive `department` (no longer offered for new assignments; its members keep it) or bring it back.
+    Never deletes; archiving an archived department (or the reverse) changes nothing and writes no audit row."""
+    if (department.archived_at is not None) == archived:
+        return department
+    department.archived_at = timezone.now() if archived else None
+    department.save(update_fields=["archived_at"])
+    audit_log(
+        "department.archive" if archived else "department.unarchive",
+        obj=department,
+        changes=diff(department, ["archived_at"]),
+    )
+    return department

@@ -20,9 +20,11 @@ from django.views.generic import FormView, TemplateView
 from alliance import selectors, services
 from alliance.forms import (
     CompanyValueFormSet,
+    DepartmentForm,
     InvitationAcceptForm,
     InvitationForm,
     MemberFilterForm,
+    MemberImportForm,
     MembershipForm,
     OrganizationForm,
     ProfileForm,
@@ -36,6 +38,7 @@ from alliance.permissions import (
     VIEW_MEMBERS,
     VIEW_ORG_STATISTICS,
     VIEW_REPORTS,
+    access_department,
     access_membership,
     access_pending_invitation,
     membership_has,
@@ -213,6 +216,7 @@ class MemberListView(TenantView, TemplateView):
             status=filters.get("status", ""),
             manager_id=filters["manager"].pk if filters.get("manager") else None,
             without_manager=filters.get("no_manager", False),
+            department_id=filters["department"].pk if filters.get("department") else None,
         )
         page = Paginator(qs, MEMBERS_PER_PAGE).get_page(self.request.GET.get("page"))
         ctx.update(
@@ -237,7 +241,7 @@ class InviteView(TenantView, FormView):
         # "Send again" on the members page opens this form filled from the pending invitation.
         return {
             key: self.request.GET[key]
-            for key in ("email", "reading", "role", "manager", "job_title")
+            for key in ("email", "reading", "role", "manager", "job_title", "department")
             if key in self.request.GET
         }
 
@@ -263,10 +267,21 @@ class MemberEditView(TenantView, FormView):
     url_objects = {"target": url_object(access_membership, pk="pk")}
 
     def get_initial(self):
-        return {"role": self.target.role, "manager": self.target.manager, "job_title": self.target.job_title}
+        target = self.target
+        return {
+            "role": target.role,
+            "manager": target.manager,
+            "job_title": target.job_title,
+            "department": target.department_id,
+        }
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "organization": self.organization, "exclude_pk": self.target.pk}
+        return {
+            **super().get_form_kwargs(),
+            "organization": self.organization,
+            "exclude_pk": self.target.pk,
+            "current_department_id": self.target.department_id,
+        }
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -413,3 +428,214 @@ class OrganizationSettingsView(TenantView, TemplateView):
                 ),
             )
         return redirect("organization_settings", org_slug=self.organization.slug)
+
+
+class DepartmentListView(TenantView, TemplateView):
+    """HR's list of departments (部署) with member counts; POST adds one at the end of the list."""
+
+    template_name = "alliance/departments.html"
+    capabilities = {"GET": VIEW_MEMBERS, "POST": MANAGE_MEMBERS}
+
+    def get_context_data(self, **kwargs):
+        departments = list(selectors.department_list(organization=self.organization))
+        kwargs.setdefault("form", DepartmentForm())
+        return super().get_context_data(
+            active=[d for d in departments if d.archived_at is None],
+            archived=[d for d in departments if d.archived_at is not None],
+            can_manage=membership_has(self.membership, MANAGE_MEMBERS),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = DepartmentForm(request.POST)
+        if form.is_valid():
+            try:
+                department = services.department_create(organization=self.organization, **form.cleaned_data)
+            except ValidationError as error:
+                apply_form_errors(form, error)
+            else:
+                messages.success(request, _("The department %(name)s was added.") % {"name": department.name})
+                return redirect("departments", org_slug=self.organization.slug)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class DepartmentEditView(TenantView, FormView):
+    """Rename a department or change its code."""
+
+    template_name = "alliance/department_edit.html"
+    form_class = DepartmentForm
+    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS, "PUT": MANAGE_MEMBERS}
+    url_objects = {"department": url_object(access_department, pk="pk")}
+
+    def get_initial(self):
+        return {"name": self.department.name, "code": self.department.code}
+
+    def form_valid(self, form):
+        try:
+            services.department_update(department=self.department, **form.cleaned_data)
+        except ValidationError as error:
+            apply_form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The department %(name)s was saved.") % {"name": self.department.name})
+        return redirect("departments", org_slug=self.organization.slug)
+
+
+class DepartmentMoveView(TenantView):
+    """POST `direction=up|down`: move a department one place in the list (buttons, usable by keyboard)."""
+
+    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS}
+    url_objects = {"department": url_object(access_department, pk="pk")}
+
+    def get(self, request, *args, **kwargs):
+        # Moving is a POST from the list's buttons; a GET (a bookmarked or copied link) just shows the list.
+        return redirect("departments", org_slug=self.organization.slug)
+
+    def post(self, request, *args, **kwargs):
+        services.department_move(department=self.department, up=request.POST.get("direction") != "down")
+        return redirect(f"{reverse('departments', args=[self.organization.slug])}#department-{self.department.pk}")
+
+
+class DepartmentArchiveView(TenantView, TemplateView):
+    """GET asks for confirmation; POST archives the department (or, with `restore`, brings it back)."""
+
+    template_name = "alliance/department_archive.html"
+    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS}
+    url_objects = {"department": url_object(access_department, pk="pk")}
+
+    def post(self, request, *args, **kwargs):
+        restore = request.POST.get("restore") == "1"
+        services.department_archive(department=self.department, archived=not restore)
+        text = _("%(name)s is back in the list.") if restore else _("%(name)s was archived.")
+        messages.success(request, text % {"name": self.department.name})
+        return redirect("departments", org_slug=self.organization.slug)
+
+
+IMPORT_SESSION_KEY = "member_import"
+IMPORT_ROWS_PER_PAGE = 100
+
+
+class MemberImportView(TenantView, FormView):
+    """Step 1 of an import: upload a CSV or Excel file. It is read and kept (as parsed rows) in the session for
+    the preview; a file that cannot be read is refused here with the reason."""
+
+    template_name = "alliance/member_import.html"
+    form_class = MemberImportForm
+    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS, "PUT": MANAGE_MEMBERS}
+    # The file may be up to MAX_BYTES (2 MB); the form's other fields need little more (RequestBodyLimitMiddleware).
+    max_request_body = 2 * 1024 * 1024 + 64 * 1024
+
+    def get_context_data(self, **kwargs):
+        from alliance.member_import import HEADERS_EN, HEADERS_JA
+
+        return super().get_context_data(headers=list(zip(HEADERS_JA, HEADERS_EN, strict=True)), **kwargs)
+
+    def form_valid(self, form):
+        from alliance.member_import import MAX_BYTES, ImportFileError, read_member_file
+
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > MAX_BYTES:
+                raise ImportFileError(_("The file is larger than 2 MB. Split it into smaller files and import each."))
+            parsed = read_member_file(upload.name, upload.read())
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+            return self.form_invalid(form)
+        self.request.session[IMPORT_SESSION_KEY] = {"organization": self.organization.pk, **parsed.to_session()}
+        return redirect("member_import_preview", org_slug=self.organization.slug)
+
+
+def _stored_import(view):
+    """The parsed file of the import in progress for this organization, or None."""
+    from alliance.member_import import ParsedFile
+
+    data = view.request.session.get(IMPORT_SESSION_KEY)
+    if not data or data.get("organization") != view.organization.pk:
+        return None
+    return ParsedFile.from_session(data)
+
+
+class MemberImportPreviewView(TenantView, TemplateView):
+    """Step 2: what the import would do, row by row, and what to fix; POST confirms and applies it."""
+
+    template_name = "alliance/member_import_preview.html"
+    capabilities = {"GET": MANAGE_MEMBERS, "POST": MANAGE_MEMBERS}
+
+    def get(self, request, *args, **kwargs):
+        from alliance.member_import import plan_import
+
+        parsed = _stored_import(self)
+        if parsed is None:
+            return redirect("member_import", org_slug=self.organization.slug)
+        plan = plan_import(organization=self.organization, actor=self.membership, parsed=parsed)
+        return self.render_to_response(self.get_context_data(plan=plan, parsed=parsed))
+
+    def get_context_data(self, *, plan, parsed, **kwargs):
+        page = Paginator(plan.rows, IMPORT_ROWS_PER_PAGE).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            plan=plan,
+            parsed=parsed,
+            page=page,
+            querystring="",
+            errors=plan.errors[:500],
+            more_errors=max(0, len(plan.errors) - 500),
+            counts={
+                "invite": plan.count("invite"),
+                "update": plan.count("update"),
+                "unchanged": plan.count("unchanged"),
+                "error": plan.count("error"),
+            },
+            fingerprint=plan.fingerprint(),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        from alliance.member_import import member_import_apply, plan_import
+
+        parsed = _stored_import(self)
+        if parsed is None:
+            messages.error(request, _("The import has expired. Upload the file again."))
+            return redirect("member_import", org_slug=self.organization.slug)
+        current = plan_import(organization=self.organization, actor=self.membership, parsed=parsed)
+        if current.fingerprint() != request.POST.get("fingerprint"):
+            # The members changed since the preview was shown: show what the import would do now.
+            messages.warning(request, _("Members changed since this preview was made. Check it again and confirm."))
+            return self.render_to_response(self.get_context_data(plan=current, parsed=parsed))
+        plan = member_import_apply(organization=self.organization, actor=self.membership, parsed=parsed)
+        if not plan.is_valid:
+            return self.render_to_response(self.get_context_data(plan=plan, parsed=parsed), status=200)
+        del request.session[IMPORT_SESSION_KEY]
+        messages.success(
+            request,
+            _("Import done: %(invited)s invited, %(updated)s changed, %(unchanged)s left as they were.")
+            % {
+                "invited": plan.count("invite"),
+                "updated": plan.count("update"),
+                "unchanged": plan.count("unchanged"),
+            },
+        )
+        return redirect("members", org_slug=self.organization.slug)
+
+
+class MemberExportView(TenantView):
+    """The members in the import's format: `?format=xlsx` for Excel, CSV (UTF-8 with BOM) otherwise."""
+
+    capabilities = {"GET": VIEW_MEMBERS}
+
+    def get(self, request, *args, **kwargs):
+        from django.utils import timezone
+        from django.utils.translation import get_language
+
+        from alliance.member_import import export_members
+
+        file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+        japanese = (get_language() or "ja").startswith("ja")
+        body = export_members(organization=self.organization, file_format=file_format, japanese=japanese)
+        content_type = (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            if file_format == "xlsx"
+            else "text/csv; charset=utf-8"
+        )
+        response = HttpResponse(body, content_type=content_type)
+        name = f"members-{self.organization.slug}-{timezone.localdate():%Y%m%d}.{file_format}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

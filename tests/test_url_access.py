@@ -49,6 +49,12 @@ class Context:
         self.employee = _member("employee@acme.example")
         self.outsider = _member("employee@globex.example")
 
+    def department(self, slug):
+        """The pk of a demo department (alliance/demo.py DEPARTMENTS) of `slug`."""
+        from alliance.models import Department
+
+        return Department.objects.filter(organization__slug=slug).order_by("position").first().pk
+
     def pending_invitation(self, slug):
         return Invitation.objects.filter(organization__slug=slug).pending().first()
 
@@ -190,6 +196,27 @@ ORG_ROUTES: dict[str, Route] = {
     "members": Route(allowed={"hr"}),
     "organization_settings": Route(allowed={"hr"}),
     "member_invite": Route(allowed={"hr"}),
+    "member_import": Route(allowed={"hr"}),
+    # Without an uploaded file in the session the preview sends HR to the upload form.
+    "member_import_preview": Route(allowed={"hr"}, ok=302),
+    "member_export": Route(allowed={"hr"}),
+    "departments": Route(allowed={"hr"}),
+    "department_edit": Route(
+        allowed={"hr"},
+        kwargs=lambda ctx: {"pk": ctx.department("acme")},
+        foreign=lambda ctx: {"pk": ctx.department("globex")},
+    ),
+    "department_move": Route(
+        allowed={"hr"},
+        ok=302,
+        kwargs=lambda ctx: {"pk": ctx.department("acme")},
+        foreign=lambda ctx: {"pk": ctx.department("globex")},
+    ),
+    "department_archive": Route(
+        allowed={"hr"},
+        kwargs=lambda ctx: {"pk": ctx.department("acme")},
+        foreign=lambda ctx: {"pk": ctx.department("globex")},
+    ),
     "member_edit": Route(
         allowed={"hr"},
         kwargs=lambda ctx: {"pk": ctx.employee.pk},
