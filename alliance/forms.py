@@ -132,7 +132,7 @@ class MemberFilterForm(forms.Form):
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "mission", "vision", "checkpoint_interval_months", "hr_countersign"]
+        fields = ["name", "mission", "vision", "checkpoint_interval_months", "hr_countersign", "hr_requires_mfa"]
         widgets = {"mission": forms.Textarea(attrs={"rows": 3}), "vision": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"checkpoint_interval_months": _("Checkpoint 1on1s are held this often during a tour (1 to 12).")}
 

@@ -335,3 +335,17 @@ def test_the_csp_allows_the_qr_code_and_no_inline_script(db):
     assert "data:" in img_src
     assert "unsafe-inline" not in script_src
     assert 'src="data:image/svg+xml;base64,' in response.content.decode()
+
+
+def test_hr_turns_the_requirement_on_in_the_settings_and_it_applies_at_once(login, hr, acme):
+    from alliance.core_models import AuditEntry
+    from tests.alliance.test_members import _settings_post
+
+    client = login(hr)
+    data, _count = _settings_post(acme, hr_requires_mfa="on")
+    response = client.post(_url("organization_settings"), data)
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert acme.hr_requires_mfa
+    assert AuditEntry.objects.filter(organization=acme, action="organization.update").exists()
+    assert client.get(_url("members"))["Location"].startswith(reverse("mfa_required"))
