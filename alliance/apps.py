@@ -9,6 +9,7 @@ class AllianceConfig(AppConfig):
 
     def ready(self):
         from alliance import (
+            account_security,  # noqa: F401  (connects the sign-in activity receiver)
             checks,  # noqa: F401  (registers the system checks)
             core_admin,  # noqa: F401 - registers the read-only audit trail admin
             notices,

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "guardian",
     "django_htmx",
     "csp",
@@ -77,8 +79,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # Refreshes the session's expiry as the member uses the site, so it ends after SESSION_IDLE_MINUTES idle.
+    "alliance.account_security.IdleSessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "alliance.tenancy.TenantMiddleware",
+    # After TenantMiddleware (it reads request.membership): HR pages of an organization that requires
+    # two-factor authentication, and the admin, send an HR member without it to set it up first.
+    "alliance.account_security.HrMfaRequiredMiddleware",
     "alliance.audit.AuditContextMiddleware",
 ]
 
@@ -162,6 +170,28 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "change_password": "5/m/user",
 }
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes, and security keys
+# (WebAuthn) as a second factor. Passkey sign-in without a password stays off: sign-in is always e-mail and
+# password first. Turned on from the profile page; an organization may require it of its HR members
+# (Organization.hr_requires_mfa, enforced by alliance.account_security.HrMfaRequiredMiddleware).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "Alliance")
+# WebAuthn needs a secure origin; the embedded default runs on http://localhost.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Accounts that never confirmed their address may turn MFA on only where verification is not mandatory (the
+# embedded default); in production allauth's rule holds (an unverified address could lock its owner out).
+MFA_ALLOW_UNVERIFIED_EMAIL = ACCOUNT_EMAIL_VERIFICATION != "mandatory"
+
+# Sessions end after this many minutes without a request (alliance.account_security.IdleSessionMiddleware
+# moves the expiry forward as the member uses the site). allauth.usersessions lists a user's sessions on
+# /accounts/sessions/ and signs the others out.
+SESSION_IDLE_MINUTES = int(env("ALLIANCE_SESSION_IDLE_MINUTES", "60"))
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# How stale the recorded activity may get before a request saves the session again: saving on every request
+# would write the session row on every page view.
+SESSION_IDLE_REFRESH_SECONDS = min(60, SESSION_COOKIE_AGE // 10)
+
 # django-ratelimit's key="ip" reads the same address.
 RATELIMIT_IP_META_KEY = "alliance.security.ratelimit_ip"
 

@@ -42,6 +42,8 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("orgs/", views.OrganizationChooserView.as_view(), name="organization_chooser"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("profile/two-factor/required/", views.MfaRequiredView.as_view(), name="mfa_required"),
+    path("profile/two-factor/continue/", views.mfa_continue, name="mfa_continue"),
     path("", include("agreements.public_urls")),
     path("", include("checkpoints.public_urls")),
     path("", include("alumni.public_urls")),

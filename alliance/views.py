@@ -1,6 +1,7 @@
 import json
 
 from allauth.account.adapter import get_adapter
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import FormView, TemplateView
 
 from alliance import selectors, services
+from alliance.account_security import MFA_NEXT_SESSION_KEY, safe_next
 from alliance.forms import (
     CompanyValueFormSet,
     DepartmentForm,
@@ -69,6 +71,9 @@ class ProfileView(LoginRequiredMixin, FormView):
     template_name = "alliance/profile.html"
     form_class = ProfileForm
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "mfa_enabled": is_mfa_enabled(self.request.user)}
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.request.user}
 
@@ -78,6 +83,29 @@ class ProfileView(LoginRequiredMixin, FormView):
         response = HttpResponseRedirect(reverse("profile"))
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
         return response
+
+
+class MfaRequiredView(LoginRequiredMixin, TemplateView):
+    """`/profile/two-factor/required/?next=<path>`: where an HR member of an organization requiring two-factor
+    authentication lands from an HR page or the admin (alliance.account_security). Remembers `next` (a path of
+    this site) so the MFA pages can offer to continue there once it is on."""
+
+    template_name = "alliance/mfa_required.html"
+
+    def get(self, request, *args, **kwargs):
+        next_url = safe_next(request, request.GET.get("next"))
+        if next_url:
+            request.session[MFA_NEXT_SESSION_KEY] = next_url
+        if is_mfa_enabled(request.user):
+            return redirect(reverse("mfa_continue"))
+        return super().get(request, *args, **kwargs)
+
+
+@require_GET
+def mfa_continue(request):
+    """`/profile/two-factor/continue/`: go on to the page remembered by MfaRequiredView (once), or the profile."""
+    next_url = safe_next(request, request.session.pop(MFA_NEXT_SESSION_KEY, None))
+    return HttpResponseRedirect(next_url or reverse("profile"))
 
 
 def set_language(request):
