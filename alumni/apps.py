@@ -72,3 +72,7 @@ class AlumniConfig(AppConfig):
         # own columns (alumni.selectors.records): the departures part registers none of its own.
         DEMO_EXTENSIONS.append(demo_departures.seed)
         DEMO_EXTENSIONS.append(demo_access.seed)
+        # HR's dashboard (/<org>/hr/): departures, the community, comeback interest, referrals and surveys.
+        from alumni import insights
+
+        insights.register()
