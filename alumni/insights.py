@@ -91,7 +91,9 @@ def _narrow_people(qs: QuerySet, filters: InsightFilters, path: str) -> QuerySet
     if filters.department is not None:
         qs = qs.filter(**{_field(path, "department"): filters.department})
     if filters.manager is not None:
-        left_under = Departure.objects.filter(membership=OuterRef(path or "pk"), manager=filters.manager)
+        left_under = Departure.objects.for_organization(filters.organization).filter(
+            membership=OuterRef(path or "pk"), manager=filters.manager
+        )
         qs = qs.filter(Q(**{_field(path, "manager"): filters.manager}) | Q(Exists(left_under)))
     return qs
 
@@ -103,7 +105,9 @@ def _in_period(filters: InsightFilters, lookup: str) -> Q:
 
 def _name(path: str):
     """The person's display name (their name, or their e-mail address when they gave none) as an expression."""
-    return Coalesce(NullIf(F(_field(path, "user__name")), Value("")), F(_field(path, "user__email")))
+    return Coalesce(
+        NullIf(F(_field(path, "user__name")), Value("")), F(_field(path, "user__email")), output_field=CharField()
+    )
 
 
 def _label(field: str, choices) -> Case:
@@ -345,8 +349,8 @@ def _alumni(filters: InsightFilters) -> QuerySet:
     return _narrow_people(qs, filters, "")
 
 
-def _community_state(qs: QuerySet, state: str) -> QuerySet:
-    profiles = AlumniProfile.objects.filter(membership=OuterRef("pk"))
+def _community_state(qs: QuerySet, state: str, organization) -> QuerySet:
+    profiles = AlumniProfile.objects.for_organization(organization).filter(membership=OuterRef("pk"))
     if state == "joined":
         return qs.filter(Exists(profiles.filter(left_community_at__isnull=True)))
     if state == "hidden":
@@ -370,8 +374,16 @@ def _comments(filters):
 
 def _posters(filters):
     """The members (alumni, HR, anyone) who posted or commented in the period."""
-    posted = Post.objects.filter(author=OuterRef("pk")).filter(_in_period(filters, "created_at__date"))
-    commented = Comment.objects.filter(author=OuterRef("pk")).filter(_in_period(filters, "created_at__date"))
+    posted = (
+        Post.objects.for_organization(filters.organization)
+        .filter(author=OuterRef("pk"))
+        .filter(_in_period(filters, "created_at__date"))
+    )
+    commented = (
+        Comment.objects.for_organization(filters.organization)
+        .filter(author=OuterRef("pk"))
+        .filter(_in_period(filters, "created_at__date"))
+    )
     qs = Membership.objects.for_organization(filters.organization).filter(Exists(posted) | Exists(commented))
     return _narrow_people(qs, filters, "")
 
@@ -447,7 +459,7 @@ def people_rows(filters: InsightFilters, params) -> QuerySet:
     `params`: `state` (joined, hidden, left, not_joined)."""
     from alliance.selectors import by_reading
 
-    qs = _community_state(_alumni(filters), _param(params, "state", COMMUNITY_STATES))
+    qs = _community_state(_alumni(filters), _param(params, "state", COMMUNITY_STATES), filters.organization)
     qs = qs.annotate(
         name=_name(""),
         community=Case(
