@@ -22,7 +22,11 @@ Rules every builder and list here keeps:
 - **Survey anonymity.** Only counts of invitations and responses, never answers (those are on each survey's
   results page). A survey's responses, and its response rate, are shown only when 0 or at least K
   (alumni.aggregates.K) people answered in the group: the results page hides fewer than K. There is no total over
-  surveys, so no hidden count can be found by subtraction.
+  surveys. A count of responses tells only how many answered, which HR's alumni records already show person by
+  person (their survey status column); no answer, mean or breakdown is derived here, so narrowing by department
+  or manager (a dimension the results page does not offer) reveals no answer either.
+- Lists hold plain values (names, dates, labels, numbers); the surveys list's `results` column is the path of the
+  survey's results page, for the dashboard to show as a link.
 - Each list returns exactly the rows its figure counts when called with the figure's `list_params`.
 """
 

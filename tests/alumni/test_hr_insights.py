@@ -609,3 +609,28 @@ def test_each_list_is_one_query(make, acme, django_assert_num_queries, key):
     grow(make, 10)
     with django_assert_num_queries(1):
         rows_of(key, filters_for(acme))
+
+
+def test_builders_and_lists_run_inside_the_organizations_scope(make, acme):
+    """The dashboard calls them inside `scope(organization=...)`: every subquery must still be allowed there."""
+    from django_scopes import scope
+
+    make.a_bit_of_everything()
+    filters = filters_for(acme)
+    with scope(organization=acme):
+        for build in BUILDERS.values():
+            build(filters)
+        for key in LISTS:
+            if key.startswith("alumni_"):
+                rows_of(key, filters)
+
+
+def test_labels_follow_the_language(make, acme):
+    filters = filters_for(acme, start=date(2010, 11, 1), end=date(2010, 12, 31))
+    make.departure(day=date(2010, 12, 1))
+    with translation.override("ja"):
+        section = insights.build_departures(filters)
+        rows = rows_of("alumni_departures", filters)
+    assert section.charts[0].labels == ["2010年11月", "2010年12月"]
+    assert rows[0]["status_label"] == "退職済み"
+    assert section.title == "退職"
