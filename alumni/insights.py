@@ -32,7 +32,7 @@ Rules every builder and list here keeps:
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import (
     Case,
@@ -48,6 +48,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -95,15 +96,26 @@ def _narrow_people(qs: QuerySet, filters: InsightFilters, path: str) -> QuerySet
     if filters.department is not None:
         qs = qs.filter(**{_field(path, "department"): filters.department})
     if filters.manager is not None:
-        left_under = Departure.objects.for_organization(filters.organization).filter(
-            membership=OuterRef(path or "pk"), manager=filters.manager
+        # An uncorrelated subquery (run once), not EXISTS per row.
+        left_under = (
+            Departure.objects.for_organization(filters.organization)
+            .filter(manager=filters.manager)
+            .values("membership_id")
         )
-        qs = qs.filter(Q(**{_field(path, "manager"): filters.manager}) | Q(Exists(left_under)))
+        qs = qs.filter(Q(**{_field(path, "manager"): filters.manager}) | Q(**{f"{path or 'pk'}__in": left_under}))
     return qs
 
 
 def _in_period(filters: InsightFilters, lookup: str) -> Q:
-    """The rows whose `lookup` (a date, or `<datetime>__date`) is in the period, both ends included."""
+    """The rows whose `lookup` is in the period, both ends included: a DateField's name, or `<datetime>__date`
+    for a DateTimeField whose local date (current time zone) is in it, compared as the instants from the first
+    day's midnight to the midnight after the last day (so an index is used and no row's date is computed)."""
+    if lookup.endswith("__date"):
+        field = lookup.removesuffix("__date")
+        zone = timezone.get_current_timezone()
+        first = timezone.make_aware(datetime.combine(filters.period_start, time.min), zone)
+        after = timezone.make_aware(datetime.combine(filters.period_end + timedelta(days=1), time.min), zone)
+        return Q(**{f"{field}__gte": first, f"{field}__lt": after})
     return Q(**{f"{lookup}__gte": filters.period_start, f"{lookup}__lte": filters.period_end})
 
 
@@ -378,17 +390,13 @@ def _comments(filters):
 
 def _posters(filters):
     """The members (alumni, HR, anyone) who posted or commented in the period."""
-    posted = (
-        Post.objects.for_organization(filters.organization)
-        .filter(author=OuterRef("pk"))
-        .filter(_in_period(filters, "created_at__date"))
+    organization = filters.organization
+    posted = Post.objects.for_organization(organization).filter(_in_period(filters, "created_at__date"))
+    commented = Comment.objects.for_organization(organization).filter(_in_period(filters, "created_at__date"))
+    # Two uncorrelated subqueries (each run once), not EXISTS per member.
+    qs = Membership.objects.for_organization(organization).filter(
+        Q(pk__in=posted.values("author_id")) | Q(pk__in=commented.values("author_id"))
     )
-    commented = (
-        Comment.objects.for_organization(filters.organization)
-        .filter(author=OuterRef("pk"))
-        .filter(_in_period(filters, "created_at__date"))
-    )
-    qs = Membership.objects.for_organization(filters.organization).filter(Exists(posted) | Exists(commented))
     return _narrow_people(qs, filters, "")
 
 
