@@ -95,6 +95,18 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A list cell that links to another page: shown as a link on the list, as its text and absolute address in
+    the CSV export. `url` is a path on this site (e.g. a survey's results page)."""
+
+    text: str
+    url: str
+
+    def __str__(self):
+        return str(self.text)
+
+
+@dataclass(frozen=True)
 class Chart:
     """A chart drawn as a picture (SVG) with its figures as a table beside it.
 

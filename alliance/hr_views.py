@@ -5,6 +5,7 @@ charts (alliance.hr_charts), paginate and export.
 """
 
 import csv
+from datetime import date, datetime
 
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
@@ -98,7 +99,7 @@ class HrListView(TenantView, TemplateView):
             # The BOM makes Excel (as Japanese HR staff open CSV files) read the file as UTF-8.
             yield "\ufeff" + writer.writerow([str(header) for _key, header in self.spec.columns])
             for row in self.rows:
-                yield writer.writerow([_cell(row.get(key)) for key in keys])
+                yield writer.writerow([_cell(row.get(key), request=self.request) for key in keys])
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         stamp = timezone.localdate().isoformat()
@@ -118,7 +119,7 @@ class HrListView(TenantView, TemplateView):
             filter_form=self.form,
             filters=filters,
             page=page,
-            cells=[[_cell(row.get(key)) for key in keys] for row in page.object_list],
+            cells=[[_page_cell(row.get(key)) for key in keys] for row in page.object_list],
             querystring=querystring_without_page(self.request),
             csv_query=query.urlencode(),
             dashboard_query=urlencode(self.form.querystring()),
@@ -141,10 +142,20 @@ class HrListView(TenantView, TemplateView):
         ]
 
 
-def _cell(value) -> str:
-    """A cell as text: dates in ISO form, None as empty."""
+def _cell(value, *, request=None) -> str:
+    """A cell as text: dates in ISO form (2026-11-30), instants in local time to the minute (2026-11-30 09:05),
+    a Link as its text and absolute address (with `request`), None as empty."""
     if value is None:
         return ""
-    if hasattr(value, "isoformat"):
+    if isinstance(value, hr_insights.Link):
+        return f"{value.text} ({request.build_absolute_uri(value.url)})" if request is not None else str(value.text)
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else str(value)
+    if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def _page_cell(value):
+    """A cell of the list page: a Link stays one (the template draws it), anything else is text as in the CSV."""
+    return value if isinstance(value, hr_insights.Link) else _cell(value)

@@ -4,6 +4,7 @@ from allauth.account.adapter import get_adapter
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -101,6 +102,7 @@ class MfaRequiredView(LoginRequiredMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
 
+@login_required
 @require_GET
 def mfa_continue(request):
     """`/profile/two-factor/continue/`: go on to the page remembered by MfaRequiredView (once), or the profile."""

@@ -25,8 +25,8 @@ Rules every builder and list here keeps:
   surveys. A count of responses tells only how many answered, which HR's alumni records already show person by
   person (their survey status column); no answer, mean or breakdown is derived here, so narrowing by department
   or manager (a dimension the results page does not offer) reveals no answer either.
-- Lists hold plain values (names, dates, labels, numbers); the surveys list's `results` column is the path of the
-  survey's results page, for the dashboard to show as a link.
+- Lists hold plain values (names, dates, labels, numbers); the surveys list's `results` column links to the
+  survey's results page (alliance.hr_insights.Link).
 - Each list returns exactly the rows its figure counts when called with the figure's `list_params`.
 """
 
@@ -53,7 +53,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from alliance.hr_insights import Chart, Figure, InsightFilters, Section, register_list, register_section
+from alliance.hr_insights import Chart, Figure, InsightFilters, Link, Section, register_list, register_section
 from alliance.models import Membership, MembershipStatus
 from alumni import aggregates
 from alumni.models import (
@@ -663,12 +663,11 @@ def build_surveys(filters: InsightFilters) -> Section:
     answered and the response rate, hidden under K respondents as on the results page (where the answers are).
     One query."""
     rows = _survey_counts(filters)
-    figures = [
+    # Each survey's figure counts answers, not rows of a list: the list behind the section is one of surveys.
+    per_survey = [
         Figure(
             label=_("%(title)s (v%(version)s)") % {"title": row["title"], "version": row["version"]},
             value=row["answered"] if row["answered"] is not None else row["answered_label"],
-            list_key="alumni_surveys",
-            list_params={"survey": str(row["pk"])},
             note=(
                 _("Answered, of %(sent)s sent in the period (%(rate)s). The answers are on the survey's results page.")
                 % {"sent": row["sent"], "rate": row["rate_label"]}
@@ -679,12 +678,20 @@ def build_surveys(filters: InsightFilters) -> Section:
         )
         for row in rows
     ]
+    figures = (
+        [
+            Figure(label=_("Surveys sent in the period"), value=len(rows), list_key="alumni_surveys"),
+            *per_survey,
+        ]
+        if rows
+        else []
+    )
     charts = []
     if rows:
         charts.append(
             Chart(
                 title=_("Response rate of the surveys sent in the period"),
-                labels=[figure.label for figure in figures],
+                labels=[figure.label for figure in per_survey],
                 series=[(str(_("Response rate")), [row["rate"] for row in rows])],
                 unit="%",
             )
@@ -705,7 +712,7 @@ def build_surveys(filters: InsightFilters) -> Section:
 
 def survey_rows(filters: InsightFilters, params) -> list[dict]:
     """The surveys sent in the period, newest first: title, version, sent, answered (or "Fewer than 5"), rate,
-    results (the path of the survey's results page, where the answers are). `params`: `survey` (a survey's id)."""
+    results (a Link to the survey's results page, where the answers are). `params`: `survey` (a survey's id)."""
     survey = params.get("survey", "") if params is not None else ""
     return [
         {
@@ -714,7 +721,7 @@ def survey_rows(filters: InsightFilters, params) -> list[dict]:
             "sent": row["sent"],
             "answered": row["answered_label"],
             "rate": row["rate_label"],
-            "results": row["results"],
+            "results": Link(text=_("Open the results"), url=row["results"]),
         }
         for row in _survey_counts(filters, survey)
     ]

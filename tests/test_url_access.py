@@ -678,6 +678,9 @@ SITE_ROUTES: dict[str, str] = {
     "survey_public": "public",
     "organization_chooser": "login",
     "profile": "login",
+    # Two-factor setup asked of HR where the organization requires it, and the way back to the page they wanted.
+    "mfa_required": "login",
+    "mfa_continue": "login",
 }
 # Whole namespaces owned by libraries, tested through their own flows (sign-in, admin scoping tests).
 LIBRARY_PREFIXES = ("account_", "admin:")
@@ -775,6 +778,9 @@ def test_signed_in_pages_outside_organizations_need_a_sign_in(db, login, name):
 # Upper bound of queries for any page of the matrix, opened by a role that may see it. Pages whose content
 # grows with rows (lists, histories, KPI tables) also have growth tests beside their features.
 MAX_QUERIES_PER_PAGE = 30
+# The HR dashboard runs a fixed number of aggregate queries per section, whatever the organization's size
+# (tests/alliance/test_hr_dashboard.py and tests/alumni/test_hr_insights.py compare the counts as rows grow).
+QUERY_BUDGET_EXCEPTIONS = {"hr_dashboard": 40}
 
 
 @pytest.mark.parametrize("name", sorted(n for n, r in ORG_ROUTES.items() if r.allowed))
@@ -783,7 +789,7 @@ def test_every_page_stays_within_a_query_budget(db, login, request, django_asser
     role = next(r for r in ("hr", "manager", "employee", "alumni") if r in spec.allowed)
     client = login(request.getfixturevalue(role))
     url = _url(name, "acme", spec.kwargs(Context()))
-    with django_assert_max_num_queries(MAX_QUERIES_PER_PAGE):
+    with django_assert_max_num_queries(QUERY_BUDGET_EXCEPTIONS.get(name, MAX_QUERIES_PER_PAGE)):
         assert client.get(url).status_code == spec.ok
 
 
