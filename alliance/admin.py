@@ -481,9 +481,7 @@ def _scoped_filter(model, item):
 def _audit_admin_save(request, obj, *, change: bool, changes: dict) -> None:
     """File a save made in the admin in the audit trail of the row's organization, by the acting HR membership
     when there is one (so HR's audit page can filter by them), else by the user."""
-    organization_id = getattr(obj, "organization_id", None) or (
-        obj.pk if isinstance(obj, Organization) else None
-    )
+    organization_id = getattr(obj, "organization_id", None) or (obj.pk if isinstance(obj, Organization) else None)
     if organization_id is None:
         return
     with scopes_disabled():
@@ -587,7 +585,9 @@ def _register_history_events() -> None:
                 f"{event_model.__name__}Admin",
                 (SuperuserOnlyAdmin, admin.ModelAdmin),
                 {
-                    "list_display": [n for n in ("pgh_created_at", "pgh_label", "pgh_obj", "organization") if n in fields],
+                    "list_display": [
+                        n for n in ("pgh_created_at", "pgh_label", "pgh_obj", "organization") if n in fields
+                    ],
                     "list_filter": ["pgh_label"],
                     "search_fields": ["pgh_obj_id"],
                     "readonly_fields": fields,
@@ -614,7 +614,7 @@ def scoped_admin_log(request, limit: int = 10) -> list:
         model_admin = admin.site._registry.get(model)
         if model_admin is None or not model_admin.has_view_or_change_permission(request):
             continue
-        if entry.is_deletion:
+        if entry.is_deletion():
             if not request.user.is_superuser:
                 continue
         elif not model_admin.get_queryset(request).filter(pk=entry.object_id).exists():

@@ -97,8 +97,17 @@ class AlumniProfileAdmin(ReadOnlyTenantAdmin):
         names = []
         for name in shown:
             if name == "open_to":
-                names.extend(n for n in ("open_to_comeback", "open_to_projects", "open_to_partnership",
-                                         "open_to_mentoring", "open_to_speaking") if getattr(obj, n))
+                names.extend(
+                    n
+                    for n in (
+                        "open_to_comeback",
+                        "open_to_projects",
+                        "open_to_partnership",
+                        "open_to_mentoring",
+                        "open_to_speaking",
+                    )
+                    if getattr(obj, n)
+                )
             else:
                 names.append(name)
         return _labelled(obj, names)
