@@ -216,6 +216,10 @@ class CompanyValueInline(admin.TabularInline):
 @admin.register(Organization)
 class OrganizationAdmin(TenantScopedAdmin):
     tenant_field = "id"
+    service_note = _(
+        "The checkpoint interval changes on the organization's settings page, which moves the scheduled "
+        "checkpoints with it."
+    )
     list_display = ["name", "slug", "checkpoint_interval_months", "hr_countersign"]
     search_fields = ["name", "slug"]
     inlines = [CompanyValueInline]
@@ -234,8 +238,10 @@ class OrganizationAdmin(TenantScopedAdmin):
         return {"slug": ["name"]} if obj is None else {}
 
     def get_readonly_fields(self, request, obj=None):
-        # Renaming the slug would break every link already mailed; only a superuser may.
-        return [] if request.user.is_superuser else ["slug"]
+        # Renaming the slug would break every link already mailed; only a superuser may. The checkpoint interval
+        # moves the unheld checkpoints with it (alliance.services.organization_update): only the settings page.
+        fields = ["checkpoint_interval_months"]
+        return fields if request.user.is_superuser else ["slug", *fields]
 
 
 @admin.register(CompanyValue)

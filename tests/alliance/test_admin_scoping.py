@@ -10,6 +10,8 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 from django_scopes import scopes_disabled
 
 from alliance.admin import ReadOnlyTenantAdmin, SuperuserOnlyAdmin, TenantScopedAdmin
@@ -35,7 +37,7 @@ GLOBEX_DEPARTMENT = "Globex Skunkworks"
 
 @pytest.fixture(autouse=True)
 def _rows_the_demo_lacks(acme, globex, outsider):
-    """A department in each organization and a manager change in globex: the demo has none."""
+    """A department and a manager change in each organization: the demo has none."""
     from alliance.models import Department, ManagerChange
 
     with scopes_disabled():
@@ -43,6 +45,10 @@ def _rows_the_demo_lacks(acme, globex, outsider):
         Department.objects.create(organization=globex, name=GLOBEX_DEPARTMENT, code="SKW")
         boss = Membership.objects.filter(organization=globex, role=Role.MANAGER).first()
         ManagerChange.objects.create(organization=globex, membership=outsider, new_manager=boss, reason="assigned")
+        member = Membership.objects.filter(organization=acme, role=Role.EMPLOYEE, status="active").first()
+        ManagerChange.objects.create(
+            organization=acme, membership=member, new_manager=member.manager, reason="assigned"
+        )
 
 
 @pytest.fixture
@@ -296,6 +302,10 @@ def test_a_read_only_record_refuses_add_change_and_delete(model, model_admin, cl
         page = who.get(change)
         assert page.status_code == 200
         assert 'name="_save"' not in page.content.decode()
+        if who is client:
+            # The page says where the record does change (through the services), if anywhere.
+            with translation.override("en"):
+                assert escape(str(model_admin.service_note)) in page.content.decode()
         assert who.post(change, {}).status_code == 403
         delete = reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[row.pk])
         assert who.get(delete).status_code == 403
@@ -345,17 +355,27 @@ def test_recent_actions_and_history_name_no_row_outside_the_users_reach(client, 
     ct = ContentType.objects.get_for_model(Membership)
     # Actions the user made when they administered globex (or as a superuser): none is theirs to see now.
     LogEntry.objects.create(
-        user=staff_hr.user, content_type=ct, object_id=str(outsider.pk), object_repr="GLOBEX-ROW", action_flag=CHANGE
+        user=staff_hr.user,
+        content_type=ct,
+        object_id=str(outsider.pk),
+        object_repr="GLOBEX-ROW",
+        action_flag=CHANGE,
+        change_message="GLOBEX-CHANGE",
     )
     LogEntry.objects.create(
-        user=staff_hr.user, content_type=ct, object_id=str(own.pk), object_repr="ACME-ROW", action_flag=CHANGE
+        user=staff_hr.user,
+        content_type=ct,
+        object_id=str(own.pk),
+        object_repr="ACME-ROW",
+        action_flag=CHANGE,
+        change_message="ACME-CHANGE",
     )
     index = client.get(reverse("admin:index")).content.decode()
     assert "ACME-ROW" in index and "GLOBEX-ROW" not in index
     history = client.get(reverse("admin:alliance_membership_history", args=[outsider.pk]))
     assert history.status_code == 302
-    assert "GLOBEX-ROW" not in client.get(history["Location"]).content.decode()
-    assert "ACME-ROW" in client.get(reverse("admin:alliance_membership_history", args=[own.pk])).content.decode()
+    assert "GLOBEX" not in client.get(history["Location"]).content.decode()
+    assert "ACME-CHANGE" in client.get(reverse("admin:alliance_membership_history", args=[own.pk])).content.decode()
 
 
 def test_private_answers_stay_out_of_the_admin(client, acme):
