@@ -312,7 +312,7 @@ class MembershipAdmin(TenantScopedAdmin):
     list_display = ["person", "organization", "role", "status", "job_title", "manager"]
     list_filter = ["organization", "role", "status"]
     search_fields = ["user__email", "user__name", "job_title"]
-    list_select_related = ["user", "organization", "manager__user"]
+    list_select_related = ["user", "organization", "manager__user", "manager__organization"]
     autocomplete_fields: list[str] = []
     raw_id_fields: list[str] = []
 
@@ -467,6 +467,15 @@ register_actions(
 class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
     """A sidebar filter on a relation that offers only the related rows the admin's own (scoped) queryset refers
     to: never a row, or a person's name, of an organization the user does not administer."""
+
+    def field_choices(self, field, request, model_admin):
+        referred = model_admin.get_queryset(request).values_list(f"{self.field_path}__pk", flat=True)
+        choices = field.related_model._default_manager.filter(pk__in=referred)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            choices = choices.order_by(*ordering)
+        # The labels read the rows' required relations (a member's user and organization): one query, not one each.
+        return [(obj.pk, str(obj)) for obj in choices.select_related()]
 
 
 def _scoped_filter(model, item):

@@ -409,3 +409,14 @@ def test_a_superuser_still_sees_every_organization(login, db, globex):
     assert response.status_code == 200
     rows = response.context["cl"].result_list
     assert rows and {row.organization_id for row in rows} == {globex.pk}
+
+
+VISIBLE = [(model, ma) for model, ma in REGISTRY if isinstance(ma, TenantScopedAdmin)]
+
+
+@pytest.mark.parametrize(("model", "model_admin"), VISIBLE, ids=[m._meta.label_lower for m, _ in VISIBLE])
+def test_a_change_list_reads_a_bounded_number_of_queries(model, model_admin, client, django_assert_max_num_queries):
+    # Sessions, user, HR organizations, count, rows, one per relation filter: never one per row or choice.
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    with django_assert_max_num_queries(20):
+        assert client.get(url).status_code == 200
