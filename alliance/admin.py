@@ -130,12 +130,12 @@ class TenantScopedAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         """Save the inline rows and audit each one added or changed (the admin deletes nothing for HR)."""
-        changed = {id(obj): diff(obj) for obj in formset.save(commit=False) if obj.pk is not None}
         super().save_formset(request, form, formset, change)
         for obj in formset.new_objects:
             _audit_admin_save(request, obj, change=False, changes={})
         for obj, _fields in formset.changed_objects:
-            _audit_admin_save(request, obj, change=True, changes=changed.get(id(obj), {}))
+            # The row still holds the values it was read with (RemembersLoadedValues), so diff works after save.
+            _audit_admin_save(request, obj, change=True, changes=diff(obj))
 
     def _allowed(self, request, obj=None):
         if request.user.is_superuser:

@@ -163,6 +163,10 @@ def test_the_change_list_shows_no_globex_row_name_or_filter_choice(
                 assert not Membership.objects.filter(user__in=chosen).exclude(organization=staff_hr.organization_id)
                 continue
             assert orgs <= {staff_hr.organization_id}, f"filter {spec.field_path} offers another organization's rows"
+    # The raw-id lookup popup is the same change list, scoped alike.
+    popup = client.get(url, {"_popup": "1", "_to_field": "id"})
+    assert popup.status_code == 200
+    _assert_shows_nothing_of_globex(popup, globex_words)
     # Searching by a globex person's name finds nothing either.
     if model_admin.get_search_fields(response.wsgi_request):
         # (The search box repeats the term, so the page is checked for every other word.)
@@ -420,3 +424,69 @@ def test_a_change_list_reads_a_bounded_number_of_queries(model, model_admin, cli
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     with django_assert_max_num_queries(20):
         assert client.get(url).status_code == 200
+
+
+@pytest.fixture
+def superuser(login, db):
+    client = login(language="en")
+    client.force_login(
+        User.objects.create_user(email="root@example.com", password="x", is_staff=True, is_superuser=True)
+    )
+    return client
+
+
+@pytest.mark.parametrize(("model", "model_admin"), REGISTRY, ids=IDS)
+def test_a_superuser_opens_every_change_list_and_row(model, model_admin, superuser, acme):
+    opts = model._meta
+    assert superuser.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")).status_code == 200
+    with scopes_disabled():
+        row = model._base_manager.order_by("pk").first()
+    if row is not None:
+        page = superuser.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk]))
+        assert page.status_code == 200
+
+
+def test_a_row_cannot_be_added_to_another_organization(client, globex):
+    from alliance.models import CompanyValue
+
+    response = client.post(
+        reverse("admin:alliance_companyvalue_add"),
+        {"organization": globex.pk, "position": 1, "title": "Planted", "description": ""},
+    )
+    assert response.status_code == 200 and response.context["adminform"].form.errors["organization"]
+    with scopes_disabled():
+        assert not CompanyValue.objects.filter(title="Planted").exists()
+
+
+def _form_data(page) -> dict:
+    """The POST data of an admin change form as the page shows it, inline rows included."""
+    data = {}
+
+    def add(form):
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = value
+
+    add(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        add(formset.management_form)
+        for form in formset.forms:
+            add(form)
+    return data
+
+
+def test_an_organization_and_its_values_edited_in_the_admin_are_audited(client, acme):
+    url = reverse("admin:alliance_organization_change", args=[acme.pk])
+    data = _form_data(client.get(url))
+    data["mission"] = "A mission rewritten in the admin"
+    data["values-0-title"] = "A value renamed in the admin"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    with scopes_disabled():
+        entries = list(AuditEntry.objects.filter(organization=acme, action="admin.change"))
+    changes = {key: after for entry in entries for key, (_before, after) in entry.changes.items()}
+    assert changes["mission"] == "A mission rewritten in the admin"
+    assert changes["title"] == "A value renamed in the admin"
