@@ -1,25 +1,31 @@
-"""Read-only admin views of STEP 1-3 for HR staff of the organization (and superusers).
+"""Admin views of STEP 1-3 for HR staff of the organization (and superusers), read-only.
 
 Career alignments are not here: an aspiration is private to the employee and their manager, and the admin
 must not become a way around that. Signed versions, signatures and the signing record are immutable, so
-nothing here can change them; tours and agreements change through their pages, where the rules live.
+nothing here can change them; tours and agreements change through their pages, where the rules live. The
+agreement template's clauses are edited here as on the settings page (each save audited by TenantScopedAdmin).
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from agreements.models import KPI_FIELDS, AgreementTemplate, AgreementVersion, Kpi, Signature, SigningEvent, Tour
-from alliance.admin import TenantScopedAdmin
+from agreements.models import (
+    KPI_FIELDS,
+    Agreement,
+    AgreementPdf,
+    AgreementTemplate,
+    AgreementVersion,
+    Kpi,
+    Signature,
+    SigningEvent,
+    Tour,
+)
+from alliance.admin import ReadOnlyTenantAdmin, TenantScopedAdmin
 
-
-class ReadOnlyTenantAdmin(TenantScopedAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+AGREEMENT_PAGES = _(
+    "Tours and agreements change on their own pages (the person's alliance page, the tour and the agreement), "
+    "where their rules and signatures apply; signed versions never change."
+)
 
 
 class KpiInline(admin.TabularInline):
@@ -35,6 +41,9 @@ class KpiInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     def has_view_permission(self, request, obj=None):
         return request.user.is_staff
 
@@ -47,29 +56,77 @@ class SignatureInline(KpiInline):
 
 @admin.register(Tour)
 class TourAdmin(ReadOnlyTenantAdmin):
+    service_note = AGREEMENT_PAGES
     list_display = ["title", "employee", "kind", "start_date", "end_date", "status"]
-    list_filter = ["organization", "status", "kind"]
+    list_filter = ["organization", "status", "kind", "employee"]
     search_fields = ["title", "employee__user__name", "employee__user__email"]
-    list_select_related = ["employee__user"]
+    list_select_related = ["employee__user", "employee__organization"]
+    date_hierarchy = "start_date"
     exclude = ["alignment"]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(ReadOnlyTenantAdmin):
+    service_note = AGREEMENT_PAGES
+    list_display = ["tour", "organization", "created_at"]
+    list_filter = ["organization"]
+    search_fields = ["tour__title", "tour__employee__user__name", "tour__employee__user__email"]
+    list_select_related = ["tour", "organization"]
 
 
 @admin.register(AgreementVersion)
 class AgreementVersionAdmin(ReadOnlyTenantAdmin):
+    service_note = AGREEMENT_PAGES
     list_display = ["agreement", "number", "status", "requested_at", "signed_at", "content_hash"]
-    list_filter = ["organization", "status"]
-    search_fields = ["content_hash", "agreement__tour__title"]
+    list_filter = ["organization", "status", "is_amendment"]
+    search_fields = ["content_hash", "agreement__tour__title", "agreement__tour__employee__user__name"]
     list_select_related = ["agreement__tour"]
+    exclude = ["snapshot"]
     inlines = [KpiInline, SignatureInline]
+
+
+@admin.register(Kpi)
+class KpiAdmin(ReadOnlyTenantAdmin):
+    service_note = AGREEMENT_PAGES
+    list_display = ["name", "version", "unit", "baseline", "target", "due_date"]
+    list_filter = ["organization", "direction"]
+    search_fields = ["name", "definition", "version__agreement__tour__title"]
+    list_select_related = ["version__agreement__tour"]
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyTenantAdmin):
+    service_note = AGREEMENT_PAGES
+    list_display = ["version", "signer", "role", "signed_at", "voided_at"]
+    list_filter = ["organization", "role", "signer"]
+    search_fields = ["content_hash", "signer__user__name", "signer__user__email", "version__agreement__tour__title"]
+    list_select_related = ["version__agreement__tour", "signer__user", "signer__organization"]
 
 
 @admin.register(SigningEvent)
 class SigningEventAdmin(ReadOnlyTenantAdmin):
+    service_note = AGREEMENT_PAGES
     list_display = ["version", "kind", "actor", "role", "at", "ip_address"]
     list_filter = ["organization", "kind"]
-    list_select_related = ["version__agreement__tour", "actor__user"]
+    search_fields = ["content_hash", "version__agreement__tour__title", "actor__user__name"]
+    list_select_related = ["version__agreement__tour", "actor__user", "actor__organization"]
+
+
+@admin.register(AgreementPdf)
+class AgreementPdfAdmin(ReadOnlyTenantAdmin):
+    service_note = _("The PDF is rendered once, when a version is signed, and never changes.")
+    list_display = ["version", "sha256", "size", "created_at"]
+    list_filter = ["organization"]
+    search_fields = ["sha256", "version__agreement__tour__title"]
+    list_select_related = ["version__agreement__tour"]
 
 
 @admin.register(AgreementTemplate)
 class AgreementTemplateAdmin(TenantScopedAdmin):
     list_display = ["organization", "updated_at"]
+    list_filter = ["organization"]
+    search_fields = ["organization__name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # One template per organization, created with it: its organization is not changed here.
+        return ["organization"] if obj is not None else []

@@ -8,18 +8,22 @@ from functools import wraps
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scope, scopes_disabled
 
 from alliance import services
+from alliance.audit import audit_log, diff, register_actions
 from alliance.models import (
     CompanyValue,
+    Department,
     Invitation,
     ManagerChange,
     Membership,
     MembershipStatus,
+    Notice,
     Organization,
     Role,
     User,
@@ -106,11 +110,32 @@ class TenantScopedAdmin(admin.ModelAdmin):
             return qs
         return qs.filter(**{f"{self.tenant_field}__in": self._org_ids(request)})
 
+    # What the change form says above the fields: where the rules of this record live (the page that changes it
+    # through the services), for the fields this admin shows read-only. Empty: nothing to say.
+    service_note = ""
+    change_form_template = "admin/alliance/change_form_with_note.html"
+
     def get_list_filter(self, request):
-        return [
-            ("organization", OwnOrganizationFilter) if item == "organization" else item
-            for item in super().get_list_filter(request)
-        ]
+        return [_scoped_filter(self.model, item) for item in super().get_list_filter(request)]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {"service_note": self.service_note, **(extra_context or {})}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """Save, then file the change in the audit trail (`admin.add` / `admin.change`), as a service would."""
+        changes = diff(obj) if change else {}
+        super().save_model(request, obj, form, change)
+        _audit_admin_save(request, obj, change=change, changes=changes)
+
+    def save_formset(self, request, form, formset, change):
+        """Save the inline rows and audit each one added or changed (the admin deletes nothing for HR)."""
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            _audit_admin_save(request, obj, change=False, changes={})
+        for obj, _fields in formset.changed_objects:
+            # The row still holds the values it was read with (RemembersLoadedValues), so diff works after save.
+            _audit_admin_save(request, obj, change=True, changes=diff(obj))
 
     def _allowed(self, request, obj=None):
         if request.user.is_superuser:
@@ -151,6 +176,18 @@ class TenantScopedAdmin(admin.ModelAdmin):
             ).distinct()
         return field
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if request.user.is_superuser or field is None:
+            return field
+        model = db_field.related_model
+        if hasattr(model, "organization"):
+            field.queryset = field.queryset.filter(organization__in=self._org_ids(request))
+        else:
+            # No choice outside the organizations: a many-to-many to anything untenanted is the superuser's.
+            field.queryset = field.queryset.none()
+        return field
+
 
 class CompanyValueInline(admin.TabularInline):
     """The organization's values, edited on its page; the parent's scoping already decided who gets here."""
@@ -179,6 +216,10 @@ class CompanyValueInline(admin.TabularInline):
 @admin.register(Organization)
 class OrganizationAdmin(TenantScopedAdmin):
     tenant_field = "id"
+    service_note = _(
+        "The checkpoint interval changes on the organization's settings page, which moves the scheduled "
+        "checkpoints with it."
+    )
     list_display = ["name", "slug", "checkpoint_interval_months", "hr_countersign"]
     search_fields = ["name", "slug"]
     inlines = [CompanyValueInline]
@@ -197,8 +238,10 @@ class OrganizationAdmin(TenantScopedAdmin):
         return {"slug": ["name"]} if obj is None else {}
 
     def get_readonly_fields(self, request, obj=None):
-        # Renaming the slug would break every link already mailed; only a superuser may.
-        return [] if request.user.is_superuser else ["slug"]
+        # Renaming the slug would break every link already mailed; only a superuser may. The checkpoint interval
+        # moves the unheld checkpoints with it (alliance.services.organization_update): only the settings page.
+        fields = ["checkpoint_interval_months"]
+        return fields if request.user.is_superuser else ["slug", *fields]
 
 
 @admin.register(CompanyValue)
@@ -269,7 +312,7 @@ class MembershipAdmin(TenantScopedAdmin):
     list_display = ["person", "organization", "role", "status", "job_title", "manager"]
     list_filter = ["organization", "role", "status"]
     search_fields = ["user__email", "user__name", "job_title"]
-    list_select_related = ["user", "organization", "manager__user"]
+    list_select_related = ["user", "organization", "manager__user", "manager__organization"]
     autocomplete_fields: list[str] = []
     raw_id_fields: list[str] = []
 
@@ -403,3 +446,207 @@ class UserAdmin(BaseUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+# --- Issue 11: every model in the admin, scoped ------------------------------------------------------------------
+# The pieces below extend the scoping above to every list filter, the index's "recent actions", the models of
+# other apps and the project's read-only records. TenantScopedAdmin calls `_scoped_filter` and `_audit_admin_save`.
+
+# Nothing an auditor may need is hard-deleted: no bulk delete on any change list, a superuser's included. A truly
+# disposable model would list "delete_selected" in its own `actions` to get it back; none is, today.
+admin.site.disable_action("delete_selected")
+
+register_actions(
+    {
+        "admin.add": _("Added in the admin"),
+        "admin.change": _("Changed in the admin"),
+    }
+)
+
+
+class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
+    """A sidebar filter on a relation that offers only the related rows the admin's own (scoped) queryset refers
+    to: never a row, or a person's name, of an organization the user does not administer."""
+
+    def field_choices(self, field, request, model_admin):
+        referred = model_admin.get_queryset(request).values_list(f"{self.field_path}__pk", flat=True)
+        choices = field.related_model._default_manager.filter(pk__in=referred)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            choices = choices.order_by(*ordering)
+        # The labels read the rows' required relations (a member's user and organization): one query, not one each.
+        return [(obj.pk, str(obj)) for obj in choices.select_related()]
+
+
+def _scoped_filter(model, item):
+    """The list filter to use for `item` of a ModelAdmin's `list_filter`: the organization filter offers only the
+    user's organizations, a filter on any other relation only the rows the scoped change list refers to."""
+    if item == "organization":
+        return ("organization", OwnOrganizationFilter)
+    if isinstance(item, str):
+        try:
+            field = get_fields_from_path(model, item)[-1]
+        except Exception:  # noqa: BLE001 - not a field path (a SimpleListFilter name): left to Django's checks
+            return item
+        if field.is_relation:
+            return (item, ScopedRelatedFilter)
+    return item
+
+
+def _audit_admin_save(request, obj, *, change: bool, changes: dict) -> None:
+    """File a save made in the admin in the audit trail of the row's organization, by the acting HR membership
+    when there is one (so HR's audit page can filter by them), else by the user."""
+    organization_id = getattr(obj, "organization_id", None) or (obj.pk if isinstance(obj, Organization) else None)
+    if organization_id is None:
+        return
+    with scopes_disabled():
+        actor = (
+            Membership.objects.filter(user=request.user, organization_id=organization_id)
+            .exclude(status=MembershipStatus.INVITED)
+            .select_related("user")
+            .first()
+        )
+    audit_log("admin.change" if change else "admin.add", obj=obj, actor=actor, changes=changes)
+
+
+class ReadOnlyTenantAdmin(TenantScopedAdmin):
+    """A record that changes only through its pages' services, or never (signed versions, signatures, audit rows,
+    notices, alumni records): HR staff read their organizations' rows; nobody adds, changes or deletes one here,
+    a superuser included (the delete page answers 403)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SuperuserOnlyAdmin:
+    """Mixin for the admins of models that belong to no organization (accounts' groups and e-mail addresses, the
+    database history): only a superuser sees them, whatever model permissions a staff user was given."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_active and request.user.is_superuser
+
+    has_change_permission = has_view_permission
+    has_delete_permission = has_view_permission
+
+
+def _superuser_only(model) -> None:
+    """Register `model`'s existing admin again with SuperuserOnlyAdmin in front (it was registered by its app,
+    which INSTALLED_APPS loads before this one)."""
+    if not admin.site.is_registered(model):
+        return
+    current = type(admin.site._registry[model])
+    admin.site.unregister(model)
+    admin.site.register(model, type(f"SuperuserOnly{current.__name__}", (SuperuserOnlyAdmin, current), {}))
+
+
+def _reregister_untenanted() -> None:
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.models import Group
+
+    for model in (Group, EmailAddress):
+        _superuser_only(model)
+
+
+_reregister_untenanted()
+
+
+@admin.register(Department)
+class DepartmentAdmin(ReadOnlyTenantAdmin):
+    service_note = _(
+        "Departments are added, renamed and archived on the organization's departments page (HR), which keeps "
+        "their rules; they are never deleted."
+    )
+    list_display = ["name", "code", "organization", "position", "archived_at"]
+    list_filter = ["organization", ("archived_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyTenantAdmin):
+    """The notices sent and owed: a history, read-only (the failed ones are retried from HR's notices page)."""
+
+    service_note = _("Notices are sent by the site; HR retries failed ones on the failed notifications page.")
+    list_display = ["created_at", "kind", "recipient", "state", "sent_at", "read_at", "label"]
+    list_filter = ["organization", "state", "kind"]
+    search_fields = ["kind", "label", "recipient__user__name", "recipient__user__email"]
+    list_select_related = ["recipient__user", "recipient__organization"]
+    date_hierarchy = "created_at"
+    exclude = ["content_type", "object_id"]
+
+
+def _register_history_events() -> None:
+    """The database history (alliance.history) of each tracked model: superusers read it; it is append-only."""
+    from alliance.history import event_models
+
+    for event_model, _tracked in event_models():
+        if admin.site.is_registered(event_model):
+            continue
+        fields = [f.name for f in event_model._meta.concrete_fields]
+        admin.site.register(
+            event_model,
+            type(
+                f"{event_model.__name__}Admin",
+                (SuperuserOnlyAdmin, admin.ModelAdmin),
+                {
+                    "list_display": [
+                        n for n in ("pgh_created_at", "pgh_label", "pgh_obj", "organization") if n in fields
+                    ],
+                    "list_filter": ["pgh_label"],
+                    "search_fields": ["pgh_obj_id"],
+                    "readonly_fields": fields,
+                    "has_add_permission": lambda self, request, *args: False,
+                    "has_change_permission": lambda self, request, obj=None: False,
+                    "has_delete_permission": lambda self, request, obj=None: False,
+                },
+            ),
+        )
+
+
+_register_history_events()
+
+
+def scoped_admin_log(request, limit: int = 10) -> list:
+    """The user's own latest admin actions (LogEntry, newest first, at most `limit`) on rows they may still see:
+    an entry about a row of an organization where they are no longer HR, or about a deleted row (a superuser's
+    alone), is left out, so the index's "recent actions" box names nothing outside the user's reach."""
+    from django.contrib.admin.models import LogEntry
+
+    shown = []
+    for entry in LogEntry.objects.filter(user=request.user).select_related("content_type")[: limit * 5]:
+        model = entry.content_type.model_class() if entry.content_type_id else None
+        model_admin = admin.site._registry.get(model)
+        if model_admin is None or not model_admin.has_view_or_change_permission(request):
+            continue
+        if entry.is_deletion():
+            if not request.user.is_superuser:
+                continue
+        elif not model_admin.get_queryset(request).filter(pk=entry.object_id).exists():
+            continue
+        shown.append(entry)
+        if len(shown) == limit:
+            break
+    return shown
+
+
+_site_index = admin.site.index
+
+
+def _scoped_index(request, extra_context=None):
+    return _site_index(request, {"admin_log": scoped_admin_log(request), **(extra_context or {})})
+
+
+# AdminSite.get_urls wraps `self.index` (looked up on the instance) in admin_view, so this runs in admin_scope.
+admin.site.index = _scoped_index
+admin.site.index_template = "admin/alliance/index.html"
