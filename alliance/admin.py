@@ -274,6 +274,12 @@ class MembershipAdminForm(forms.ModelForm):
                 manager=cleaned.get("manager"),
                 status=cleaned.get("status", self.instance.status),
             )
+            if "department" in cleaned:
+                services.check_department(
+                    organization=self.instance.organization,
+                    department=cleaned["department"],
+                    current_id=self.instance.department_id,
+                )
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
@@ -323,7 +329,17 @@ class MembershipAdmin(TenantScopedAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return OwnManagerForm.ADD_FIELDS
-        return ["person", "organization", "role", "status", "job_title", "manager", "joined_on", "left_on"]
+        return [
+            "person",
+            "organization",
+            "role",
+            "status",
+            "job_title",
+            "manager",
+            "department",
+            "joined_on",
+            "left_on",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return ["person", "organization"] if obj is not None else []
@@ -368,6 +384,7 @@ class MembershipAdmin(TenantScopedAdmin):
             job_title=obj.job_title,
             status=obj.status,
             left_on=obj.left_on,
+            department=obj.department,
         )
         # Dates are plain facts HR may correct; the service already set left_on when the member left.
         fields = {"joined_on": obj.joined_on}

@@ -86,3 +86,45 @@ def test_career_alignments_are_not_in_the_admin(staff_hr, login):
 
     with pytest.raises(NoReverseMatch):
         reverse("admin:agreements_careeralignment_changelist")
+
+
+def _membership_post(employee, **changes):
+    """The admin change form of `employee` as posted unchanged, with `changes` applied."""
+    data = {
+        "role": employee.role,
+        "status": employee.status,
+        "job_title": employee.job_title,
+        "manager": employee.manager_id or "",
+        "department": employee.department_id or "",
+        "joined_on": employee.joined_on.isoformat() if employee.joined_on else "",
+        "left_on": "",
+    }
+    return {**data, **changes}
+
+
+@pytest.mark.parametrize(
+    "which, saved",
+    [("own", True), ("archived", False), ("other organization", False), ("none", True)],
+)
+def test_the_admin_changes_a_members_department_under_the_services_rules(staff_hr, login, employee, which, saved):
+    from django.utils import timezone
+
+    from alliance.models import Department, Organization
+
+    acme = employee.organization
+    globex = Organization.objects.get(slug="globex")
+    target = {
+        "own": Department.objects.create(organization=acme, name="管理画面テスト部"),
+        "archived": Department.objects.create(organization=acme, name="旧部署", archived_at=timezone.now()),
+        "other organization": Department.objects.create(organization=globex, name="他社の部署"),
+        "none": None,
+    }[which]
+    url = reverse("admin:alliance_membership_change", args=[employee.pk])
+    response = login(staff_hr).post(url, _membership_post(employee, department=target.pk if target else ""))
+    employee.refresh_from_db()
+    if saved:
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert employee.department == target
+    else:
+        assert response.status_code == 200  # the form again, with the error
+        assert employee.department != target
