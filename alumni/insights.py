@@ -729,7 +729,7 @@ def survey_rows(filters: InsightFilters, params) -> list[dict]:
 
 # --- registration --------------------------------------------------------------------------------------------
 
-ORDER = 60  # after the core's figures (people, tours, agreements, checkpoints, alignments)
+ORDER = 100  # after the core's sections (people, alignments, tours, signatures, checkpoints: orders 10-70)
 
 
 def register() -> None:
