@@ -250,3 +250,124 @@ def test_hr_cannot_change_their_own_role_by_import(hr, acme, role):
     parsed = ParsedFile("x.csv", ["email", "role"], [[2, {"email": hr.user.email, "role": role}]])
     plan = plan_import(organization=acme, actor=hr, parsed=parsed)
     assert plan.rows[0].action == "error"
+
+
+# --- The Django admin with crafted addresses ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_client(hr, login):
+    hr.user.is_staff = True
+    hr.user.save(update_fields=["is_staff"])
+    return login(hr, language="en")
+
+
+def _globex_words(globex):
+    from django_scopes import scopes_disabled
+
+    from alliance.models import User
+
+    with scopes_disabled():
+        acme_users = User.objects.filter(memberships__organization__slug="acme")
+        acme_names = set(acme_users.values_list("name", flat=True))
+        people = User.objects.filter(memberships__organization=globex).exclude(pk__in=acme_users).distinct()
+        words = {globex.name} | {u.email for u in people} | {u.name for u in people if u.name not in acme_names}
+    return {word for word in words if word and len(word) > 2}
+
+
+CRAFTED_QUERIES = [
+    "organization__id__exact={globex}",
+    "organization={globex}",
+    "organization__in={globex}",
+    "user__memberships__organization={globex}",
+    "user__memberships__organization__slug=globex",
+    "manager__organization={globex}",
+    "_to_field=user",
+    "_to_field=organization",
+    "q=globex",
+    "o=-1&organization__pk={globex}",
+]
+
+
+@pytest.mark.parametrize("query", CRAFTED_QUERIES)
+def test_a_crafted_change_list_query_shows_nothing_of_globex(staff_client, globex, query):
+    response = staff_client.get("/admin/alliance/membership/?" + query.format(globex=globex.pk))
+    assert response.status_code in (200, 302, 400)
+    body = response.content.decode()
+    assert not [word for word in _globex_words(globex) if word in body]
+    if response.status_code == 200 and "cl" in response.context:
+        assert {m.organization_id for m in response.context["cl"].result_list} <= {
+            Department._meta.get_field("organization").related_model.objects.get(slug="acme").pk
+        }
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "app_label=alliance&model_name=membership&field_name=manager&term=",
+        "app_label=alliance&model_name=invitation&field_name=manager&term=",
+        "app_label=alliance&model_name=membership&field_name=user&term=",
+        "app_label=alliance&model_name=membership&field_name=organization&term=",
+        "app_label=alliance&model_name=auditentry&field_name=organization&term=",
+        "app_label=auth&model_name=user&field_name=groups&term=",
+    ],
+)
+def test_a_crafted_autocomplete_lists_nothing_of_globex(staff_client, globex, query):
+    response = staff_client.get("/admin/autocomplete/?" + query)
+    body = response.content.decode()
+    assert not [word for word in _globex_words(globex) if word in body]
+
+
+@pytest.mark.parametrize("page", ["change", "history", "delete"])
+def test_a_globex_membership_page_is_out_of_reach(staff_client, globex, outsider, page):
+    response = staff_client.get(f"/admin/alliance/membership/{outsider.pk}/{page}/")
+    assert response.status_code in (302, 403, 404)
+    assert outsider.user.email not in response.content.decode()
+
+
+def test_a_globex_membership_cannot_be_changed_by_post(staff_client, outsider):
+    response = staff_client.post(f"/admin/alliance/membership/{outsider.pk}/change/", {"job_title": "Pwned"})
+    assert response.status_code in (302, 403, 404)
+    outsider.refresh_from_db()
+    assert outsider.job_title != "Pwned"
+
+
+# --- Departments, settings and sessions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url_name", ["department_edit", "department_move", "department_archive"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_organizations_department_is_not_found(login, hr, globex_department, url_name, method):
+    response = getattr(login(hr), method)(reverse(url_name, args=["acme", globex_department.pk]))
+    assert response.status_code == 404
+    globex_department.refresh_from_db()
+    assert globex_department.archived_at is None
+
+
+HOSTILE_NAME = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+
+
+@pytest.mark.parametrize("url_name", ["hr_dashboard", "departments", "members"])
+def test_names_with_html_are_shown_as_text(login, hr, acme, manager, url_name):
+    department = Department.objects.create(organization=acme, name=HOSTILE_NAME[:100])
+    manager.department = department
+    manager.save(update_fields=["department"])
+    _set_name(manager, HOSTILE_NAME)
+    body = login(hr).get(reverse(url_name, args=["acme"])).content.decode()
+    assert "<script>alert(2)" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;alert(2)" in body
+
+
+@pytest.mark.parametrize(
+    ("persona", "slug", "status"),
+    [("employee", "acme", 403), ("manager", "acme", 403), ("outsider", "acme", 404), ("hr", "globex", 404)],
+)
+def test_settings_refuse_a_post_from_anyone_but_their_hr(db, request, login, persona, slug, status):
+    from alliance.models import Organization
+
+    before = Organization.objects.get(slug=slug).hr_requires_mfa
+    client = login(request.getfixturevalue(persona))
+    for url in (reverse("organization_settings", args=[slug]), reverse("member_import", args=[slug])):
+        response = client.post(url, {"part": "security", "hr_requires_mfa": "" if before else "on"})
+        assert response.status_code == status, url
+    assert Organization.objects.get(slug=slug).hr_requires_mfa == before
