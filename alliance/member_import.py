@@ -49,7 +49,7 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 # The most an .xlsx file's parts may hold once unzipped: a 2 MB file of 5,000 members unzips to a few MB, while a
 # crafted one (a "zip bomb", a huge shared-strings part) could unzip to gigabytes and stall the server reading it.
-MAX_XLSX_UNZIPPED_BYTES = 40 * 1024 * 1024
+MAX_XLSX_UNZIPPED_BYTES = 12 * 1024 * 1024
 
 # Our columns in file order, with the header each language exports.
 COLUMNS = ("email", "name", "reading", "role", "manager_email", "job_title", "department", "joined_on")

@@ -8,6 +8,7 @@ import zipfile
 
 import openpyxl
 import pytest
+import tablib
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
@@ -222,6 +223,30 @@ def test_hostile_files_are_refused_in_plain_words(name, data):
     assert len(data) < 2 * 1024 * 1024
     with pytest.raises(ImportFileError):
         read_member_file(name, data)
+
+
+def test_an_xlsx_of_the_most_rows_allowed_is_well_under_the_unzipped_limit():
+    from alliance.member_import import HEADERS_JA, MAX_ROWS, MAX_XLSX_UNZIPPED_BYTES
+
+    dataset = tablib.Dataset(headers=list(HEADERS_JA))
+    for i in range(MAX_ROWS):
+        dataset.append(
+            [
+                f"person{i}@acme.example",
+                f"社員 {i}号",
+                "シャイン イチゴウ",
+                "社員",
+                "boss@acme.example",
+                "シニアソフトウェアエンジニア（バックエンド）",
+                f"開発本部 第{i % 40}開発部",
+                "2024-04-01",
+            ]
+        )
+    data = dataset.export("xlsx")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unzipped = sum(info.file_size for info in archive.infolist())
+    assert unzipped * 3 < MAX_XLSX_UNZIPPED_BYTES
+    assert len(read_member_file("members.xlsx", data).rows) == MAX_ROWS
 
 
 def test_an_import_names_no_one_of_another_organization(hr, acme, outsider):
