@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_scopes import scopes_disabled
 
 from alliance.models import Membership, MembershipStatus, Role
-from alliance.permissions import CAPABILITIES
+from alliance.permissions import CAPABILITIES, HR_MFA_PENDING_ATTRIBUTE
 
 # Session key of the page an HR member was going to when sent to set up two-factor authentication; the MFA
 # pages offer to continue there once it is on (alliance.views.MfaContinueView).
@@ -100,10 +100,13 @@ class HrMfaRequiredMiddleware:
         if self.hr_only is None:
             # Capabilities are registered at import time by the apps' ready(), before the first request.
             self.hr_only = hr_only_capabilities()
-        if capability_for(request.method) not in self.hr_only:
+        if not needs_mfa_setup_for_organization(request.membership, request.user):
             return None
-        if needs_mfa_setup_for_organization(request.membership, request.user):
+        if capability_for(request.method) in self.hr_only:
             return mfa_required_redirect(request)
+        # A page everyone opens: reached, but without the HR-only capabilities (another member's records, an HR
+        # countersignature), which wait for the second factor like the HR pages.
+        setattr(request.membership, HR_MFA_PENDING_ATTRIBUTE, True)
         return None
 
 

@@ -18,6 +18,7 @@ from alliance import hr_charts, hr_insights
 from alliance.hr_forms import FILTER_KEYS, InsightFilterForm
 from alliance.permissions import VIEW_ORG_STATISTICS
 from alliance.tenancy import TenantView, querystring_without_page
+from alliance.text import spreadsheet_safe
 
 LIST_PER_PAGE = 50
 
@@ -99,7 +100,8 @@ class HrListView(TenantView, TemplateView):
             # The BOM makes Excel (as Japanese HR staff open CSV files) read the file as UTF-8.
             yield "\ufeff" + writer.writerow([str(header) for _key, header in self.spec.columns])
             for row in self.rows:
-                yield writer.writerow([_cell(row.get(key), request=self.request) for key in keys])
+                # Names and titles are typed by members: a cell never runs as a formula in the reader's spreadsheet.
+                yield writer.writerow([spreadsheet_safe(_cell(row.get(key), request=self.request)) for key in keys])
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         stamp = timezone.localdate().isoformat()

@@ -27,6 +27,7 @@ import io
 import json
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -42,10 +43,13 @@ from django.utils.translation import gettext_lazy
 from alliance.audit import audit_log
 from alliance.models import Department, Invitation, Membership, MembershipStatus, Organization, Role
 from alliance.permissions import VIEW_REPORTS, roles_with
-from alliance.text import normalize_reading
+from alliance.text import normalize_reading, spreadsheet_safe, spreadsheet_unsafe
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# The most an .xlsx file's parts may hold once unzipped: a 2 MB file of 5,000 members unzips to a few MB, while a
+# crafted one (a "zip bomb", a huge shared-strings part) could unzip to gigabytes and stall the server reading it.
+MAX_XLSX_UNZIPPED_BYTES = 12 * 1024 * 1024
 
 # Our columns in file order, with the header each language exports.
 COLUMNS = ("email", "name", "reading", "role", "manager_email", "job_title", "department", "joined_on")
@@ -140,7 +144,8 @@ def _cell_text(value) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    # An export guards a cell starting like a formula with an apostrophe (export_members): read it back as typed.
+    return spreadsheet_unsafe(str(value).strip())
 
 
 def _decode(data: bytes) -> str:
@@ -155,6 +160,21 @@ def _decode(data: bytes) -> str:
     )
 
 
+def _check_unzipped_size(data: bytes) -> None:
+    """Raise ImportFileError when the .xlsx (zip) `data` would unzip to more than MAX_XLSX_UNZIPPED_BYTES (the
+    sizes its directory declares; zipfile refuses to read a part beyond its declared size). A file that is no
+    zip at all is left to the reader, which refuses it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    if unzipped > MAX_XLSX_UNZIPPED_BYTES:
+        raise ImportFileError(
+            _("This Excel file holds too much data to import. Save only the member rows and columns, then import.")
+        )
+
+
 def read_member_file(name: str, data: bytes) -> ParsedFile:
     """Read an uploaded member file (`name` its file name, `data` its bytes; .xlsx by content or name, else CSV).
     Raises ImportFileError when the file is too big, unreadable, has no e-mail column or more than MAX_ROWS rows."""
@@ -163,6 +183,7 @@ def read_member_file(name: str, data: bytes) -> ParsedFile:
     dataset = tablib.Dataset()
     try:
         if data[:2] == b"PK" or name.lower().endswith(".xlsx"):
+            _check_unzipped_size(data)
             dataset.load(io.BytesIO(data), format="xlsx")
         else:
             text = _decode(data)
@@ -727,6 +748,9 @@ def export_members(*, organization: Organization, file_format: str, japanese: bo
                 day(inv.joined_on),
             ]
         )
+    # Names, readings and job titles are typed by the members: no cell may run as a formula in HR's spreadsheet.
+    for index in range(len(dataset)):
+        dataset[index] = [cell if isinstance(cell, date) else spreadsheet_safe(cell) for cell in dataset[index]]
     if file_format == "xlsx":
         return dataset.export("xlsx")
     return ("\ufeff" + dataset.export("csv")).encode("utf-8")

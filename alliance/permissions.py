@@ -118,18 +118,34 @@ def holder_of(membership: Membership | None) -> str | None:
     return None
 
 
+# Set on a request's membership (alliance.account_security.HrMfaRequiredMiddleware) when it is HR in an organization
+# requiring two-factor authentication that the user has not set up: until they do, the capabilities only HR holds
+# are withheld on every page, so HR powers used from a page everyone opens (another member's records, an HR
+# countersignature) wait for the second factor as the HR pages do.
+HR_MFA_PENDING_ATTRIBUTE = "hr_mfa_pending"
+
+
+def _withheld(membership, capability: Capability) -> bool:
+    return getattr(membership, HR_MFA_PENDING_ATTRIBUTE, False) and capability.holders == {str(Role.HR)}
+
+
 def capabilities_of(membership: Membership | None) -> frozenset[str]:
-    """Every registered capability `membership` holds (empty for None and for an invited membership)."""
+    """Every registered capability `membership` holds (empty for None and for an invited membership; without the
+    HR-only ones while its two-factor setup is pending, HR_MFA_PENDING_ATTRIBUTE)."""
     holder = holder_of(membership)
     if holder is None:
         return frozenset()
-    return frozenset(name for name, cap in CAPABILITIES.items() if holder in cap.holders)
+    return frozenset(
+        name for name, cap in CAPABILITIES.items() if holder in cap.holders and not _withheld(membership, cap)
+    )
 
 
 def membership_has(membership: Membership | None, capability: str) -> bool:
-    """Whether `membership` holds `capability`. An unregistered name raises KeyError: a typo never reads as 'no'."""
+    """Whether `membership` holds `capability`. An unregistered name raises KeyError: a typo never reads as 'no'.
+    False for an HR-only capability while the membership's two-factor setup is pending (HR_MFA_PENDING_ATTRIBUTE)."""
     holder = holder_of(membership)
-    return holder is not None and holder in CAPABILITIES[capability].holders
+    cap = CAPABILITIES[capability]
+    return holder is not None and holder in cap.holders and not _withheld(membership, cap)
 
 
 def roles_with(capability: str) -> list[str]:

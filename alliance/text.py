@@ -175,3 +175,23 @@ def parse_sha256(text: str) -> str:
             params={"n": len(value)},
         )
     return value
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (tab and CR may shift a cell so that it does).
+SPREADSHEET_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> str:
+    """`value` as the text of an exported spreadsheet cell (CSV or .xlsx): "" for None, and a leading `'` when it
+    starts with a formula character (SPREADSHEET_FORMULA_STARTS), so that Excel or LibreOffice shows it as text and
+    never runs it. `spreadsheet_unsafe` undoes it when such a file is imported back."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(SPREADSHEET_FORMULA_STARTS) else text
+
+
+def spreadsheet_unsafe(text: str) -> str:
+    """`text` read from a spreadsheet cell with the apostrophe `spreadsheet_safe` added removed (only before a
+    formula character; any other text is returned as it is)."""
+    if text[:1] == "'" and text[1:].startswith(SPREADSHEET_FORMULA_STARTS):
+        return text[1:]
+    return text
