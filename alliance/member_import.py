@@ -187,6 +187,16 @@ def read_member_file(name: str, data: bytes) -> ParsedFile:
             dataset.load(io.BytesIO(data), format="xlsx")
         else:
             text = _decode(data)
+            # Refuse a file of far too many lines before the CSV reader builds every row (2 MB of short lines is
+            # some 350,000 rows, seconds of parsing). Twice the limit leaves room for cells that span lines.
+            if text.count("\n") > 2 * MAX_ROWS + 1:
+                raise ImportFileError(
+                    _(
+                        "The file has more than %(max)s rows; up to %(max)s can be imported at once. Split it into "
+                        "smaller files."
+                    )
+                    % {"max": MAX_ROWS}
+                )
             # A blank line would be dropped by the CSV reader and shift the row numbers we show: keep it as an
             # empty row (skipped below) so that row numbers stay those of the file.
             text = "\n".join(line if line.strip() else "," for line in text.splitlines())

@@ -394,3 +394,19 @@ def test_settings_refuse_a_post_from_anyone_but_their_hr(db, request, login, per
         response = client.post(url, {"part": "security", "hr_requires_mfa": "" if before else "on"})
         assert response.status_code == status, url
     assert Organization.objects.get(slug=slug).hr_requires_mfa == before
+
+
+@pytest.mark.parametrize("lines", [100, 5000, 5001, 10_000, 10_001, 349_000])
+def test_a_csv_of_more_rows_than_allowed_is_refused_and_far_too_many_lines_before_parsing(lines):
+    """Up to MAX_ROWS rows are read; more are refused with the limit in the message: by the row count after
+    parsing, or, past twice the limit in lines, before the CSV reader builds any row."""
+    from alliance.member_import import MAX_ROWS, ImportFileError, read_member_file
+
+    # Short lines, as an attacker would send, so that even the longest file stays under the 2 MB limit.
+    body = "e-mail\n" + "x\n" * lines
+    if lines <= MAX_ROWS:
+        assert len(read_member_file("members.csv", body.encode()).rows) == lines
+        return
+    with pytest.raises(ImportFileError) as error:
+        read_member_file("members.csv", body.encode())
+    assert f"{MAX_ROWS}" in str(error.value)
