@@ -7,7 +7,7 @@ they name, and the alignment's changed values are never kept (DESIGN: career asp
 
 from django.utils.translation import gettext_lazy as _
 
-from alliance.audit import register_actions
+from alliance.audit import register_actions, register_change_keys
 
 register_actions(
     {
@@ -36,3 +36,6 @@ register_actions(
     private_prefix="alignment.",
     private_models=("agreements.careeralignment",),
 )
+
+# A signature that completes an amendment applies its goal and end date to the tour (services.signing._complete).
+register_change_keys("agreement.sign", {"tour.goal": _("Tour goal"), "tour.end_date": _("Tour end date")})

@@ -195,6 +195,25 @@ ACTIONS = {
     "member.import": _("Members imported from a file"),
 }
 
+# What HR reads for a recorded key that is no field of the row's object (a count, a related record's field),
+# by action then key; the core's own, each feature app adds its own with `register_change_keys`.
+CHANGE_KEYS: dict[str, dict] = {
+    "member.import": {
+        "invited": _("People invited"),
+        "updated": _("Members changed"),
+        "unchanged": _("Rows without change"),
+        "new_departments": _("Departments added"),
+    },
+    "audit.export": {"filters": _("Filters"), "rows": _("Rows exported")},
+}
+
+
+def register_change_keys(action: str, labels: dict) -> None:
+    """Name the keys that `action`'s rows record without being a field of their object (`labels`: key to a lazy
+    translation), so that the audit page shows "コミットメント目標" rather than "tour.goal"."""
+    CHANGE_KEYS.setdefault(action, {}).update(labels)
+
+
 # Actions whose rows are always about a private record (PRIVATE_PREFIXES): left out of HR's action filter.
 PRIVATE_ACTIONS: set[str] = set()
 
@@ -250,17 +269,73 @@ def _shown_value(field, value):
     return value
 
 
-def change_rows(entry: AuditEntry) -> list[tuple[str, object, object]]:
+def _entry_model(entry: AuditEntry):
+    if entry.content_type_id:
+        return ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    return None
+
+
+def _is_tenant_reference(field) -> bool:
+    """A foreign key (recorded by id, see `diff`) to a record that belongs to one organization."""
+    if field is None or not field.concrete or not (field.many_to_one or field.one_to_one):
+        return False
+    return any(f.name == "organization" for f in field.related_model._meta.concrete_fields)
+
+
+def related_names(entries: Iterable[AuditEntry]) -> dict:
+    """`{(model, pk): name}` for the records that `entries`' changes name by id (a member's manager, an
+    invitation's department), so that `change_rows` shows "上司 太郎" rather than "2". Reads one query per related
+    model, and only records of the entries' own organizations: an id of another organization stays a number."""
+    wanted: dict = {}
+    organizations = set()
+    for entry in entries:
+        organizations.add(entry.organization_id)
+        model = _entry_model(entry)
+        if model is None:
+            continue
+        for name, values in (entry.changes or {}).items():
+            field = _field_named(model, name)
+            if not _is_tenant_reference(field):
+                continue
+            pair = values if isinstance(values, list) else [values]
+            ids = {v for v in pair if isinstance(v, int) and not isinstance(v, bool)}
+            wanted.setdefault(field.related_model, set()).update(ids)
+    names = {}
+    for related, ids in wanted.items():
+        if not ids:
+            continue
+        rows = related._base_manager.filter(pk__in=ids, organization_id__in=organizations)
+        if related is Membership:
+            rows = rows.select_related("user")
+        for row in rows:
+            names[(related, row.pk)] = getattr(row, "shown_name", None) or str(row)
+    return names
+
+
+def change_rows(entry: AuditEntry, names: dict | None = None) -> list[tuple[str, object, object]]:
     """`(field label, before, after)` for display, in the reader's language: the field's verbose name (a reverse
     relation such as a version's `kpis` by its model's plural name, a computed key such as a signature's `role` by
-    the related field of that name), choice values by their labels, flags as yes/no. Unknown keys are shown as
-    recorded."""
-    model = None
-    if entry.content_type_id:
-        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    the related field of that name), choice values by their labels, flags as yes/no, and a record named by id by
+    its name when `names` (from `related_names`) has it. Unknown keys are shown as recorded."""
+    model = _entry_model(entry)
+    names = names or {}
     rows = []
     for name, values in (entry.changes or {}).items():
         field = _field_named(model, name) if model is not None else None
+        if field is None and name in CHANGE_KEYS.get(entry.action, {}):
+            before, after = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
+            rows.append((str(CHANGE_KEYS[entry.action][name]), before, after))
+            continue
+        if _is_tenant_reference(field):
+            before, after = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
+            rows.append(
+                (
+                    str(field.verbose_name),
+                    names.get((field.related_model, before), before),
+                    names.get((field.related_model, after), after),
+                )
+            )
+            continue
         label = name
         if field is not None:
             if field.auto_created and not field.concrete:  # a reverse relation: its value is a count of rows

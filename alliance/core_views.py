@@ -192,6 +192,21 @@ def _actor_name(entry) -> str:
     return str(_("System"))
 
 
+def _with_related_names(entries, size=1000):
+    """`(entry, names)` for each of `entries`, the records named by id in their changes read a chunk at a time
+    (`audit.related_names`)."""
+    chunk = []
+    for entry in entries:
+        chunk.append(entry)
+        if len(chunk) == size:
+            names = audit.related_names(chunk)
+            yield from ((e, names) for e in chunk)
+            chunk = []
+    if chunk:
+        names = audit.related_names(chunk)
+        yield from ((e, names) for e in chunk)
+
+
 class AuditTrailView(TenantView, TemplateView):
     """`/<org>/audit/`: HR reads the audit trail, filtered by person, action, object and period; nobody edits it."""
 
@@ -202,9 +217,10 @@ class AuditTrailView(TenantView, TemplateView):
         ctx = super().get_context_data(**kwargs)
         form = AuditFilterForm(self.request.GET or None, organization=self.organization)
         page = Paginator(form.trail(self.organization), AUDIT_PER_PAGE).get_page(self.request.GET.get("page"))
+        names = audit.related_names(page.object_list)
         for entry in page.object_list:
             entry.action_label = audit.action_label(entry.action)
-            entry.change_rows = audit.change_rows(entry)
+            entry.change_rows = audit.change_rows(entry, names)
             if entry.content_type_id and entry.object_id:
                 kind = _type_key(ContentType.objects.get_for_id(entry.content_type_id))
                 entry.object_query = urlencode({"object_type": kind, "object_id": entry.object_id})
@@ -253,11 +269,11 @@ class AuditCsvView(TenantView):
         writer = csv.writer(buffer)
         writer.writerow([str(h) for h in self.HEADERS])
         count = 0
-        for entry in form.trail(self.organization).iterator(chunk_size=1000):
+        for entry, names in _with_related_names(form.trail(self.organization).iterator(chunk_size=1000)):
             count += 1
             changes = "\n".join(
                 f"{label}: {'—' if before is None else before} → {'—' if after is None else after}"
-                for label, before, after in audit.change_rows(entry)
+                for label, before, after in audit.change_rows(entry, names)
             )
             kind = ContentType.objects.get_for_id(entry.content_type_id) if entry.content_type_id else None
             writer.writerow(
