@@ -71,6 +71,14 @@ def _new_manager_offer(ctx):
     return ctx.employee
 
 
+def _department(ctx, *, last=False):
+    """One of the demo's departments of the HR member's organization (the demo gives each organization several)."""
+    from alliance.models import Department
+
+    departments = Department.objects.filter(organization=ctx.hr.organization, archived_at=None).order_by("position")
+    return departments.last() if last else departments.first()
+
+
 # service call → (action, who acts, field that must appear in `changes` or None)
 SERVICES = {
     "invitation_create": (
@@ -99,6 +107,30 @@ SERVICES = {
         "job_title",
     ),
     "organization_update": (_organization, "organization.update", "hr", "vision"),
+    "department_create": (
+        lambda c: core_services.department_create(organization=c.hr.organization, name="監査テスト部", code="AUD-1"),
+        "department.create",
+        "hr",
+        "name",
+    ),
+    "department_update": (
+        lambda c: core_services.department_update(department=_department(c), name="監査テスト部（改）", code=""),
+        "department.update",
+        "hr",
+        "name",
+    ),
+    "department_move": (
+        lambda c: core_services.department_move(department=_department(c, last=True), up=True),
+        "department.move",
+        "hr",
+        "position",
+    ),
+    "department_archive": (
+        lambda c: core_services.department_archive(department=_department(c), archived=True),
+        "department.archive",
+        "hr",
+        "archived_at",
+    ),
     "agreement_template_update": (
         lambda c: services.agreement_template_update(actor=c.hr, clauses={"company_offers": "Mentoring"}),
         "agreement_template.update",
