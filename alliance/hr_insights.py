@@ -85,13 +85,17 @@ class InsightFilters:
 @dataclass(frozen=True)
 class Figure:
     """One number at a glance. `list_key` names the registered list it links to, `list_params` the narrowing
-    passed to that list's query string (e.g. {"status": "overdue"}); `note` is a short explanation under it."""
+    passed to that list's query string (e.g. {"status": "overdue"}); `note` is a short explanation under it.
+    `counts_rows` is True when the value is the number of rows that list holds (the usual case, which the tests
+    hold every such figure to); False when the list shows the figure's source in fewer rows (one survey's
+    answers, listed as that survey's row)."""
 
     label: str
     value: int | float | str
     list_key: str | None = None
     list_params: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    counts_rows: bool = True
 
 
 @dataclass(frozen=True)

@@ -663,11 +663,14 @@ def build_surveys(filters: InsightFilters) -> Section:
     answered and the response rate, hidden under K respondents as on the results page (where the answers are).
     One query."""
     rows = _survey_counts(filters)
-    # Each survey's figure counts answers, not rows of a list: the list behind the section is one of surveys.
+    # Each survey's figure counts answers and links to that survey's row of the list (with its results page).
     per_survey = [
         Figure(
             label=_("%(title)s (v%(version)s)") % {"title": row["title"], "version": row["version"]},
             value=row["answered"] if row["answered"] is not None else row["answered_label"],
+            list_key="alumni_surveys",
+            list_params={"survey": str(row["pk"])},
+            counts_rows=False,
             note=(
                 _("Answered, of %(sent)s sent in the period (%(rate)s). The answers are on the survey's results page.")
                 % {"sent": row["sent"], "rate": row["rate_label"]}

@@ -298,7 +298,7 @@ def test_every_figure_links_to_a_list_holding_exactly_the_people_it_counts(acme)
     filters = _filters(acme)
     checked = set()
     for figure in _figures(filters):
-        if figure.list_key is None or not isinstance(figure.value, int):
+        if figure.list_key is None or not isinstance(figure.value, int) or not figure.counts_rows:
             continue
         assert figure.list_key in hr_insights.LISTS, figure
         rows = _rows(filters, figure.list_key, **figure.list_params)
