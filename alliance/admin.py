@@ -569,10 +569,14 @@ def _superuser_only(model) -> None:
 
 
 def _reregister_untenanted() -> None:
+    """The libraries' own admins list every user's rows: groups, e-mail addresses, two-factor authenticators and
+    sessions belong to accounts, not to an organization, so only a superuser may open them."""
     from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.usersessions.models import UserSession
     from django.contrib.auth.models import Group
 
-    for model in (Group, EmailAddress):
+    for model in (Group, EmailAddress, Authenticator, UserSession):
         _superuser_only(model)
 
 
