@@ -8,7 +8,7 @@ class CheckpointsConfig(AppConfig):
 
     def ready(self):
         from agreements.signals import version_signed
-        from alliance.audit import ACTIONS
+        from alliance.audit import ACTIONS, register_change_keys
         from alliance.dashboard import DASHBOARD_CARDS, WAITING_BUILDERS
         from alliance.demo import DEMO_EXTENSIONS
         from alliance.sections import register_section
@@ -31,6 +31,16 @@ class CheckpointsConfig(AppConfig):
         )
 
         ACTIONS.update(services.AUDIT_ACTIONS)
+        # Keys the audit rows record that are not fields of their object: named in the reader's language.
+        ending_keys = {"tour_status": _("Tour status"), "cancelled_checkpoints": _("Checkpoints cancelled")}
+        for action in ("tour_ending.confirm", "tour_ending.end_by_hr", "tour_ending.left"):
+            register_change_keys(action, ending_keys)
+        for action in ("calendar_feed.create", "calendar_feed.revoke"):
+            register_change_keys(action, {"revoked": _("Earlier feed links revoked")})
+        register_change_keys(
+            "checkpoint.propose_amendment",
+            {"amendment": _("Amendment (version number)"), "reason": _("Reason for the amendment")},
+        )
         DEMO_EXTENSIONS.append(demo.seed)
         DEMO_EXTENSIONS.append(demo_amend.seed)
         DEMO_EXTENSIONS.append(demo_meeting.seed)

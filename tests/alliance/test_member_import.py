@@ -168,8 +168,10 @@ def test_each_row_error_names_the_row_and_column_and_nothing_is_written(hr, logi
     response = plan_of(client, csv_bytes(rows))
     errors = response.context["plan"].errors
     assert any(c == column and words in m for _line, c, m in errors), errors
-    body = response.content.decode()
-    assert f"Row {errors[0][0]}, {column}:" in body.replace("&#x27;", "'")
+    body = response.content.decode().replace("&#x27;", "'")
+    assert f"Row {errors[0][0]}, {column}:" in body
+    # The summary of what the file would do is not read as what is about to happen.
+    assert "Nothing will be saved until every problem below is fixed" in body
     before = Invitation.objects.count(), Department.objects.count(), AuditEntry.objects.count()
     again = confirm(client, response)
     assert again.status_code == 200

@@ -293,3 +293,16 @@ def test_the_directory_setting_here_is_the_one_the_alumni_app_reads(hr, employee
     assert may_see_directory(employee)
     assert login(hr).post(URL, _flag(_post(acme), "alumni-employees_see_directory", False)).status_code == 302
     assert not may_see_directory(employee)
+
+
+def test_a_new_value_row_marks_no_field_required_since_it_may_stay_empty(hr, acme_with_values, login):
+    """The existing values' titles are required; the empty rows offered for a new value may be left as they are."""
+    import re
+
+    html = login(hr, language="en").get(URL).content.decode()
+    existing, _sep, new_rows = html.partition("New value")
+    assert new_rows, "the page offers a row for a new value"
+    assert "(required)" in existing
+    new_rows = new_rows.split("settings-alliance", 1)[0]
+    assert "(required)" not in new_rows
+    assert not re.search(r"<input[^>]*\srequired[\s>]", new_rows), "no browser-side required either"

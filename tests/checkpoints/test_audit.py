@@ -255,3 +255,32 @@ def test_each_service_writes_its_audit_row(ctx, name):
     assert row.subject_id == ctx.employee.pk
     assert field in row.changes, row.changes
     assert audit.action_label(action) != action  # HR reads it by its label
+
+
+@pytest.mark.parametrize(
+    ("action", "key", "object_model"),
+    [
+        ("tour_ending.confirm", "tour_status", "checkpoints.tourending"),
+        ("tour_ending.confirm", "cancelled_checkpoints", "checkpoints.tourending"),
+        ("tour_ending.end_by_hr", "tour_status", "checkpoints.tourending"),
+        ("tour_ending.left", "cancelled_checkpoints", "checkpoints.tourending"),
+        ("calendar_feed.create", "revoked", "checkpoints.calendarfeed"),
+        ("calendar_feed.revoke", "revoked", "alliance.membership"),
+        ("checkpoint.propose_amendment", "amendment", "checkpoints.checkpoint"),
+        ("checkpoint.propose_amendment", "reason", "checkpoints.checkpoint"),
+    ],
+)
+def test_keys_recorded_beside_an_objects_fields_are_named_in_words(db, action, key, object_model):
+    """The audit page shows a label HR can read for every key these services record, never the key itself."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import translation
+
+    entry = AuditEntry(
+        action=action,
+        content_type=ContentType.objects.get_for_model(apps.get_model(object_model)),
+        changes={key: [None, 1]},
+    )
+    with translation.override("ja"):
+        ((label, _before, _after),) = audit.change_rows(entry)
+    assert label != key and not label.isascii(), label
