@@ -198,6 +198,8 @@ class SurveyAnswer(TenantModel):
     text = models.TextField(blank=True, max_length=4000)
 
     class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
         ordering = ["question__position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["invitation", "question"], name="survey_answer_once_per_question")

@@ -128,3 +128,19 @@ def test_the_admin_changes_a_members_department_under_the_services_rules(staff_h
     else:
         assert response.status_code == 200  # the form again, with the error
         assert employee.department != target
+
+
+def test_every_model_hr_staff_may_see_in_the_admin_has_a_japanese_name(staff_hr, login):
+    """The admin's index lists each model by its verbose name: none of those HR staff see is left in English."""
+    import re
+
+    html = login(staff_hr, language="ja").get(reverse("admin:index")).content.decode()
+    names = re.findall(r'<th scope="row"[^>]*>\s*<a href="[^"]+"[^>]*>([^<]+)</a>', html)
+    assert names, "the index lists models"
+    english = [name for name in names if name.isascii() and name not in {"KPI"}]
+    assert not english, english
+
+
+def test_admin_pages_name_the_sites_icon(staff_hr, login):
+    html = login(staff_hr).get(reverse("admin:index")).content.decode()
+    assert 'rel="icon"' in html and "favicon.svg" in html
