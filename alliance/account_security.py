@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_scopes import scopes_disabled
 
 from alliance.models import Membership, MembershipStatus, Role
-from alliance.permissions import CAPABILITIES, HR_MFA_PENDING_ATTRIBUTE
+from alliance.permissions import CAPABILITIES, HR_MFA_PENDING_ATTRIBUTE, is_hr_only
 
 # Session key of the page an HR member was going to when sent to set up two-factor authentication; the MFA
 # pages offer to continue there once it is on (alliance.views.MfaContinueView).
@@ -32,7 +32,7 @@ _ACTIVITY_SESSION_KEY = "alliance_activity"
 
 def hr_only_capabilities() -> frozenset[str]:
     """The registered capabilities whose only holder is the HR role: the pages needing one are HR pages."""
-    return frozenset(name for name, cap in CAPABILITIES.items() if cap.holders == {str(Role.HR)})
+    return frozenset(name for name, cap in CAPABILITIES.items() if is_hr_only(cap))
 
 
 def needs_mfa_setup_for_organization(membership: Membership | None, user) -> bool:

@@ -125,8 +125,13 @@ def holder_of(membership: Membership | None) -> str | None:
 HR_MFA_PENDING_ATTRIBUTE = "hr_mfa_pending"
 
 
+def is_hr_only(capability: Capability) -> bool:
+    """Whether the HR role is `capability`'s only holder: the pages needing one are HR pages."""
+    return capability.holders == {str(Role.HR)}
+
+
 def _withheld(membership, capability: Capability) -> bool:
-    return getattr(membership, HR_MFA_PENDING_ATTRIBUTE, False) and capability.holders == {str(Role.HR)}
+    return getattr(membership, HR_MFA_PENDING_ATTRIBUTE, False) and is_hr_only(capability)
 
 
 def capabilities_of(membership: Membership | None) -> frozenset[str]:
