@@ -1,7 +1,11 @@
-"""Benchmark of the checkpoint reminder scan: wall time and peak memory for 100,000 due checkpoints.
+"""Benchmark of the checkpoint reminder scan: wall time, queries and peak memory.
 
     uv run python bench/bench_reminder_scan.py [CHECKPOINTS]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/alliance_bench uv run python bench/bench_reminder_scan.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/alliance_bench uv run python bench/bench_reminder_scan.py --existing
+
+With `--existing` nothing is built: the scan runs over what the database holds (`manage.py seed_bench`'s
+million checkpoints, of which those in a reminder window on the day are due). Otherwise:
 
 Builds, once, a throwaway organization ("bench-reminders") in the configured database (a temporary SQLite file
 unless DATABASE_URL is set; that database must exist and be empty or disposable): CHECKPOINTS scheduled
@@ -10,8 +14,9 @@ scan's instant (upcoming, agenda open, due, overdue: the overdue ones tell HR to
 (`alliance.notices.scan`: the providers and the recording, no e-mail) twice at the same instant: the first
 records every reminder, the second finds nothing to record. For each it prints the wall time, the queries, the
 notices recorded, the peak of Python allocations (tracemalloc) and the process's peak resident set
-(getrusage, which only grows). The bench organization's notices are removed before the first scan, so a rerun
-measures the same thing.
+(getrusage, which only grows). A third scan runs after half of what the first recorded is marked sent and the
+other half removed ("half sent"). Every notice the run recorded is removed at the end, so a rerun measures the
+same thing. The figures are also written to `bench/results/reminder_scan-<database>-<checkpoints>.json`.
 """
 
 import os
@@ -30,6 +35,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
 if "DATABASE_URL" not in os.environ:
     os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
 
+RESULTS: list[dict] = []
 PER_TOUR = 4
 TOURS_PER_MEMBER = 5
 # Days from the scan's day to each checkpoint's due date, one per reminder window of checkpoints.notices.
@@ -120,34 +126,117 @@ def measure(label: str, instant) -> None:
     with scopes_disabled():
         recorded = Notice.objects.count() - before
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    RESULTS.append(
+        {
+            "scan": label,
+            "seconds": round(elapsed, 3),
+            "queries": len(queries),
+            "notices_recorded": recorded,
+            "peak_python_allocations_mib": round(peak / 2**20, 1),
+            "peak_rss_mib": round(rss, 1),
+        }
+    )
     print(
         f"{label:12s} {elapsed:8.2f} s  {len(queries):5d} queries  {recorded:7d} notices recorded  "
         f"peak Python allocations {peak / 2**20:7.1f} MiB  peak RSS {rss:7.1f} MiB  (waiting {len(result.waiting)})"
     )
 
 
-def main(count: int) -> None:
+def halve(after_id: int, instant) -> int:
+    """Make it as if half of what the first scan recorded had been sent already: every notice recorded since
+    `after_id` is marked sent and those about checkpoints or tours of odd id are removed, so the next scan
+    records those again. Returns how many notices were removed."""
+    from django.db.models.functions import Mod
+    from django_scopes import scopes_disabled
+
+    from alliance.models import Notice, NoticeState
+
+    with scopes_disabled():
+        recorded = Notice.objects.filter(pk__gt=after_id)
+        recorded.update(state=NoticeState.SENT, sent_at=instant)
+        removed, _ = recorded.alias(parity=Mod("object_id", 2)).filter(parity=1).delete()
+    return removed
+
+
+def write_results(vendor: str, total: int, due: int | None) -> None:
+    """Write RESULTS with the machine's description to bench/results/ (created if missing)."""
+    import json
+    import platform
+
+    from django.db import connection
+
+    server = connection.cursor().connection.info.server_version if vendor == "postgresql" else "embedded"
+    out = ROOT / "bench" / "results" / f"reminder_scan-{vendor}-{total}.json"
+    out.parent.mkdir(exist_ok=True)
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if "model name" in line
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
+    out.write_text(
+        json.dumps(
+            {
+                "benchmark": "reminder_scan",
+                "machine": {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()},
+                "database": f"{vendor} {connection.Database.__name__} server {server}",
+                "checkpoints": total,
+                "built_due": due,
+                "scans": RESULTS,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"written: {out.relative_to(ROOT)}")
+
+
+def main(count: int, existing: bool) -> None:
     import django
 
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.db.models import Max
     from django.utils import timezone
     from django_scopes import scopes_disabled
 
     from alliance.models import Notice
+    from checkpoints.models import Checkpoint
 
     call_command("migrate", verbosity=0)
     today = timezone.localdate()
     started = time.perf_counter()
-    build(count, today)
-    print(f"database: {connection.vendor}; {count} due checkpoints ready in {time.perf_counter() - started:.1f} s")
+    if not existing:
+        build(count, today)
     with scopes_disabled():
+        total = Checkpoint.objects.count()
         Notice.objects.filter(organization__slug="bench-reminders").delete()
+        last_id = Notice.objects.aggregate(last=Max("pk"))["last"] or 0
+    print(
+        f"database: {connection.vendor}; {total} checkpoints in the database"
+        + ("" if existing else f", {count} of them due (ready in {time.perf_counter() - started:.1f} s)")
+    )
     instant = datetime.combine(today, clock(9), timezone.get_current_timezone())
-    measure("first scan", instant)
-    measure("second scan", instant)
+    try:
+        measure("first scan", instant)
+        measure("second scan", instant)
+        print(f"half sent: {halve(last_id, instant)} notices removed, the others marked sent")
+        measure("half sent", instant)
+        write_results(connection.vendor, total, None if existing else count)
+    finally:
+        # What this run recorded goes, so a rerun (or a run over seed_bench's data, which has notices of its
+        # own) measures the same thing.
+        with scopes_disabled():
+            Notice.objects.filter(pk__gt=last_id).delete()
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(int(arguments[0]) if arguments else 100_000, existing="--existing" in sys.argv)

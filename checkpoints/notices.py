@@ -27,6 +27,7 @@ for what is left, one for the rows and (overdue) one for the HR members of the b
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -106,26 +107,28 @@ def checkpoint_path(checkpoint: Checkpoint, slug: str) -> str:
     return _path("checkpoints:checkpoint", slug, checkpoint.pk)
 
 
-def tour_path(tour: Tour, slug: str) -> str:
-    """The site path of the tour's page."""
-    return _path("agreements:tour", slug, tour.pk)
-
-
 def _label(checkpoint: Checkpoint) -> str:
     # Stored once and shown to readers of either language: no words, only the title, number and date (the
     # kind's label, translated when shown, says what it is).
-    return f"{checkpoint.tour.title} #{checkpoint.sequence} ({checkpoint.due_date.isoformat()})"
+    return _label_of(checkpoint.tour.title, checkpoint.sequence, checkpoint.due_date)
+
+
+def _label_of(title: str, sequence: int, due_date: date) -> str:
+    """`_label` from the tour's title, the checkpoint's number and due date."""
+    return f"{title} #{sequence} ({due_date.isoformat()})"
 
 
 # --- the providers: what is due at an instant, in batches -----------------------------------------------------
 
 
-def _window_keys(window: Window, today: date, organization_ids: list[int]) -> list[tuple[int, int, int, int]]:
-    """(checkpoint id, id of the object the notice is about, employee id, revision) of the scheduled
-    checkpoints of active tours for which `window` is due on `today`, by checkpoint id. One query on the index
-    (organization, status, due_date): every organization, each searched by its own range of the index."""
+def _window_keys(window: Window, today: date, organization_ids: list[int], batch_size: int):
+    """Yield lists of at most `batch_size` (checkpoint id, id of the object the notice is about, employee id,
+    revision) of the scheduled checkpoints of active tours for which `window` is due on `today`, by checkpoint
+    id. One query on the index (organization, status, due_date): every organization, each searched by its own
+    range of the index; read through a server-side cursor on PostgreSQL (`iterator`), so the scan holds one
+    batch of keys at a time however many are due."""
     about = "tour_id" if window.about_tour else "pk"
-    return list(
+    rows = (
         Checkpoint.objects.filter(
             organization_id__in=organization_ids,
             status=CheckpointStatus.SCHEDULED,
@@ -136,7 +139,10 @@ def _window_keys(window: Window, today: date, organization_ids: list[int]) -> li
         )
         .order_by("pk")
         .values_list("pk", about, "tour__employee_id", "revision")
+        .iterator(chunk_size=batch_size)
     )
+    while chunk := list(itertools.islice(rows, batch_size)):
+        yield chunk
 
 
 def _recorded(window: Window, organization_ids, about: list[int], content_type) -> set[tuple[int, int, int]]:
@@ -180,42 +186,50 @@ def reminders_due(*, now, batch_size: int):
         True: ContentType.objects.get_for_model(Tour),
     }
     for window in WINDOWS:
-        keys = _window_keys(window, today, organization_ids)
-        for start in range(0, len(keys), batch_size):
-            chunk = keys[start : start + batch_size]
+        for chunk in _window_keys(window, today, organization_ids, batch_size):
             # The employee is a recipient of every kind: their recorded notice means the set was recorded, so a
             # chunk already recorded costs this one query and builds no row.
             recorded = _recorded(window, organization_ids, [k[1] for k in chunk], content_types[window.about_tour])
             owed = [pk for pk, about, employee_id, revision in chunk if (about, employee_id, revision) not in recorded]
             if not owed:
                 continue
+            # Ids and the few values a notice stores, not model instances: a scan may owe a million.
             batch = list(
                 Checkpoint.objects.filter(pk__in=owed)
-                .select_related("tour__employee")
-                .only("organization_id", "sequence", "due_date", "revision", "tour__title", "tour__employee__manager")
                 .order_by("pk")
+                .values_list(
+                    "pk",
+                    "organization_id",
+                    "sequence",
+                    "due_date",
+                    "revision",
+                    "tour_id",
+                    "tour__title",
+                    "tour__employee_id",
+                    "tour__employee__manager_id",
+                )
             )
-            hr = _hr_of({c.organization_id for c in batch}) if window.hr else {}
+            hr = _hr_of({row[1] for row in batch}) if window.hr else {}
             dues = []
-            for checkpoint in batch:
-                tour = checkpoint.tour
-                employee = tour.employee
-                slug = slugs[checkpoint.organization_id]
-                recipients = [employee.pk]
-                if employee.manager_id:
-                    recipients.append(employee.manager_id)
-                recipients += hr.get(checkpoint.organization_id, [])
+            for pk, organization_id, sequence, due_date, revision, tour_id, title, employee_id, manager_id in batch:
+                slug = slugs[organization_id]
+                recipients = [employee_id]
+                if manager_id:
+                    recipients.append(manager_id)
+                recipients += hr.get(organization_id, [])
                 if window.about_tour:
-                    obj, label, url = tour, tour.title, tour_path(tour, slug)
+                    obj, label, url = notices.Ref(Tour, tour_id), title, _path("agreements:tour", slug, tour_id)
                 else:
-                    obj, label, url = checkpoint, _label(checkpoint), checkpoint_path(checkpoint, slug)
+                    obj = notices.Ref(Checkpoint, pk)
+                    label = _label_of(title, sequence, due_date)
+                    url = _path("checkpoints:checkpoint", slug, pk)
                 dues += [
                     notices.Due(
-                        organization_id=checkpoint.organization_id,
+                        organization_id=organization_id,
                         kind=window.kind,
                         obj=obj,
                         recipient_id=recipient,
-                        sequence=checkpoint.revision,
+                        sequence=revision,
                         label=label,
                         url=url,
                     )
