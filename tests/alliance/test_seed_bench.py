@@ -232,3 +232,24 @@ def test_writing_is_bulk_not_one_query_per_row(db):
     _seed(orgs=2, members=40, large_org_members=0)
     small, large = queries(40), queries(160)
     assert large <= small + 20, (small, large)
+
+
+@pytest.mark.parametrize(
+    "tty, expected",
+    [
+        (True, ["\r", "[##############################] 100% 7/7", "s\n"]),
+        (False, ["rows: 7 to go\n", "rows: done in "]),
+    ],
+    ids=["terminal: a bar redrawn in place", "log: plain lines"],
+)
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(tty, expected):
+    out = StringIO()
+    progress = bench_seed.Progress(out, tty=tty)
+    progress.start("rows", 7)
+    for _ in range(7):
+        progress.advance()
+    progress.finish()
+    text = out.getvalue()
+    for part in expected:
+        assert part in text
+    assert ("\r" in text) is tty
