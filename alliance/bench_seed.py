@@ -102,7 +102,7 @@ class Progress:
         self._shown = percent
         filled = int(fraction * self.WIDTH)
         bar = "#" * filled + "." * (self.WIDTH - filled)
-        self.stream.write(f"\r{self.label:<28} [{bar}] {percent:3d}% {self.done}/{self.total}")
+        self.stream.write(f"\r{self.label:<36} [{bar}] {percent:3d}% {self.done}/{self.total}")
         self.stream.flush()
 
     def finish(self) -> float:
