@@ -16,6 +16,7 @@ class AgreementsConfig(AppConfig):
             notices,
             receivers,
         )
+        from alliance.bench_seed import register_part
         from alliance.dashboard import DASHBOARD_CARDS, WAITING_BUILDERS
         from alliance.demo import DEMO_EXTENSIONS
         from alliance.signals import member_left
@@ -23,6 +24,7 @@ class AgreementsConfig(AppConfig):
         DASHBOARD_CARDS.append(dashboard.alliance_card)
         WAITING_BUILDERS.append(dashboard.waiting_section)
         DEMO_EXTENSIONS.append(demo.seed)
+        register_part("agreements", "agreements.bench_seed.seed")
         notices.register()
         hr_insights.register()
         member_left.connect(receivers.withdraw_alignment_grants_of_leaver, dispatch_uid="agreements-grants-leaver")

@@ -8,6 +8,7 @@ class AlumniConfig(AppConfig):
 
     def ready(self):
         from alliance.audit import register_actions
+        from alliance.bench_seed import register_part
         from alliance.dashboard import DASHBOARD_CARDS
         from alliance.demo import DEMO_EXTENSIONS
         from alliance.sections import register_section
@@ -92,3 +93,4 @@ class AlumniConfig(AppConfig):
                 demo_access.seed,
             ]
         )
+        register_part("alumni", "alumni.bench_seed.seed")

@@ -9,6 +9,7 @@ class CheckpointsConfig(AppConfig):
     def ready(self):
         from agreements.signals import version_signed
         from alliance.audit import ACTIONS, register_change_keys
+        from alliance.bench_seed import register_part
         from alliance.dashboard import DASHBOARD_CARDS, WAITING_BUILDERS
         from alliance.demo import DEMO_EXTENSIONS
         from alliance.sections import register_section
@@ -42,6 +43,7 @@ class CheckpointsConfig(AppConfig):
             {"amendment": _("Amendment (version number)"), "reason": _("Reason for the amendment")},
         )
         DEMO_EXTENSIONS.append(demo.seed)
+        register_part("checkpoints", "checkpoints.bench_seed.seed")
         DEMO_EXTENSIONS.append(demo_amend.seed)
         DEMO_EXTENSIONS.append(demo_meeting.seed)
         DEMO_EXTENSIONS.append(demo_complete.seed)
