@@ -7,7 +7,8 @@ What it does, in order:
 1. Installs the load generator if it is missing (`apt-get install -y wrk`, the Debian package; on macOS
    `brew install wrk` first), then migrates the given PostgreSQL database and collects the static files.
    The data must be there: `demo` is the demo organization `acme` (`manage.py seed_demo`), `bench` the large
-   organization `bench-large` (`manage.py seed_bench`); `--seed` runs that command first.
+   organization `bench-large` (`manage.py seed_bench`); `--seed` runs that command first if the organization is
+   missing, with `--seed-args` (e.g. `--seed-args "--large-org-members 500"` for a small trial).
 2. Counts the queries of every page in-process (Django's test client, CaptureQueriesContext, same database and
    settings, not under load; the second request of each page, the first warms caches).
 3. Starts gunicorn with 2 × cores + 1 sync workers and production settings: DEBUG off, a random secret key, and
@@ -39,6 +40,7 @@ import os
 import platform
 import re
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -320,6 +322,20 @@ def wrk_version(wrk: str) -> str:
     return (output.stdout or output.stderr).strip().splitlines()[0] if (output.stdout or output.stderr) else "wrk"
 
 
+def gunicorn_version() -> str:
+    from importlib.metadata import version
+
+    return version("gunicorn")
+
+
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (None where the OS has none)."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -502,10 +518,17 @@ def static_files_stale() -> bool:
     return False
 
 
-def prepare_database(dataset: Dataset, *, seed: bool) -> str:
-    """Migrates, collects static files, loads the data if asked; returns the PostgreSQL server version."""
+def prepare_database(dataset: Dataset, *, seed: bool, seed_args: list[str]) -> str:
+    """Migrates, collects static files, loads the dataset when asked and missing; returns PostgreSQL's version.
+
+    With `seed`, runs `manage.py <dataset.seed_command> <seed_args>` unless the dataset's organization is there
+    already (seed_bench refuses to write over its own data). Raises BenchFailure on another database or when
+    the seed command does not exist.
+    """
     from django.core.management import call_command, get_commands
     from django.db import connection
+
+    from alliance.models import Organization
 
     if connection.vendor != "postgresql":
         raise BenchFailure(f"--database-url must be PostgreSQL, not {connection.vendor}")
@@ -513,11 +536,11 @@ def prepare_database(dataset: Dataset, *, seed: bool) -> str:
     call_command("migrate", verbosity=0, interactive=False)
     if static_files_stale():
         call_command("collectstatic", verbosity=0, interactive=False)
-    if seed:
+    if seed and not Organization.objects.filter(slug=dataset.slug).exists():
         if dataset.seed_command not in get_commands():
             raise BenchFailure(f"`manage.py {dataset.seed_command}` does not exist in this checkout")
-        print(f"Loading the {dataset.name} dataset: manage.py {dataset.seed_command}")
-        call_command(dataset.seed_command)
+        print(f"Loading the {dataset.name} dataset: manage.py {dataset.seed_command} {' '.join(seed_args)}")
+        call_command(dataset.seed_command, *seed_args)
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         return cursor.fetchone()[0]
@@ -570,7 +593,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=0, help="open connections (default: the workers)")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2 × cores + 1)")
     parser.add_argument("--pages", default="", help="comma-separated page names to measure (default all)")
-    parser.add_argument("--seed", action="store_true", help="load the dataset first (seed_demo / seed_bench)")
+    parser.add_argument(
+        "--seed", action="store_true", help="load the dataset first if it is missing (seed_demo / seed_bench)"
+    )
+    parser.add_argument("--seed-args", default="", help='arguments of the seed command, e.g. "--large-org-members 500"')
     parser.add_argument("--output", default="", help="results file (default bench/results/http_pages-<dataset>.json)")
     args = parser.parse_args(argv)
     if not args.database_url.startswith(("postgres://", "postgresql://")):
@@ -582,6 +608,7 @@ def main(argv: list[str] | None = None) -> int:
     concurrency = args.concurrency or workers
     output = Path(args.output) if args.output else RESULTS_DIR / f"http_pages-{dataset.name}.json"
 
+    load_before = load_average()
     try:
         wrk = ensure_wrk()
         env = configure_environment(args)
@@ -590,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
         django.setup()
         from django.db import connections
 
-        postgres_version = prepare_database(dataset, seed=args.seed)
+        postgres_version = prepare_database(dataset, seed=args.seed, seed_args=shlex.split(args.seed_args))
         pages = resolve_pages(dataset)
         if args.pages:
             wanted = {name.strip() for name in args.pages.split(",") if name.strip()}
@@ -666,6 +693,10 @@ def main(argv: list[str] | None = None) -> int:
             "django": django_module.get_version(),
             "load_generator": wrk_version(wrk),
             "cache": "redis" if args.redis_url else "local memory",
+            "gunicorn": gunicorn_version(),
+            # The machine may be shared: its load before and after the run says how far to trust the figures.
+            "load_average_before": load_before,
+            "load_average_after": load_average(),
         },
         "run": {
             "server": "gunicorn, sync workers",
@@ -695,7 +726,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"{dataset.name} ({dataset.slug}), {workers} workers, {concurrency} connections, {args.duration:g} s a page; "
-        f"{report['machine']['cpu_model']}, PostgreSQL {postgres_version}"
+        f"{report['machine']['cpu_model']}, PostgreSQL {postgres_version}; load average "
+        f"{report['machine']['load_average_before']} before, {report['machine']['load_average_after']} after"
     )
     print(format_table(rows, bare))
     print(f"\nWritten to {output}")
