@@ -111,12 +111,16 @@ DATASETS = {
 
 @dataclass(frozen=True)
 class Page:
-    """One page to measure: a short name, the persona (role key of Dataset.personas) who opens it, its path."""
+    """One page to measure: a short name, the persona (role key of Dataset.personas) who opens it, None for an
+    anonymous visitor, and its path."""
 
     name: str
-    persona: str
+    persona: str | None
     path: str
     description: str = ""
+
+
+BARE_PAGE = Page("bare", None, BARE_PATH, "one query, nothing rendered: the ceiling (anonymous)")
 
 
 @dataclass
@@ -342,6 +346,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# The CSRF token in allauth's sign-in form, as Django renders {% csrf_token %}.
+CSRF_FIELD = rb'name="csrfmiddlewaretoken" value="([^"]+)"'
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
 
 
@@ -373,7 +379,7 @@ def login(port: int, email: str, password: str) -> str:
     if status != 200:
         raise BenchFailure(f"GET /accounts/login/ answered {status}")
     cookies = cookies_from(headers)
-    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    match = re.search(CSRF_FIELD, body)
     if not match or "csrftoken" not in cookies:
         raise BenchFailure("the sign-in page has no CSRF token")
     origin = f"https://127.0.0.1:{port}"
@@ -547,7 +553,8 @@ def prepare_database(dataset: Dataset, *, seed: bool, seed_args: list[str]) -> s
 
 
 def count_queries(dataset: Dataset, pages: list[Page]) -> dict[str, int]:
-    """Queries of each page for its persona, in-process (test client, same database and settings), not under load.
+    """Queries of each page for its persona (anonymous where it has none), in-process (test client, same
+    database and settings), not under load: {page name: count}.
 
     The first request of a page warms caches (content types, the session's refresh); the second is counted.
     Raises BenchFailure if a page is not a 200.
@@ -563,7 +570,8 @@ def count_queries(dataset: Dataset, pages: list[Page]) -> dict[str, int]:
     for page in pages:
         if page.persona not in clients:
             client = Client(headers=PROXY_HEADERS)
-            client.force_login(User.objects.get(email=dataset.personas[page.persona]))
+            if page.persona is not None:
+                client.force_login(User.objects.get(email=dataset.personas[page.persona]))
             clients[page.persona] = client
         client = clients[page.persona]
         client.get(page.path, secure=True)
@@ -626,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise BenchFailure(f"unknown pages {sorted(unknown)}; known: {[page.name for page in pages]}")
             pages = [page for page in pages if page.name in wanted]
         print("Counting queries per page (in-process, not under load)...")
-        queries = count_queries(dataset, pages)
+        queries = count_queries(dataset, [BARE_PAGE, *pages])
         connections.close_all()
 
         port = free_port()
@@ -658,7 +666,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     bare_raw = measured[0][2]
-    bare = {"name": "bare", "path": BARE_PATH, **summarise(bare_raw), "ratio_to_bare": 1.0, "queries": 1}
+    bare = {
+        "name": "bare",
+        "description": BARE_PAGE.description,
+        "path": BARE_PATH,
+        **summarise(bare_raw),
+        "ratio_to_bare": 1.0,
+        "queries": queries["bare"],
+    }
     by_name = {page.name: page for page in pages}
     rows = []
     for label, path, raw in measured[1:]:
