@@ -152,6 +152,7 @@ def test_the_demo_personas_pages_are_found_and_open_for_them(db, client):
         "checkpoint",
         "timeline",
         "hr-dashboard",
+        "alumni-home",
         "alumni-directory",
         "alumni-feed",
     ]
