@@ -1,0 +1,755 @@
+"""Pages over real HTTP: gunicorn on PostgreSQL with production settings, loaded by wrk.
+
+    uv run python bench/http_pages.py --dataset demo --database-url postgres://postgres@127.0.0.1:5432/alliance_bench
+    uv run python bench/http_pages.py --dataset bench --database-url postgres://... [--seed] [--duration 30]
+
+What it does, in order:
+1. Installs the load generator if it is missing (`apt-get install -y wrk`, the Debian package; on macOS
+   `brew install wrk` first), then migrates the given PostgreSQL database and collects the static files.
+   The data must be there: `demo` is the demo organization `acme` (`manage.py seed_demo`), `bench` the large
+   organization `bench-large` (`manage.py seed_bench`); `--seed` runs that command first if the organization is
+   missing, with `--seed-args` (e.g. `--seed-args "--large-org-members 500"` for a small trial).
+2. Counts the queries of every page in-process (Django's test client, CaptureQueriesContext, same database and
+   settings, not under load; the second request of each page, the first warms caches).
+3. Starts gunicorn with 2 × cores + 1 sync workers and production settings: DEBUG off, a random secret key, and
+   everything else as alliance/settings.py reads it, except the URLconf (bench/settings.py adds the bare view
+   `/__bench__/bare/`, one query, the ceiling of this stack). Requests come as through one TLS-terminating
+   proxy (DJANGO_TRUSTED_PROXY_COUNT=1, `X-Forwarded-Proto: https`), so the HTTPS redirect, secure cookies
+   and CSRF origin checks of production stay on.
+4. Signs each persona in with a real login POST (CSRF token and cookie), checks every page answers 200, warms
+   each page up, then runs wrk for a fixed duration and concurrency on each page, with the persona's session
+   cookie. The default concurrency is one connection per worker: sync workers serve one request each, so more
+   connections only queue (raising latency, not throughput). Any response that is not a 200 (a redirect to the
+   sign-in page included), and any connection error or timeout, fails the run.
+5. Writes `bench/results/http_pages-<dataset>.json` (machine, settings, per page p50/p95/p99 in ms,
+   requests/s, ratio to the bare view's requests/s, queries) and prints a table. The target (issue 12): p95
+   under 150 ms at the benchmark size, at no less than a quarter of the bare view's throughput.
+
+Query counts must not grow with the data: when the other dataset's results file exists, the counts are compared
+and any difference is printed (and recorded under "query_counts_differ_from").
+
+The pure parts (parsing wrk's output, ratios, resolving the pages of the personas) are tested in
+tests/test_bench_http.py; the rest needs gunicorn, wrk and PostgreSQL and is not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+RESULTS_DIR = ROOT / "bench" / "results"
+WRK_SCRIPT = ROOT / "bench" / "wrk_report.lua"
+BARE_PATH = "/__bench__/bare/"
+WRK_MARKER = "WRK_JSON "
+# Issue 12's target at the benchmark size.
+TARGET_P95_MS = 150.0
+TARGET_MIN_RATIO = 0.25
+
+
+class BenchFailure(Exception):
+    """The run cannot give a faithful figure (missing data, a page that is not a 200, a load-generator error)."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Where a dataset's personas live: organization slug, their e-mail addresses by role, their password."""
+
+    name: str
+    slug: str
+    personas: dict[str, str]
+    password: str
+    seed_command: str
+
+
+DATASETS = {
+    "demo": Dataset(
+        name="demo",
+        slug="acme",
+        personas={
+            "hr": "hr@acme.example",
+            "manager": "manager@acme.example",
+            "employee": "employee@acme.example",
+            "alumnus": "alumni@acme.example",
+        },
+        password="alliance-demo",
+        seed_command="seed_demo",
+    ),
+    "bench": Dataset(
+        name="bench",
+        slug="bench-large",
+        personas={
+            "hr": "hr@bench-large.bench.example",
+            "manager": "manager@bench-large.bench.example",
+            "employee": "employee@bench-large.bench.example",
+            "alumnus": "alumnus@bench-large.bench.example",
+        },
+        password="alliance-bench",
+        seed_command="seed_bench",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page to measure: a short name, the persona (role key of Dataset.personas) who opens it, None for an
+    anonymous visitor, and its path."""
+
+    name: str
+    persona: str | None
+    path: str
+    description: str = ""
+
+
+BARE_PAGE = Page("bare", None, BARE_PATH, "one query, nothing rendered: the ceiling (anonymous)")
+
+
+@dataclass
+class PageResult:
+    page: Page
+    load: dict = field(default_factory=dict)
+    queries: int | None = None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Pure parts (tests/test_bench_http.py)
+
+
+def parse_wrk_output(text: str) -> dict:
+    """The JSON line bench/wrk_report.lua prints (`WRK_JSON {...}`) in wrk's stdout, as a dict.
+
+    Latencies stay in microseconds and duration_us is wrk's own measured duration. Raises BenchFailure when the
+    line is missing or is not JSON (wrk failed before its `done` hook, e.g. it could not connect).
+    """
+    for line in reversed(text.splitlines()):
+        if line.startswith(WRK_MARKER):
+            try:
+                return json.loads(line[len(WRK_MARKER) :])
+            except json.JSONDecodeError as error:
+                raise BenchFailure(f"wrk's report is not JSON: {line!r} ({error})") from error
+    raise BenchFailure(f"wrk printed no {WRK_MARKER.strip()} line; its output was:\n{text}")
+
+
+def check_clean(raw: dict, label: str, *, require_requests: bool = True) -> None:
+    """Raise BenchFailure if a wrk run saw any response other than 200, or any socket error or timeout, or (with
+    require_requests) completed no request at all.
+
+    A page answering a redirect (to the sign-in page, to two-factor setup) or an error would otherwise be
+    measured as if it were the page. A short warm-up of a slow page may complete nothing, which is no fault.
+    """
+    problems = []
+    if raw.get("non200"):
+        problems.append(f"{raw['non200']} responses were not 200 (last status {raw.get('non200_status')})")
+    for kind, count in sorted(raw.get("errors", {}).items()):
+        if count and kind != "status":  # "status" (>= 400) is already among non200
+            problems.append(f"{count} {kind} errors")
+    if require_requests and not raw.get("requests"):
+        problems.append("no request completed")
+    if problems:
+        raise BenchFailure(f"{label}: " + "; ".join(problems))
+
+
+def summarise(raw: dict) -> dict:
+    """wrk's raw report as the figures we publish: p50/p95/p99/max in ms (1 decimal), requests/s, requests.
+
+    requests_per_s is requests over wrk's measured duration (seconds), rounded to 1 decimal.
+    """
+    duration_s = raw["duration_us"] / 1_000_000
+    return {
+        "p50_ms": round(raw["p50_us"] / 1000, 1),
+        "p95_ms": round(raw["p95_us"] / 1000, 1),
+        "p99_ms": round(raw["p99_us"] / 1000, 1),
+        "max_ms": round(raw["max_us"] / 1000, 1),
+        "requests_per_s": round(raw["requests"] / duration_s, 1) if duration_s > 0 else 0.0,
+        "requests": raw["requests"],
+    }
+
+
+def ratio_to_bare(page_rps: float, bare_rps: float) -> float:
+    """A page's throughput as a fraction of the bare view's (3 decimals). Raises BenchFailure if bare_rps <= 0."""
+    if bare_rps <= 0:
+        raise BenchFailure("the bare view served nothing: no ceiling to compare with")
+    return round(page_rps / bare_rps, 3)
+
+
+def meets_target(summary: dict, ratio: float) -> bool:
+    """Issue 12's target for one page: p95 under TARGET_P95_MS at no less than TARGET_MIN_RATIO of the bare view."""
+    return summary["p95_ms"] < TARGET_P95_MS and ratio >= TARGET_MIN_RATIO
+
+
+def query_count_differences(mine: dict[str, int | None], other: dict[str, int | None]) -> dict[str, list]:
+    """Pages measured in both runs whose query counts differ: {page name: [mine, other]}."""
+    return {
+        name: [count, other[name]]
+        for name, count in mine.items()
+        if name in other and count is not None and other[name] is not None and count != other[name]
+    }
+
+
+def page_table(dataset: Dataset, *, employee_pk: int, checkpoint_pk: int) -> list[Page]:
+    """The pages measured for a dataset, given its employee persona's membership and a checkpoint of theirs."""
+    org = f"/{dataset.slug}"
+    return [
+        Page("home-employee", "employee", f"{org}/", "home (dashboard), employee"),
+        Page("home-manager", "manager", f"{org}/", "home (dashboard), manager"),
+        Page("home-hr", "hr", f"{org}/", "home (dashboard), HR"),
+        Page("home-alumnus", "alumnus", f"{org}/", "home (dashboard), alumnus"),
+        Page("my-alliance", "employee", f"{org}/alliance/", "my alliance, employee"),
+        Page("checkpoint", "manager", f"{org}/checkpoints/{checkpoint_pk}/", "a report's checkpoint, manager"),
+        Page("timeline", "manager", f"{org}/people/{employee_pk}/timeline/", "a report's timeline, manager"),
+        Page("hr-dashboard", "hr", f"{org}/hr/", "HR dashboard"),
+        Page("alumni-home", "alumnus", f"{org}/alumni/", "home of the alumni community, alumnus"),
+        Page("alumni-directory", "alumnus", f"{org}/alumni/directory/", "alumni directory, alumnus"),
+        Page("alumni-feed", "alumnus", f"{org}/alumni/posts/", "alumni feed, alumnus"),
+    ]
+
+
+def resolve_pages(dataset: Dataset) -> list[Page]:
+    """The dataset's pages, from its data: the employee persona's membership and the checkpoint their manager
+    opens (the next one still to hold on the employee's active tour, else the latest held one).
+
+    Needs Django set up. Raises BenchFailure, saying which command loads the data, when the organization or a
+    persona is missing, when the employee's manager is not the manager persona, or when the employee has no
+    checkpoint on an active tour.
+    """
+    from agreements.models import TourStatus
+    from alliance.models import Membership, Organization
+    from alliance.tenancy import organization_scope
+    from checkpoints.models import Checkpoint, CheckpointStatus
+
+    hint = f"load it with `uv run python manage.py {dataset.seed_command}` (or pass --seed)"
+    organization = Organization.objects.filter(slug=dataset.slug).first()
+    if organization is None:
+        raise BenchFailure(f"organization {dataset.slug!r} ({dataset.name} dataset) is not in this database: {hint}")
+    with organization_scope(organization.pk):
+        members = {
+            role: Membership.objects.filter(organization=organization, user__email=email).first()
+            for role, email in dataset.personas.items()
+        }
+        missing = sorted(dataset.personas[role] for role, member in members.items() if member is None)
+        if missing:
+            raise BenchFailure(f"{', '.join(missing)} not members of {dataset.slug!r}: {hint}")
+        employee, manager = members["employee"], members["manager"]
+        if employee.manager_id != manager.pk:
+            raise BenchFailure(f"{dataset.personas['employee']} does not report to {dataset.personas['manager']}")
+        checkpoints = Checkpoint.objects.filter(
+            organization=organization, tour__employee=employee, tour__status=TourStatus.ACTIVE
+        ).exclude(status=CheckpointStatus.CANCELLED)
+        checkpoint = (
+            checkpoints.filter(status=CheckpointStatus.SCHEDULED).order_by("due_date", "pk").first()
+            or checkpoints.order_by("-due_date", "-pk").first()
+        )
+        if checkpoint is None:
+            raise BenchFailure(f"{dataset.personas['employee']} has no checkpoint on an active tour: {hint}")
+        return page_table(dataset, employee_pk=employee.pk, checkpoint_pk=checkpoint.pk)
+
+
+def format_table(results: list[dict], bare: dict) -> str:
+    """The printed table: one row per page then the bare view; ms, requests/s, ratio, queries, target met."""
+    header = (
+        f"{'page':18s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} {'ratio':>6s} {'queries':>7s}  ok"
+    )
+    lines = [header, "-" * len(header)]
+    for row in [*results, bare]:
+        target = row.get("meets_target")
+        lines.append(
+            f"{row['name']:18s} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['p99_ms']:8.1f} "
+            f"{row['requests_per_s']:8.1f} {row['ratio_to_bare']:6.3f} {str(row.get('queries', '')):>7s}  "
+            f"{'' if target is None else ('yes' if target else 'NO')}"
+        )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Machine, database, processes
+
+
+def machine_description() -> dict:
+    """CPU model, logical cores and RAM (GiB) of this machine, from /proc where it exists."""
+    cpu_model = platform.processor() or platform.machine()
+    ram_gib = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
+                break
+    except OSError:
+        pass
+    return {"cpu_model": cpu_model, "cores": os.cpu_count(), "ram_gib": ram_gib, "os": platform.platform()}
+
+
+def ensure_wrk() -> str:
+    """The path of wrk, installing the Debian package when it is missing. Raises BenchFailure if it cannot."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    apt = shutil.which("apt-get")
+    if apt is None:
+        raise BenchFailure("wrk is not installed and there is no apt-get: install wrk (e.g. `brew install wrk`)")
+    print("Installing the load generator: apt-get install -y wrk")
+    prefix = [] if os.geteuid() == 0 else ["sudo"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = subprocess.run([*prefix, apt, "install", "-y", "-q", "wrk"], env=env)  # noqa: S603
+    if install.returncode != 0:
+        subprocess.run([*prefix, apt, "update", "-q"], env=env)  # noqa: S603
+        subprocess.run([*prefix, apt, "install", "-y", "-q", "wrk"], env=env)  # noqa: S603
+    found = shutil.which("wrk")
+    if not found:
+        raise BenchFailure("could not install wrk (apt-get install -y wrk); install it and run again")
+    return found
+
+
+def wrk_version(wrk: str) -> str:
+    output = subprocess.run([wrk, "-v"], capture_output=True, text=True)  # noqa: S603
+    return (output.stdout or output.stderr).strip().splitlines()[0] if (output.stdout or output.stderr) else "wrk"
+
+
+def gunicorn_version() -> str:
+    from importlib.metadata import version
+
+    return version("gunicorn")
+
+
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (None where the OS has none)."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# The CSRF token in allauth's sign-in form, as Django renders {% csrf_token %}.
+CSRF_FIELD = rb'name="csrfmiddlewaretoken" value="([^"]+)"'
+PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
+
+
+def http_request(port: int, method: str, path: str, headers: dict | None = None, body: str | None = None):
+    """One request to the local server, as through the proxy: (status, response headers as list, body bytes)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers={**PROXY_HEADERS, **(headers or {})})
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
+
+
+def cookies_from(headers: list[tuple[str, str]]) -> dict[str, str]:
+    jar = SimpleCookie()
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            jar.load(value)
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def login(port: int, email: str, password: str) -> str:
+    """Signs `email` in through allauth's form (GET for the CSRF token, POST) and returns the Cookie header.
+
+    Raises BenchFailure when the sign-in does not end in a redirect with a session cookie.
+    """
+    status, headers, body = http_request(port, "GET", "/accounts/login/")
+    if status != 200:
+        raise BenchFailure(f"GET /accounts/login/ answered {status}")
+    cookies = cookies_from(headers)
+    match = re.search(CSRF_FIELD, body)
+    if not match or "csrftoken" not in cookies:
+        raise BenchFailure("the sign-in page has no CSRF token")
+    origin = f"https://127.0.0.1:{port}"
+    status, headers, body = http_request(
+        port,
+        "POST",
+        "/accounts/login/",
+        headers={
+            "Cookie": f"csrftoken={cookies['csrftoken']}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": origin,
+            "Referer": f"{origin}/accounts/login/",
+        },
+        body=urlencode({"login": email, "password": password, "csrfmiddlewaretoken": match.group(1).decode()}),
+    )
+    cookies.update(cookies_from(headers))
+    if status not in (301, 302, 303) or "sessionid" not in cookies:
+        location = dict((k.lower(), v) for k, v in headers).get("location", "")
+        raise BenchFailure(
+            f"signing {email} in answered {status} {location} (wrong password, unverified e-mail, rate limit "
+            "or two-factor authentication?)"
+        )
+    return f"sessionid={cookies['sessionid']}; csrftoken={cookies['csrftoken']}"
+
+
+def check_page(port: int, path: str, cookie: str | None, label: str) -> None:
+    status, headers, _ = http_request(port, "GET", path, headers={"Cookie": cookie} if cookie else None)
+    if status != 200:
+        location = dict((k.lower(), v) for k, v in headers).get("location", "")
+        raise BenchFailure(f"{label}: GET {path} answered {status} {location}".rstrip())
+
+
+def start_gunicorn(port: int, workers: int, env: dict, log_path: Path) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "alliance.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--chdir",
+        str(ROOT),
+        "--log-level",
+        "warning",
+        "--timeout",
+        "120",
+    ]
+    log = log_path.open("w")
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)  # noqa: S603
+
+
+def wait_until_up(port: int, process: subprocess.Popen, log_path: Path, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchFailure(f"gunicorn exited ({process.returncode}):\n{log_path.read_text()[-4000:]}")
+        try:
+            if http_request(port, "GET", BARE_PATH)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise BenchFailure(f"gunicorn did not answer within {timeout_s:.0f} s:\n{log_path.read_text()[-4000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run_wrk(
+    wrk: str, port: int, path: str, cookie: str | None, *, duration: float, concurrency: int, label: str, warmup=False
+):
+    """Runs wrk on one path and returns its raw report; raises BenchFailure if anything was not a clean 200."""
+    command = [
+        wrk,
+        f"--threads={min(2, concurrency)}",
+        f"--connections={concurrency}",
+        f"--duration={max(1, round(duration))}s",
+        "--timeout=30s",
+        f"--script={WRK_SCRIPT}",
+    ]
+    for name, value in {**PROXY_HEADERS, **({"Cookie": cookie} if cookie else {})}.items():
+        command += ["--header", f"{name}: {value}"]
+    command.append(f"http://127.0.0.1:{port}{path}")
+    output = subprocess.run(command, capture_output=True, text=True)  # noqa: S603
+    if output.returncode != 0:
+        raise BenchFailure(f"{label}: wrk failed ({output.returncode}): {output.stderr or output.stdout}")
+    raw = parse_wrk_output(output.stdout)
+    check_clean(raw, label, require_requests=not warmup)
+    return raw
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Django in this process
+
+
+def configure_environment(args) -> dict:
+    """The environment of both this process and gunicorn: production settings plus the bench URLconf."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": args.database_url,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+            # Requests arrive as through one TLS-terminating proxy (nginx): X-Forwarded-Proto says https.
+            "DJANGO_TRUSTED_PROXY_COUNT": "1",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
+        }
+    )
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
+    os.environ.update(env)
+    return env
+
+
+def static_files_stale() -> bool:
+    """Whether collectstatic must run: no manifest yet, or a source static file newer than it.
+
+    Collecting (hashing and compressing every file, the Japanese font included) takes minutes on a busy machine,
+    so an up-to-date STATIC_ROOT is reused.
+    """
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.exists():
+        return True
+    collected_at = manifest.stat().st_mtime
+    for finder in finders.get_finders():
+        for path, storage in finder.list([]):
+            if Path(storage.path(path)).stat().st_mtime > collected_at:
+                return True
+    return False
+
+
+def prepare_database(dataset: Dataset, *, seed: bool, seed_args: list[str]) -> str:
+    """Migrates, collects static files, loads the dataset when asked and missing; returns PostgreSQL's version.
+
+    With `seed`, runs `manage.py <dataset.seed_command> <seed_args>` unless the dataset's organization is there
+    already (seed_bench refuses to write over its own data). Raises BenchFailure on another database or when
+    the seed command does not exist.
+    """
+    from django.core.management import call_command, get_commands
+    from django.db import connection
+
+    from alliance.models import Organization
+
+    if connection.vendor != "postgresql":
+        raise BenchFailure(f"--database-url must be PostgreSQL, not {connection.vendor}")
+    print("Migrating and collecting static files...")
+    call_command("migrate", verbosity=0, interactive=False)
+    if static_files_stale():
+        call_command("collectstatic", verbosity=0, interactive=False)
+    if seed and not Organization.objects.filter(slug=dataset.slug).exists():
+        if dataset.seed_command not in get_commands():
+            raise BenchFailure(f"`manage.py {dataset.seed_command}` does not exist in this checkout")
+        print(f"Loading the {dataset.name} dataset: manage.py {dataset.seed_command} {' '.join(seed_args)}")
+        call_command(dataset.seed_command, *seed_args)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0]
+
+
+def count_queries(dataset: Dataset, pages: list[Page]) -> dict[str, int]:
+    """Queries of each page for its persona (anonymous where it has none), in-process (test client, same
+    database and settings), not under load: {page name: count}.
+
+    The first request of a page warms caches (content types, the session's refresh); the second is counted.
+    Raises BenchFailure if a page is not a 200.
+    """
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from alliance.models import User
+
+    clients = {}
+    counts = {}
+    for page in pages:
+        if page.persona not in clients:
+            client = Client(headers=PROXY_HEADERS)
+            if page.persona is not None:
+                client.force_login(User.objects.get(email=dataset.personas[page.persona]))
+            clients[page.persona] = client
+        client = clients[page.persona]
+        client.get(page.path, secure=True)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(page.path, secure=True)
+        if response.status_code != 200:
+            raise BenchFailure(f"{page.name}: in-process GET {page.path} answered {response.status_code}")
+        counts[page.name] = len(captured.captured_queries)
+    return counts
+
+
+# --------------------------------------------------------------------------------------------------------------
+
+
+def git_commit() -> str | None:
+    output = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)  # noqa: S607
+    return output.stdout.strip() or None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="demo")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""), help="postgres://...")
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", ""), help="cache, as production (optional)")
+    parser.add_argument("--duration", type=float, default=30, help="seconds of load per page (default 30)")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of unmeasured load per page first")
+    parser.add_argument("--concurrency", type=int, default=0, help="open connections (default: the workers)")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2 × cores + 1)")
+    parser.add_argument("--pages", default="", help="comma-separated page names to measure (default all)")
+    parser.add_argument(
+        "--seed", action="store_true", help="load the dataset first if it is missing (seed_demo / seed_bench)"
+    )
+    parser.add_argument("--seed-args", default="", help='arguments of the seed command, e.g. "--large-org-members 500"')
+    parser.add_argument("--output", default="", help="results file (default bench/results/http_pages-<dataset>.json)")
+    args = parser.parse_args(argv)
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        parser.error("--database-url postgres://... is required (or DATABASE_URL)")
+
+    dataset = DATASETS[args.dataset]
+    cores = os.cpu_count() or 1
+    workers = args.workers or 2 * cores + 1
+    concurrency = args.concurrency or workers
+    output = Path(args.output) if args.output else RESULTS_DIR / f"http_pages-{dataset.name}.json"
+
+    load_before = load_average()
+    try:
+        wrk = ensure_wrk()
+        env = configure_environment(args)
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        postgres_version = prepare_database(dataset, seed=args.seed, seed_args=shlex.split(args.seed_args))
+        pages = resolve_pages(dataset)
+        if args.pages:
+            wanted = {name.strip() for name in args.pages.split(",") if name.strip()}
+            unknown = wanted - {page.name for page in pages}
+            if unknown:
+                raise BenchFailure(f"unknown pages {sorted(unknown)}; known: {[page.name for page in pages]}")
+            pages = [page for page in pages if page.name in wanted]
+        print("Counting queries per page (in-process, not under load)...")
+        queries = count_queries(dataset, [BARE_PAGE, *pages])
+        connections.close_all()
+
+        port = free_port()
+        log_path = Path(tempfile.mkdtemp(prefix="http_pages-")) / "gunicorn.log"
+        print(f"Starting gunicorn ({workers} workers) on 127.0.0.1:{port}; log {log_path}")
+        server = start_gunicorn(port, workers, env, log_path)
+        try:
+            wait_until_up(port, server, log_path)
+            cookies = {
+                persona: login(port, dataset.personas[persona], dataset.password)
+                for persona in sorted({page.persona for page in pages})
+            }
+            for page in pages:
+                check_page(port, page.path, cookies[page.persona], page.name)
+            measured = []
+            targets = [("bare", BARE_PATH, None)] + [(page.name, page.path, cookies[page.persona]) for page in pages]
+            for label, path, cookie in targets:
+                print(f"  {label:18s} {path}", flush=True)
+                if args.warmup > 0:
+                    run_wrk(
+                        wrk, port, path, cookie, duration=args.warmup, concurrency=concurrency, label=label, warmup=True
+                    )
+                raw = run_wrk(wrk, port, path, cookie, duration=args.duration, concurrency=concurrency, label=label)
+                measured.append((label, path, raw))
+        finally:
+            stop(server)
+    except BenchFailure as failure:
+        print(f"FAILED: {failure}", file=sys.stderr)
+        return 1
+
+    bare_raw = measured[0][2]
+    bare = {
+        "name": "bare",
+        "description": BARE_PAGE.description,
+        "path": BARE_PATH,
+        **summarise(bare_raw),
+        "ratio_to_bare": 1.0,
+        "queries": queries["bare"],
+    }
+    by_name = {page.name: page for page in pages}
+    rows = []
+    for label, path, raw in measured[1:]:
+        figures = summarise(raw)
+        ratio = ratio_to_bare(figures["requests_per_s"], bare["requests_per_s"])
+        page = by_name[label]
+        rows.append(
+            {
+                "name": label,
+                "description": page.description,
+                "persona": dataset.personas[page.persona],
+                "path": path,
+                **figures,
+                "ratio_to_bare": ratio,
+                "queries": queries[label],
+                "meets_target": meets_target(figures, ratio),
+            }
+        )
+
+    import django as django_module
+
+    report = {
+        "benchmark": "http_pages",
+        "dataset": dataset.name,
+        "organization": dataset.slug,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        "machine": {
+            **machine_description(),
+            "postgresql": postgres_version,
+            "python": platform.python_version(),
+            "django": django_module.get_version(),
+            "load_generator": wrk_version(wrk),
+            "cache": "redis" if args.redis_url else "local memory",
+            "gunicorn": gunicorn_version(),
+            # The machine may be shared: its load before and after the run says how far to trust the figures.
+            "load_average_before": load_before,
+            "load_average_after": load_average(),
+        },
+        "run": {
+            "server": "gunicorn, sync workers",
+            "gunicorn_workers": workers,
+            "settings": "bench.settings: alliance.settings in production (DEBUG off) + the bare view's URLconf, "
+            "behind one emulated TLS proxy",
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "concurrency": concurrency,
+            "wrk_threads": min(2, concurrency),
+        },
+        "target": {"p95_ms_below": TARGET_P95_MS, "min_ratio_to_bare": TARGET_MIN_RATIO},
+        "bare": bare,
+        "pages": rows,
+    }
+    other_name = "bench" if dataset.name == "demo" else "demo"
+    other_file = output.with_name(f"http_pages-{other_name}.json")
+    if other_file.exists():
+        other = {row["name"]: row.get("queries") for row in json.loads(other_file.read_text()).get("pages", [])}
+        differences = query_count_differences(queries, other)
+        report["query_counts_differ_from"] = {other_name: differences}
+        for name, (mine, theirs) in differences.items():
+            print(f"WARNING: {name} makes {mine} queries here and {theirs} on the {other_name} dataset")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+    print()
+    print(
+        f"{dataset.name} ({dataset.slug}), {workers} workers, {concurrency} connections, {args.duration:g} s a page; "
+        f"{report['machine']['cpu_model']}, PostgreSQL {postgres_version}; load average "
+        f"{report['machine']['load_average_before']} before, {report['machine']['load_average_after']} after"
+    )
+    print(format_table(rows, bare))
+    print(f"\nWritten to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
