@@ -425,7 +425,6 @@ def _seed_core(ctx: BenchContext) -> None:
                 position=position,
             )
         managers: list[Person] = []
-        hr: Person | None = None
         for i, (role, status, persona) in enumerate(_roles(plan.size, rng)):
             surname, given = rng.choice(SURNAMES), rng.choice(GIVEN)
             email = persona_email(persona, plan.slug) if persona else f"m{i:05d}@{email_domain(plan.slug)}"
@@ -452,10 +451,12 @@ def _seed_core(ctx: BenchContext) -> None:
                 date_joined=ctx.now,
             )
             addresses.add(id=ctx.next_id(addresses.model), user_id=user_id, email=email, verified=True, primary=True)
-            if role == Role.HR:
+            if role in (Role.HR, Role.MANAGER):
+                # Nobody above HR and the managers: the HR persona with reports would show a team card the
+                # demo's HR has not, and the benchmark compares each page's queries across the two.
                 manager_id = None
-            elif role == Role.MANAGER or not managers:
-                manager_id = hr.id if hr else None
+            elif not managers:
+                manager_id = None
             elif persona == "employee":
                 manager_id = managers[0].id
             else:
@@ -495,8 +496,6 @@ def _seed_core(ctx: BenchContext) -> None:
             ctx.people[person.id] = person
             if persona:
                 plan.personas[persona] = person
-            if role == Role.HR and hr is None:
-                hr = person
             if role == Role.MANAGER and status == MembershipStatus.ACTIVE:
                 managers.append(person)
 
