@@ -552,3 +552,25 @@ def department_archive(*, department: Department, archived: bool) -> Department:
         changes=diff(department, ["archived_at"]),
     )
     return department
+
+
+def export_recorded(
+    *,
+    organization: Organization,
+    action: str,
+    rows: int,
+    file_format: str = "csv",
+    filters: str = "",
+    what: str = "",
+) -> None:
+    """Record in the audit trail that the member serving the request exported personal data of `organization`:
+    `action` a registered export action ("member.export"), `what` which list (a key such as "overdue", or ""),
+    `file_format` "csv" or "xlsx", `filters` the filters applied as a query string ("" for none), `rows` how
+    many rows (people) the file holds. Never the exported data itself. Called once per download, before its
+    body is produced (a download cut short is still recorded)."""
+    changes = {"format": [None, file_format], "rows": [None, rows]}
+    if what:
+        changes["list"] = [None, what]
+    if filters:
+        changes["filters"] = [None, filters]
+    audit_log(action, organization=organization, changes=changes)
