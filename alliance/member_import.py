@@ -653,6 +653,22 @@ def member_import_apply(*, organization: Organization, actor: Membership, parsed
 def _apply(plan: ImportPlan, *, organization: Organization, actor: Membership, parsed: ParsedFile) -> None:
     from alliance import services
 
+    # Every department the file assigns, locked up front in one order (services.lock_department locks each again
+    # later, after the HR rows): an archive waits until this import ends, and a concurrent member change, which
+    # locks its department before the HR rows, cannot hold one of them while waiting for this import's.
+    assigned = {
+        row.values["department"].pk
+        for row in plan.rows
+        if row.action in ("invite", "update") and isinstance(row.values.get("department"), Department)
+    }
+    if assigned:
+        list(
+            Department.objects.for_organization(organization)
+            .select_for_update()
+            .filter(pk__in=assigned)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     created = {}
     for key_name in plan.new_departments:
         department = services.department_create(organization=organization, name=key_name)
