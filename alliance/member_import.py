@@ -79,6 +79,11 @@ def column_header(column: str, language: str | None = None) -> str:
     return ja if _japanese(language) else en
 
 
+def column_headers(language: str | None = None) -> dict[str, str]:
+    """`{column: header}` for every column in `language` (default: the active one): what pages name them by."""
+    return {column: column_header(column, language) for column in COLUMNS}
+
+
 def file_headers(language: str | None = None) -> tuple[str, ...]:
     """Every column's header in file order, in `language` (default: the active one)."""
     return HEADERS_JA if _japanese(language) else HEADERS_EN

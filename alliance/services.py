@@ -212,8 +212,8 @@ def _invitation_accept(*, invitation: Invitation, user: User, reading: str | Non
     if department is not None:
         # Archived since the invitation was sent: the newcomer is not placed in a department no longer offered
         # (locked, so that an archive cannot slip in before the membership is saved).
-        department = Department.objects.for_organization(invitation.organization_id).select_for_update().get(
-            pk=department.pk
+        department = (
+            Department.objects.for_organization(invitation.organization_id).select_for_update().get(pk=department.pk)
         )
         if department.archived_at is not None:
             department = None
@@ -578,8 +578,8 @@ def department_archive(*, department: Department, archived: bool) -> Department:
     """Archive `department` (no longer offered for new assignments; its members keep it) or bring it back.
     Never deletes; archiving an archived department (or the reverse) changes nothing and writes no audit row.
     The row is locked and read again first: an assignment in progress (lock_department) ends before it."""
-    department = Department.objects.for_organization(department.organization_id).select_for_update().get(
-        pk=department.pk
+    department = (
+        Department.objects.for_organization(department.organization_id).select_for_update().get(pk=department.pk)
     )
     if (department.archived_at is not None) == archived:
         return department

@@ -555,9 +555,11 @@ class MemberImportView(TenantView, FormView):
     max_request_body = 2 * 1024 * 1024 + 64 * 1024
 
     def get_context_data(self, **kwargs):
-        from alliance.member_import import HEADERS_EN, HEADERS_JA
+        from alliance.member_import import HEADERS_EN, HEADERS_JA, column_headers
 
-        return super().get_context_data(headers=list(zip(HEADERS_JA, HEADERS_EN, strict=True)), **kwargs)
+        return super().get_context_data(
+            headers=list(zip(HEADERS_JA, HEADERS_EN, strict=True)), columns=column_headers(), **kwargs
+        )
 
     def form_valid(self, form):
         from alliance.member_import import MAX_BYTES, ImportFileError, read_member_file
@@ -600,8 +602,11 @@ class MemberImportPreviewView(TenantView, TemplateView):
         return self.render_to_response(self.get_context_data(plan=plan, parsed=parsed))
 
     def get_context_data(self, *, plan, parsed, **kwargs):
+        from alliance.member_import import column_headers
+
         page = Paginator(plan.rows, IMPORT_ROWS_PER_PAGE).get_page(self.request.GET.get("page"))
         return super().get_context_data(
+            columns=column_headers(),
             plan=plan,
             parsed=parsed,
             page=page,

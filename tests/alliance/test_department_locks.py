@@ -157,4 +157,3 @@ def test_an_archive_racing_an_assignment_waits_and_the_member_keeps_the_departme
     assert isinstance(assigned, Membership), assigned
     assert isinstance(archived, Department) and archived.archived_at is not None, archived
     assert Membership.objects.get(pk=world["member"].pk).department_id == department.pk
-

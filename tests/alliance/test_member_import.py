@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -9,8 +10,9 @@ import tablib
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from alliance.member_import import HEADERS_EN, HEADERS_JA, parse_date
+from alliance.member_import import COLUMNS, HEADERS_EN, HEADERS_JA, file_headers, parse_date
 from alliance.models import AuditEntry, Department, Invitation, Membership
 
 JA = list(HEADERS_JA)
@@ -381,3 +383,78 @@ def test_an_imported_invitation_gives_its_department_date_and_name_on_acceptance
     assert membership.department.name == "開発部" and membership.joined_on == date(2025, 4, 1)
     user.refresh_from_db()
     assert user.name == "新人 01"
+
+
+# --- one source of column names: the file's headers, wherever a column is named -----------------------------
+
+# column: a row whose only error is in that column (the archived department made by the test)
+COLUMN_ERRORS = {
+    "email": lambda: new_person(1, email="not-an-address"),
+    "name": lambda: new_person(1, name=""),
+    "reading": lambda: new_person(1, reading="Shinjin"),
+    "role": lambda: new_person(1, role="社長"),
+    "manager_email": lambda: new_person(1, manager="nobody@acme.example"),
+    "job_title": lambda: new_person(1, title="長" * 201),
+    "department": lambda: new_person(1, department="閉鎖部"),
+    "joined_on": lambda: new_person(1, joined="4月頃"),
+}
+
+
+def _shown_labels(html: str) -> set[str]:
+    """Every column label the preview shows: "<strong>label</strong>:" before a row's error, "Row n, label:" /
+    "n行目「label」：" in the error summary, and a change's "label: before → after"."""
+    html = html.replace("&#x27;", "'")
+    labels = set(re.findall(r"<strong>([^<]+)</strong>:", html))
+    labels |= set(re.findall(r"Row \d+, ([^:<]+):", html))
+    labels |= set(re.findall(r"\d+行目「([^」<]+)」：", html))
+    labels |= set(re.findall(r'<ul class="change-list">(?:<li>([^:<]+):)', html))
+    return labels
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("column", COLUMNS)
+def test_an_error_names_its_column_by_the_files_header(acme, hr, login, column, language):
+    from alliance.member_import import HEADER_MAP, _header_key, column_header
+
+    Department.objects.create(organization=acme, name="閉鎖部", archived_at=timezone.now())
+    header = list(file_headers(language))
+    response = plan_of(login(hr, language=language), csv_bytes([COLUMN_ERRORS[column]()], header=header))
+    errors = response.context["plan"].errors
+    assert [(c, HEADER_MAP[_header_key(c)]) for _line, c, _m in errors] == [(column_header(column, language), column)]
+    shown = _shown_labels(response.content.decode())
+    assert column_header(column, language) in shown
+    assert shown <= set(header), shown - set(header)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_change_in_the_preview_names_a_header_of_the_file(acme, hr, login, employee, other_manager, language):
+    header = list(file_headers(language))
+    row = [employee.user.email, "", "", "上司", other_manager.user.email, "新しい役職", "新規事業部", "2020/1/1"]
+    response = plan_of(login(hr, language=language), csv_bytes([row, new_person(1)], header=header))
+    plan = response.context["plan"]
+    labels = {str(label) for planned in plan.rows for label, _before, _after in planned.changes}
+    assert labels and labels <= set(header), labels - set(header)
+    assert {str(column) for column in labels} >= {h for h, c in zip(header, COLUMNS, strict=True) if c != "email"} - {
+        file_headers(language)[1],  # a member's name and reading are theirs to change: never a change here
+        file_headers(language)[2],
+    }
+    html = response.content.decode().replace("&#x27;", "'")
+    assert f'<th scope="col">{header[0]}</th>' in html
+    for label in labels:
+        assert f"<li>{label}: " in html
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_import_page_and_the_export_name_the_columns_as_the_parser_reads_them(hr, login, language):
+    from alliance.member_import import HEADER_MAP, HEADERS, _header_key
+
+    client = login(hr, language=language)
+    page = client.get(reverse("member_import", args=["acme"])).content.decode().replace("&#x27;", "'")
+    for ja, en in HEADERS.values():
+        assert f'<td lang="ja">{ja}</td>' in page and f'<td lang="en">{en}</td>' in page
+    for column in ("role", "manager_email", "department", "joined_on"):
+        name = file_headers(language)[COLUMNS.index(column)]
+        assert f"<li>{name}: " in page or f"<li>{name}：" in page, name
+    exported = client.get(reverse("member_export", args=["acme"])).getvalue().decode("utf-8-sig")
+    assert exported.splitlines()[0].split(",") == [f'"{h}"' if "," in h else h for h in file_headers(language)]
+    assert [HEADER_MAP[_header_key(h)] for h in file_headers(language)] == list(COLUMNS)
