@@ -31,6 +31,7 @@ register_actions(
         "agreement.decline": _("Signature declined"),
         "agreement.sign": _("Agreement signed"),
         "agreement.amend": _("Amendment started"),
+        "agreement.pdf_read": _("Signed agreement PDF opened by someone other than its employee"),
         "agreement_template.update": _("Default clauses changed"),
     },
     private_prefix="alignment.",

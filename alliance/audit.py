@@ -193,6 +193,8 @@ ACTIONS = {
     "department.archive": _("Department archived"),
     "department.unarchive": _("Department brought back"),
     "member.import": _("Members imported from a file"),
+    "member.export": _("Members exported to a file"),
+    "hr_list.export": _("HR dashboard list exported"),
 }
 
 # What HR reads for a recorded key that is no field of the row's object (a count, a related record's field),
@@ -204,8 +206,16 @@ CHANGE_KEYS: dict[str, dict] = {
         "unchanged": _("Rows without change"),
         "new_departments": _("Departments added"),
     },
-    "audit.export": {"filters": _("Filters"), "rows": _("Rows exported")},
+    "audit.export": {"format": _("File format"), "filters": _("Filters"), "rows": _("Rows exported")},
 }
+# What every export (alliance.services.export_recorded) records.
+for _export in ("member.export", "hr_list.export"):
+    CHANGE_KEYS[_export] = {
+        "list": _("List"),
+        "format": _("File format"),
+        "filters": _("Filters"),
+        "rows": _("Rows exported"),
+    }
 
 
 def register_change_keys(action: str, labels: dict) -> None:

@@ -1,13 +1,10 @@
 """Pages of the shared machinery: a member's in-app notifications, and HR's audit trail."""
 
-import csv
-import io
 from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from alliance import audit, notices, selectors
+from alliance import audit, exports, notices, selectors, services
 from alliance.models import Membership, Notice, NoticeState
 from alliance.periods import validate_day
 from alliance.permissions import VIEW_ALUMNI_PAGES, VIEW_AUDIT, VIEW_FAILED_NOTICES, access_own_notice
@@ -236,12 +233,6 @@ class AuditTrailView(TenantView, TemplateView):
         return ctx
 
 
-def _csv_cell(value) -> str:
-    """A cell as text that a spreadsheet shows as written: one starting like a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class AuditCsvView(TenantView):
     """`/<org>/audit/export.csv`: the whole filtered trail (the page's filters; every row, not one page) as CSV,
     UTF-8 with a BOM so that Excel reads Japanese, headers and action labels in the reader's language, the changes
@@ -265,38 +256,42 @@ class AuditCsvView(TenantView):
         form = AuditFilterForm(request.GET or None, organization=self.organization)
         if form.is_bound and not form.is_valid():
             return redirect(f"{reverse('audit', args=[self.organization.slug])}?{request.GET.urlencode()}")
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([str(h) for h in self.HEADERS])
-        count = 0
-        for entry, names in _with_related_names(form.trail(self.organization).iterator(chunk_size=1000)):
-            count += 1
+        trail = form.trail(self.organization)
+        # The file holds the trail as it is now: not the row this export writes, nor any written while it streams.
+        last = selectors.audit_trail(organization=self.organization).order_by("-pk").values_list("pk", flat=True)
+        trail = trail.filter(pk__lte=last.first() or 0)
+        services.export_recorded(
+            organization=self.organization,
+            action="audit.export",
+            rows=trail.count(),
+            filters=request.GET.urlencode(),
+        )
+        stamp = timezone.localdate().isoformat()
+        return exports.csv_download(
+            filename=f"audit-{self.organization.slug}-{stamp}.csv",
+            organization=self.organization,
+            header=lambda: [str(h) for h in self.HEADERS],
+            rows=lambda: self.rows(trail),
+        )
+
+    @staticmethod
+    def rows(trail):
+        """The cells of each entry of `trail`, read 1,000 at a time with the records their changes name."""
+        for entry, names in _with_related_names(trail.iterator(chunk_size=1000)):
             changes = "\n".join(
                 f"{label}: {'—' if before is None else before} → {'—' if after is None else after}"
                 for label, before, after in audit.change_rows(entry, names)
             )
             kind = ContentType.objects.get_for_id(entry.content_type_id) if entry.content_type_id else None
-            writer.writerow(
-                _csv_cell(cell)
-                for cell in (
-                    timezone.localtime(entry.at).isoformat(timespec="seconds"),
-                    _actor_name(entry),
-                    audit.action_label(entry.action),
-                    _type_label(kind) if kind is not None else "",
-                    entry.object_id,
-                    entry.object_label,
-                    entry.subject.shown_name if entry.subject else "",
-                    changes,
-                    entry.ip_address or "",
-                    entry.user_agent,
-                )
+            yield (
+                timezone.localtime(entry.at).isoformat(timespec="seconds"),
+                _actor_name(entry),
+                audit.action_label(entry.action),
+                _type_label(kind) if kind is not None else "",
+                entry.object_id,
+                entry.object_label,
+                entry.subject.shown_name if entry.subject else "",
+                changes,
+                entry.ip_address or "",
+                entry.user_agent,
             )
-        audit.audit_log(
-            "audit.export",
-            organization=self.organization,
-            changes={"filters": [None, request.GET.urlencode()], "rows": [None, count]},
-        )
-        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        stamp = timezone.localdate().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="audit-{self.organization.slug}-{stamp}.csv"'
-        return response

@@ -4,30 +4,21 @@ The sections and lists come from the apps (alliance.hr_insights); these views on
 charts (alliance.hr_charts), paginate and export.
 """
 
-import csv
 from datetime import date, datetime
 
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.generic import TemplateView
 
-from alliance import hr_charts, hr_insights
+from alliance import exports, hr_charts, hr_insights, services
 from alliance.hr_forms import FILTER_KEYS, InsightFilterForm
 from alliance.permissions import VIEW_ORG_STATISTICS
 from alliance.tenancy import TenantView, querystring_without_page
-from alliance.text import spreadsheet_safe
 
 LIST_PER_PAGE = 50
-
-
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer feeds a streaming response."""
-
-    def write(self, value):
-        return value
 
 
 class HrDashboardView(TenantView, TemplateView):
@@ -93,20 +84,31 @@ class HrListView(TenantView, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def csv_response(self):
-        writer = csv.writer(_Echo())
         keys = [key for key, _header in self.spec.columns]
+        request, rows = self.request, self.rows
+        filters = self.request.GET.copy()
+        for key in ("format", "page"):
+            filters.pop(key, None)
+        services.export_recorded(
+            organization=self.organization,
+            action="hr_list.export",
+            what=self.spec.key,
+            rows=len(rows),
+            filters=filters.urlencode(),
+        )
 
-        def lines():
-            # The BOM makes Excel (as Japanese HR staff open CSV files) read the file as UTF-8.
-            yield "\ufeff" + writer.writerow([str(header) for _key, header in self.spec.columns])
-            for row in self.rows:
-                # Names and titles are typed by members: a cell never runs as a formula in the reader's spreadsheet.
-                yield writer.writerow([spreadsheet_safe(_cell(row.get(key), request=self.request)) for key in keys])
+        def cells():
+            # Names and titles are typed by members: exports.csv_lines keeps a cell from running as a formula.
+            for row in rows:
+                yield [_cell(row.get(key), request=request) for key in keys]
 
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         stamp = timezone.localdate().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="{self.spec.key}-{stamp}.csv"'
-        return response
+        return exports.csv_download(
+            filename=f"{self.spec.key}-{stamp}.csv",
+            organization=self.organization,
+            header=lambda: [str(header) for _key, header in self.spec.columns],
+            rows=cells,
+        )
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

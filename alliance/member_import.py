@@ -36,9 +36,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import translation
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from alliance.audit import audit_log
 from alliance.models import Department, Invitation, Membership, MembershipStatus, Organization, Role
@@ -51,20 +50,48 @@ MAX_ROWS = 5000
 # crafted one (a "zip bomb", a huge shared-strings part) could unzip to gigabytes and stall the server reading it.
 MAX_XLSX_UNZIPPED_BYTES = 12 * 1024 * 1024
 
-# Our columns in file order, with the header each language exports.
-COLUMNS = ("email", "name", "reading", "role", "manager_email", "job_title", "department", "joined_on")
-HEADERS_JA = ("メールアドレス", "氏名", "フリガナ", "役割", "上司のメールアドレス", "役職", "部署", "入社日")
-HEADERS_EN = ("E-mail", "Name", "Reading", "Role", "Manager's e-mail", "Job title", "Department", "Joined")
-COLUMN_LABELS = {
-    "email": gettext_lazy("E-mail address"),
-    "name": gettext_lazy("Name"),
-    "reading": gettext_lazy("Reading (furigana)"),
-    "role": gettext_lazy("Role"),
-    "manager_email": gettext_lazy("Manager's e-mail address"),
-    "job_title": gettext_lazy("Job title"),
-    "department": gettext_lazy("Department"),
-    "joined_on": gettext_lazy("Joined"),
+# Our columns in file order, each with its header in Japanese and in English: the one source of the column names
+# that the export writes, the parser accepts, the import page lists, and the preview and its errors show (in the
+# language in use, `column_header`), so that what HR reads is what their file says.
+HEADERS = {
+    "email": ("メールアドレス", "E-mail"),
+    "name": ("氏名", "Name"),
+    "reading": ("フリガナ", "Reading"),
+    "role": ("役割", "Role"),
+    "manager_email": ("上司のメールアドレス", "Manager's e-mail"),
+    "job_title": ("役職", "Job title"),
+    "department": ("部署", "Department"),
+    "joined_on": ("入社日", "Joined"),
 }
+COLUMNS = tuple(HEADERS)
+HEADERS_JA = tuple(ja for ja, _en in HEADERS.values())
+HEADERS_EN = tuple(en for _ja, en in HEADERS.values())
+
+
+def _japanese(language: str | None = None) -> bool:
+    return (language or translation.get_language() or "ja").startswith("ja")
+
+
+def column_header(column: str, language: str | None = None) -> str:
+    """The header of `column` (one of COLUMNS) as the file of `language` (default: the active one) names it:
+    Japanese for "ja", English otherwise. Raises KeyError for an unknown column."""
+    ja, en = HEADERS[column]
+    return ja if _japanese(language) else en
+
+
+def column_headers(language: str | None = None) -> dict[str, str]:
+    """`{column: header}` for every column in `language` (default: the active one): what pages name them by."""
+    return {column: column_header(column, language) for column in COLUMNS}
+
+
+def file_headers(language: str | None = None) -> tuple[str, ...]:
+    """Every column's header in file order, in `language` (default: the active one)."""
+    return HEADERS_JA if _japanese(language) else HEADERS_EN
+
+
+# The label of each column wherever a page or message names it: its header, in the language of the moment it is
+# shown (lazy, as a translation is).
+COLUMN_LABELS = {column: lazy(column_header, str)(column) for column in COLUMNS}
 
 # Header spellings seen in HR systems' exports, in their normalised form (`_header_key`).
 _ALIASES = {
@@ -95,7 +122,11 @@ def _header_key(text) -> str:
     return _HEADER_NOISE.sub("", unicodedata.normalize("NFKC", str(text or "")).casefold())
 
 
-HEADER_MAP = {_header_key(alias): column for column, aliases in _ALIASES.items() for alias in aliases}
+HEADER_MAP = {
+    _header_key(alias): column
+    for column, aliases in _ALIASES.items()
+    for alias in (*HEADERS[column], *aliases)  # our own headers are always accepted
+}
 
 _ROLE_WORDS = {
     Role.EMPLOYEE: ["社員", "一般", "従業員", "メンバー", "employee", "member", "staff"],
@@ -224,9 +255,10 @@ def read_member_file(name: str, data: bytes) -> ParsedFile:
     if "email" not in positions:
         raise ImportFileError(
             _(
-                "The first row must name the columns, with one for the e-mail address (メールアドレス or E-mail). "
+                "The first row must name the columns, with one for the e-mail address (%(ja)s or %(en)s). "
                 "Download an export to see the expected columns."
             )
+            % {"ja": HEADERS["email"][0], "en": HEADERS["email"][1]}
         )
     rows = []
     for offset, row in enumerate(dataset, start=2):
@@ -626,6 +658,22 @@ def member_import_apply(*, organization: Organization, actor: Membership, parsed
 def _apply(plan: ImportPlan, *, organization: Organization, actor: Membership, parsed: ParsedFile) -> None:
     from alliance import services
 
+    # Every department the file assigns, locked up front in one order (services.lock_department locks each again
+    # later, after the HR rows): an archive waits until this import ends, and a concurrent member change, which
+    # locks its department before the HR rows, cannot hold one of them while waiting for this import's.
+    assigned = {
+        row.values["department"].pk
+        for row in plan.rows
+        if row.action in ("invite", "update") and isinstance(row.values.get("department"), Department)
+    }
+    if assigned:
+        list(
+            Department.objects.for_organization(organization)
+            .select_for_update()
+            .filter(pk__in=assigned)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     created = {}
     for key_name in plan.new_departments:
         department = services.department_create(organization=organization, name=key_name)
@@ -702,65 +750,99 @@ def _apply(plan: ImportPlan, *, organization: Organization, actor: Membership, p
     )
 
 
-def export_members(*, organization: Organization, file_format: str, japanese: bool = True) -> bytes:
-    """The organization's active members and pending invitations in the import's columns, as "csv" (UTF-8 with
-    a BOM, so that Excel opens it as UTF-8) or "xlsx" bytes. Headers and role words in Japanese or English."""
-    dataset = tablib.Dataset(headers=list(HEADERS_JA if japanese else HEADERS_EN))
-    dataset.title = "members"
+class MemberExport:
+    """What a member export holds: `organization`'s active members (by reading) then its pending invitations of
+    people who are not active members (the newest per address), in the import's columns, so that the file
+    imports back as "no change". Headers and role words in Japanese or English (`japanese`). Reading it keeps
+    memory flat: the members are read 500 at a time, the invitations by their ids 500 at a time."""
 
-    def role_word(role):
-        return ROLE_EXPORT_JA[role] if japanese else str(role)
+    CHUNK = 500
 
-    def day(value):
-        if not value:
-            return ""
-        return value if file_format == "xlsx" else value.isoformat()
+    def __init__(self, *, organization: Organization, japanese: bool = True):
+        self.organization = organization
+        self.japanese = japanese
+        self.active = (
+            Membership.objects.for_organization(organization)
+            .filter(status=MembershipStatus.ACTIVE)
+            .select_related("user", "manager__user", "department")
+            .order_by("user__reading_key", "user__email", "pk")
+        )
+        active_emails = {email.lower() for email in self.active.values_list("user__email", flat=True)}
+        self.active_count = len(active_emails)
+        seen: set[str] = set()
+        self.invitation_ids: list[int] = []
+        for pk, email in (
+            Invitation.objects.for_organization(organization)
+            .pending()
+            .order_by("-created_at", "-pk")
+            .values_list("pk", "email")
+        ):
+            if email.lower() in seen or email.lower() in active_emails:
+                continue
+            seen.add(email.lower())
+            self.invitation_ids.append(pk)
 
-    active = (
-        Membership.objects.for_organization(organization)
-        .filter(status=MembershipStatus.ACTIVE)
-        .select_related("user", "manager__user", "department")
-        .order_by("user__reading_key", "user__email")
-    )
-    for m in active:
-        dataset.append(
-            [
+    def count(self) -> int:
+        """How many rows (people) the file holds, its header aside."""
+        return self.active_count + len(self.invitation_ids)
+
+    def header(self) -> list[str]:
+        return list(HEADERS_JA if self.japanese else HEADERS_EN)
+
+    def _role_word(self, role) -> str:
+        return ROLE_EXPORT_JA[role] if self.japanese else str(role)
+
+    def rows(self, *, dates_as_text: bool = True):
+        """Each person's cells in COLUMNS order, as they are (the caller neutralises them against formulas);
+        dates as ISO text, or as dates with `dates_as_text` false (an .xlsx date cell)."""
+
+        def day(value):
+            if not value:
+                return ""
+            return value.isoformat() if dates_as_text else value
+
+        for m in self.active.iterator(chunk_size=self.CHUNK):
+            yield [
                 m.user.email,
                 m.user.name,
                 m.user.reading,
-                role_word(m.role),
+                self._role_word(m.role),
                 m.manager.user.email if m.manager else "",
                 m.job_title,
                 m.department.name if m.department else "",
                 day(m.joined_on),
             ]
-        )
-    active_emails = {m.user.email.lower() for m in active}
-    seen = set()
-    for inv in (
-        Invitation.objects.for_organization(organization)
-        .pending()
-        .select_related("manager__user", "department")
-        .order_by("-created_at")
-    ):
-        if inv.email.lower() in seen or inv.email.lower() in active_emails:
-            continue
-        seen.add(inv.email.lower())
-        dataset.append(
-            [
-                inv.email,
-                inv.name,
-                inv.reading,
-                role_word(inv.role),
-                inv.manager.user.email if inv.manager else "",
-                inv.job_title,
-                inv.department.name if inv.department else "",
-                day(inv.joined_on),
-            ]
-        )
-    # Names, readings and job titles are typed by the members: no cell may run as a formula in HR's spreadsheet.
-    for index in range(len(dataset)):
-        dataset[index] = [cell if isinstance(cell, date) else spreadsheet_safe(cell) for cell in dataset[index]]
-    if file_format == "xlsx":
-        return dataset.export("xlsx")
-    return ("\ufeff" + dataset.export("csv")).encode("utf-8")
+        for start in range(0, len(self.invitation_ids), self.CHUNK):
+            chunk = self.invitation_ids[start : start + self.CHUNK]
+            invitations = Invitation.objects.for_organization(self.organization).select_related(
+                "manager__user", "department"
+            )
+            by_pk = {inv.pk: inv for inv in invitations.filter(pk__in=chunk)}
+            for pk in chunk:
+                inv = by_pk[pk]
+                yield [
+                    inv.email,
+                    inv.name,
+                    inv.reading,
+                    self._role_word(inv.role),
+                    inv.manager.user.email if inv.manager else "",
+                    inv.job_title,
+                    inv.department.name if inv.department else "",
+                    day(inv.joined_on),
+                ]
+
+
+def export_members(*, organization: Organization, file_format: str, japanese: bool = True) -> bytes:
+    """The organization's members as MemberExport reads them, as "csv" (UTF-8 with a BOM, so that Excel opens it
+    as UTF-8) or "xlsx" bytes, in memory (the members page streams its CSV with alliance.exports instead).
+    Names, readings and job titles are typed by the members: no cell may run as a formula in HR's spreadsheet."""
+    from alliance.exports import csv_lines
+
+    export = MemberExport(organization=organization, japanese=japanese)
+    if file_format != "xlsx":
+        return "".join(csv_lines(export.header(), export.rows())).encode("utf-8")
+    dataset = tablib.Dataset(headers=export.header())
+    dataset.title = "members"
+    for row in export.rows(dates_as_text=False):
+        dataset.append([cell if isinstance(cell, date) else spreadsheet_safe(cell) for cell in row])
+    return dataset.export("xlsx")

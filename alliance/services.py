@@ -45,6 +45,22 @@ def check_department(*, organization: Organization, department: Department | Non
         raise ValidationError({"department": ValidationError(message, params={"name": department.name})})
 
 
+def lock_department(
+    *, organization: Organization, department: Department | None, current_id: int | None = None
+) -> Department | None:
+    """`check_department` on `department` as its row is now, locked (select_for_update) until the transaction
+    ends, so that archiving it (department_archive, which takes the same lock) cannot slip between the check and
+    the assignment: the one that comes second either sees it archived (ValidationError) or archives it with the
+    member already in it (who keeps it). Returns the locked row (None for None). Call inside a transaction."""
+    if department is None:
+        return None
+    if department.organization_id != organization.pk:
+        check_department(organization=organization, department=department, current_id=current_id)
+    locked = Department.objects.for_organization(organization).select_for_update().get(pk=department.pk)
+    check_department(organization=organization, department=locked, current_id=current_id)
+    return locked
+
+
 def check_manager(*, organization: Organization, manager: Membership | None) -> None:
     """Raise ValidationError on `manager` unless it is None or an active member of `organization` whose role
     may have reports (manager or HR): the rule every path that sets a manager applies, the admin's too."""
@@ -108,8 +124,8 @@ def invitation_create(
     (an unarchived one of `organization`), `name` and `joined_on` (a date) pass to the membership on acceptance.
     Raises ValidationError by field."""
     email = email.strip().lower()
+    department = lock_department(organization=organization, department=department)
     check_manager(organization=organization, manager=manager)
-    check_department(organization=organization, department=department)
     if (
         Membership.objects.for_organization(organization)
         .filter(user__email__iexact=email, status=MembershipStatus.ACTIVE)
@@ -193,6 +209,14 @@ def _invitation_accept(*, invitation: Invitation, user: User, reading: str | Non
     department = invitation.department
     if department is not None and department.organization_id != invitation.organization_id:
         department = None
+    if department is not None:
+        # Archived since the invitation was sent: the newcomer is not placed in a department no longer offered
+        # (locked, so that an archive cannot slip in before the membership is saved).
+        department = (
+            Department.objects.for_organization(invitation.organization_id).select_for_update().get(pk=department.pk)
+        )
+        if department.archived_at is not None:
+            department = None
     if manager is not None and (
         not _is_managing(manager.role, manager.status) or manager.organization_id != invitation.organization_id
     ):
@@ -339,7 +363,17 @@ def membership_update(
     under the graph's rules (membership_check_change, check_department). `department` and `joined_on` are kept
     when not given. A member who may no longer manage loses all reports at once; every change of a manager is
     recorded as a ManagerChange. Raises ValidationError by field."""
-    # Lock the HR rows first, then the member, always in that order, so concurrent requests serialize.
+    # Lock the department to assign first (as an import does, which locks the departments it adds before any
+    # member), then the HR rows, then the member, always in that order, so concurrent requests serialize.
+    if department is not KEEP and department is not None:
+        current_department = (
+            Membership.objects.for_organization(membership.organization_id)
+            .values_list("department_id", flat=True)
+            .get(pk=membership.pk)
+        )
+        department = lock_department(
+            organization=membership.organization, department=department, current_id=current_department
+        )
     list(
         Membership.objects.select_for_update()
         .filter(organization_id=membership.organization_id, role=Role.HR, status=MembershipStatus.ACTIVE)
@@ -495,7 +529,8 @@ def department_create(*, organization: Organization, name: str, code: str = "") 
     if not name:
         raise ValidationError({"name": _("Enter the department's name.")})
     # Lock the organization's list so that two concurrent additions cannot take the same name or position.
-    list(Department.objects.for_organization(organization).select_for_update().values_list("pk", flat=True))
+    rows = Department.objects.for_organization(organization).select_for_update().order_by("pk")
+    list(rows.values_list("pk", flat=True))
     _department_check(organization=organization, name=name, code=code)
     last = Department.objects.for_organization(organization).order_by("-position").values_list("position", flat=True)
     department = Department.objects.create(
@@ -541,7 +576,11 @@ def department_move(*, department: Department, up: bool) -> None:
 @transaction.atomic
 def department_archive(*, department: Department, archived: bool) -> Department:
     """Archive `department` (no longer offered for new assignments; its members keep it) or bring it back.
-    Never deletes; archiving an archived department (or the reverse) changes nothing and writes no audit row."""
+    Never deletes; archiving an archived department (or the reverse) changes nothing and writes no audit row.
+    The row is locked and read again first: an assignment in progress (lock_department) ends before it."""
+    department = (
+        Department.objects.for_organization(department.organization_id).select_for_update().get(pk=department.pk)
+    )
     if (department.archived_at is not None) == archived:
         return department
     department.archived_at = timezone.now() if archived else None
@@ -552,3 +591,25 @@ def department_archive(*, department: Department, archived: bool) -> Department:
         changes=diff(department, ["archived_at"]),
     )
     return department
+
+
+def export_recorded(
+    *,
+    organization: Organization,
+    action: str,
+    rows: int,
+    file_format: str = "csv",
+    filters: str = "",
+    what: str = "",
+) -> None:
+    """Record in the audit trail that the member serving the request exported personal data of `organization`:
+    `action` a registered export action ("member.export"), `what` which list (a key such as "overdue", or ""),
+    `file_format` "csv" or "xlsx", `filters` the filters applied as a query string ("" for none), `rows` how
+    many rows (people) the file holds. Never the exported data itself. Called once per download, before its
+    body is produced (a download cut short is still recorded)."""
+    changes = {"format": [None, file_format], "rows": [None, rows]}
+    if what:
+        changes["list"] = [None, what]
+    if filters:
+        changes["filters"] = [None, filters]
+    audit_log(action, organization=organization, changes=changes)

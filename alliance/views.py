@@ -555,9 +555,11 @@ class MemberImportView(TenantView, FormView):
     max_request_body = 2 * 1024 * 1024 + 64 * 1024
 
     def get_context_data(self, **kwargs):
-        from alliance.member_import import HEADERS_EN, HEADERS_JA
+        from alliance.member_import import HEADERS_EN, HEADERS_JA, column_headers
 
-        return super().get_context_data(headers=list(zip(HEADERS_JA, HEADERS_EN, strict=True)), **kwargs)
+        return super().get_context_data(
+            headers=list(zip(HEADERS_JA, HEADERS_EN, strict=True)), columns=column_headers(), **kwargs
+        )
 
     def form_valid(self, form):
         from alliance.member_import import MAX_BYTES, ImportFileError, read_member_file
@@ -600,8 +602,11 @@ class MemberImportPreviewView(TenantView, TemplateView):
         return self.render_to_response(self.get_context_data(plan=plan, parsed=parsed))
 
     def get_context_data(self, *, plan, parsed, **kwargs):
+        from alliance.member_import import column_headers
+
         page = Paginator(plan.rows, IMPORT_ROWS_PER_PAGE).get_page(self.request.GET.get("page"))
         return super().get_context_data(
+            columns=column_headers(),
             plan=plan,
             parsed=parsed,
             page=page,
@@ -647,7 +652,8 @@ class MemberImportPreviewView(TenantView, TemplateView):
 
 
 class MemberExportView(TenantView):
-    """The members in the import's format: `?format=xlsx` for Excel, CSV (UTF-8 with BOM) otherwise."""
+    """The members in the import's format: `?format=xlsx` for Excel (built in memory: an .xlsx is a zip), CSV
+    (UTF-8 with BOM, streamed) otherwise. Every download is recorded in the audit trail."""
 
     capabilities = {"GET": VIEW_MEMBERS}
 
@@ -655,17 +661,19 @@ class MemberExportView(TenantView):
         from django.utils import timezone
         from django.utils.translation import get_language
 
-        from alliance.member_import import export_members
+        from alliance import exports
+        from alliance.member_import import MemberExport, export_members
 
         file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
         japanese = (get_language() or "ja").startswith("ja")
-        body = export_members(organization=self.organization, file_format=file_format, japanese=japanese)
-        content_type = (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            if file_format == "xlsx"
-            else "text/csv; charset=utf-8"
+        export = MemberExport(organization=self.organization, japanese=japanese)
+        services.export_recorded(
+            organization=self.organization, action="member.export", file_format=file_format, rows=export.count()
         )
-        response = HttpResponse(body, content_type=content_type)
         name = f"members-{self.organization.slug}-{timezone.localdate():%Y%m%d}.{file_format}"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        if file_format == "csv":
+            return exports.csv_download(
+                filename=name, organization=self.organization, header=export.header, rows=export.rows
+            )
+        body = export_members(organization=self.organization, file_format="xlsx", japanese=japanese)
+        return exports.attachment(HttpResponse(body, content_type=exports.XLSX_CONTENT_TYPE), name)

@@ -7,7 +7,7 @@ class AlumniConfig(AppConfig):
     verbose_name = _("Alumni")
 
     def ready(self):
-        from alliance.audit import register_actions
+        from alliance.audit import register_actions, register_change_keys
         from alliance.bench_seed import register_part
         from alliance.dashboard import DASHBOARD_CARDS
         from alliance.demo import DEMO_EXTENSIONS
@@ -55,6 +55,7 @@ class AlumniConfig(AppConfig):
             departure_services,
         ):
             register_actions(part.AUDIT_ACTIONS)
+        register_change_keys("alumni.records_export", records_services.CHANGE_KEYS)
 
         # Notices: the weekly digest, opportunities and referrals, surveys 3 and 6 months after the last day, and
         # the departures' steps (including the last day on the core scan).

@@ -36,12 +36,14 @@ from agreements.services.signing import (
 from agreements.services.tours import TOUR_FIELDS, tour_create, tour_discard, tour_set_allow_concurrent, tour_update
 from agreements.services.versions import (
     agreement_amend,
+    agreement_pdf_read,
     agreement_template_update,
     agreement_update_draft,
     version_discard,
 )
 
 __all__ = [
+    "agreement_pdf_read",
     "ALIGNMENT_FIELDS",
     "TOUR_FIELDS",
     "RequestInfo",

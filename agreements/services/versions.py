@@ -142,3 +142,15 @@ def agreement_template_update(*, actor: Membership, clauses: dict) -> AgreementT
     template.save()
     audit_log("agreement_template.update", obj=template, actor=actor, changes=diff(template, CLAUSE_FIELDS))
     return template
+
+
+@transaction.atomic
+def agreement_pdf_read(*, version: AgreementVersion, reader: Membership) -> bool:
+    """Record that `reader` opened (or downloaded) the sealed PDF of signed `version` when it is someone else's
+    agreement: a manager or HR reading a person's signed agreement leaves an `agreement.pdf_read` row about that
+    person. The employee's reading of their own agreement writes nothing (it is theirs, and nobody else's data).
+    Returns whether a row was written."""
+    if version.agreement.tour.employee_id == reader.pk:
+        return False
+    audit_log("agreement.pdf_read", obj=version, actor=reader)
+    return True

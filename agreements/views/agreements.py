@@ -326,13 +326,16 @@ class AmendView(TenantView, TemplateView):
 
 
 class PdfView(TenantView):
-    """The stored, sealed PDF as it was rendered at signing: the employee, their manager and HR only."""
+    """The stored, sealed PDF as it was rendered at signing: the employee, their manager and HR only. A reading by
+    anyone but the employee (services.agreement_pdf_read) is recorded in the audit trail."""
 
     capabilities = {"GET": READ_OWN_RECORDS}
     url_objects = {"version": visible_version, "pdf": sealed_pdf}
 
     def get(self, request, *args, **kwargs):
         version = self.version
+        # Someone else's signed agreement (a manager's or HR's reading) is recorded; one's own is not.
+        services.agreement_pdf_read(version=version, reader=self.membership)
         return FileResponse(
             self.pdf.file.open("rb"),
             content_type="application/pdf",

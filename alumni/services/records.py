@@ -11,11 +11,14 @@ from alliance.models import Membership
 AUDIT_ACTIONS = {
     "alumni.records_export": _("Alumni records exported (CSV)"),
 }
+# What the export's row records besides its filters (alliance.audit.register_change_keys).
+CHANGE_KEYS = {"format": _("File format"), "rows": _("Rows exported")}
 
 
 @transaction.atomic
-def records_exported(*, actor: Membership, filters) -> None:
-    """Record that `actor` exported the alumni records with `filters` (a selectors.records.RecordFilters)."""
+def records_exported(*, actor: Membership, filters, rows: int) -> None:
+    """Record that `actor` exported the alumni records with `filters` (a selectors.records.RecordFilters): the
+    filters applied and how many `rows` (alumni) the file holds, never the exported data itself."""
     changes = {
         name: [None, value]
         for name, value in (
@@ -27,4 +30,6 @@ def records_exported(*, actor: Membership, filters) -> None:
         )
         if value
     }
+    changes["format"] = [None, "csv"]
+    changes["rows"] = [None, rows]
     audit_log("alumni.records_export", obj=actor.organization, actor=actor, changes=changes or None)

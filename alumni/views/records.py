@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from alliance import exports
 from alliance.tenancy import TenantView, organization_scope, querystring_without_page
 from alumni.capabilities import MANAGE_COMMUNITY
 from alumni.models import ComebackInterest, DepartureKind
@@ -99,7 +100,8 @@ class RecordsCsvView(TenantView):
     def get(self, request, *args, **kwargs):
         form = RecordFilterForm(request.GET or None, organization=self.organization)
         filters = form.filters()
-        services.records_exported(actor=self.membership, filters=filters)
+        count = selectors.alumni_records(organization=self.organization, filters=filters).count()
+        services.records_exported(actor=self.membership, filters=filters, rows=count)
         organization = self.organization
         language = request.LANGUAGE_CODE
 
@@ -112,7 +114,8 @@ class RecordsCsvView(TenantView):
                 for values in selectors.csv_rows(organization=organization, filters=filters):
                     yield writer.writerow(values)
 
-        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         stamp = timezone.localdate().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="alumni-records-{organization.slug}-{stamp}.csv"'
-        return response
+        return exports.attachment(
+            StreamingHttpResponse(stream(), content_type=exports.CSV_CONTENT_TYPE),
+            f"alumni-records-{organization.slug}-{stamp}.csv",
+        )

@@ -231,6 +231,12 @@ SERVICES = {
         "manager",
         None,
     ),
+    "agreement_pdf_read": (
+        lambda c: services.agreement_pdf_read(version=c.signed_version(), reader=c.hr),
+        "agreement.pdf_read",
+        "hr",
+        None,
+    ),
 }
 
 

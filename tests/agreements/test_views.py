@@ -233,6 +233,31 @@ def test_the_pdf_is_served_from_storage_to_the_parties_and_hr_only(
     assert login(other_manager).get(url).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("reader", "recorded"),
+    [("employee", False), ("manager", True), ("hr", True)],
+    ids=["the employee's own: not recorded", "their manager's reading", "HR's reading"],
+)
+@pytest.mark.parametrize("download", [False, True], ids=["opened", "downloaded"])
+def test_reading_someone_elses_sealed_pdf_is_audited(request, login, signed_version, reader, recorded, download):
+    from alliance.models import AuditEntry
+
+    version = signed_version()
+    who = request.getfixturevalue(reader)
+    url = reverse("agreements:pdf", args=["acme", version.agreement.pk, version.number])
+    before = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = login(who).get(url, {"download": "1"} if download else {})
+    assert response.status_code == 200
+    rows = list(AuditEntry.objects.filter(pk__gt=before, action="agreement.pdf_read"))
+    assert len(rows) == (1 if recorded else 0)
+    for row in rows:
+        assert (row.actor_id, row.object_id, row.subject_id) == (
+            who.pk,
+            str(version.pk),
+            version.agreement.tour.employee_id,
+        )
+
+
 def test_verification_by_hash_reveals_only_version_and_time(client, signed_version):
     version = signed_version()
     response = client.post(reverse("verify"), {"hash": version.content_hash.upper()}, HTTP_ACCEPT_LANGUAGE="en")

@@ -57,7 +57,7 @@ def test_the_member_csv_export_never_starts_a_cell_like_a_formula(login, hr, emp
     employee.job_title = payload
     employee.save(update_fields=["job_title"])
     response = login(hr).get(reverse("member_export", args=["acme"]))
-    cells = [cell for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig"))) for cell in row]
+    cells = [cell for row in csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))) for cell in row]
     assert "'" + payload in cells
     assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
 

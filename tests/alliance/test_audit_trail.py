@@ -118,7 +118,7 @@ def test_a_private_records_kind_is_not_offered_and_its_rows_are_never_listed(hr,
     response = login(hr).get(URL)
     choices = dict(response.context["filter_form"].fields["object_type"].choices)
     assert "agreements.careeralignment" not in choices
-    rows = login(hr).get(CSV_URL).content.decode("utf-8-sig")
+    rows = login(hr).get(CSV_URL).getvalue().decode("utf-8-sig")
     assert str(audit.ACTIONS["alignment.create"]) not in rows
     assert all(not entry.private for entry in response.context["page"].object_list)
 

@@ -196,3 +196,18 @@ def test_demo_departments_are_seeded_once(acme):
     demo.seed()
     assert Department.objects.filter(organization=acme).count() == before == len(demo.DEPARTMENTS)
     assert not Membership.objects.filter(organization=acme, status="active", department__isnull=True).exists()
+
+
+def test_an_invitation_to_a_department_archived_since_joins_without_it(acme, hr):
+    from alliance.models import User
+    from alliance.tenancy import organization_scope
+
+    department = Department.objects.create(organization=acme, name="Closing lab")
+    with organization_scope(acme):
+        _invitation, token = services.invitation_create(
+            organization=acme, invited_by=hr.user, email="later@example.com", department=department
+        )
+        services.department_archive(department=department, archived=True)
+        user = User.objects.create_user(email="later@example.com", password="alliance-test", name="Later")
+        membership = services.invitation_accept(token=token, user=user)
+    assert membership.department_id is None

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -9,8 +10,9 @@ import tablib
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from alliance.member_import import HEADERS_EN, HEADERS_JA, parse_date
+from alliance.member_import import COLUMNS, HEADERS_EN, HEADERS_JA, file_headers, parse_date
 from alliance.models import AuditEntry, Department, Invitation, Membership
 
 JA = list(HEADERS_JA)
@@ -139,25 +141,25 @@ def test_excel_date_cells_and_numbers_are_read(hr, login):
 
 
 ERROR_CASES = {
-    "bad e-mail": ([new_person(1, email="not-an-address")], "E-mail address", "is not an e-mail address"),
-    "missing e-mail": ([new_person(1, email="")], "E-mail address", "is missing"),
+    "bad e-mail": ([new_person(1, email="not-an-address")], "E-mail", "is not an e-mail address"),
+    "missing e-mail": ([new_person(1, email="")], "E-mail", "is missing"),
     "missing name": ([new_person(1, name="")], "Name", "name is missing"),
     "unknown role": ([new_person(1, role="社長")], "Role", "is not a role"),
-    "unknown manager": ([new_person(1, manager="nobody@acme.example")], "Manager's e-mail address", "No active member"),
+    "unknown manager": ([new_person(1, manager="nobody@acme.example")], "Manager's e-mail", "No active member"),
     "manager not managing": (
         [new_person(1, manager="employee@acme.example")],
-        "Manager's e-mail address",
+        "Manager's e-mail",
         "not a manager or HR",
     ),
-    "own manager": ([new_person(1, manager="new01@example.com")], "Manager's e-mail address", "own manager"),
+    "own manager": ([new_person(1, manager="new01@example.com")], "Manager's e-mail", "own manager"),
     "manager invited by the file": (
         [new_person(1, role="上司"), new_person(2, manager="new01@example.com")],
-        "Manager's e-mail address",
+        "Manager's e-mail",
         "once they have accepted",
     ),
-    "duplicate e-mail": ([new_person(1), new_person(1)], "E-mail address", "also on row 2"),
+    "duplicate e-mail": ([new_person(1), new_person(1)], "E-mail", "also on row 2"),
     "bad date": ([new_person(1, joined="4月頃")], "Joined", "is not a date"),
-    "bad reading": ([new_person(1, reading="Shinjin")], "Reading (furigana)", "katakana or hiragana"),
+    "bad reading": ([new_person(1, reading="Shinjin")], "Reading", "katakana or hiragana"),
 }
 
 
@@ -250,9 +252,10 @@ def test_an_export_imports_back_as_no_change(hr, login, fmt, name, language):
     client = login(hr, language=language)
     exported = client.get(reverse("member_export", args=["acme"]), {"format": fmt})
     assert exported.status_code == 200
+    body = exported.getvalue()
     if fmt == "csv":
-        assert exported.content.startswith("\ufeff".encode())
-    plan = plan_of(client, exported.content, name).context["plan"]
+        assert exported.streaming and body.startswith("\ufeff".encode())
+    plan = plan_of(client, body, name).context["plan"]
     assert plan.is_valid, plan.errors
     assert {row.action for row in plan.rows} == {"unchanged"}, [r.changes for r in plan.rows if r.changes]
     assert len(plan.rows) >= Membership.objects.filter(organization__slug="acme", status="active").count()
@@ -269,7 +272,7 @@ def test_an_existing_member_is_changed_and_a_new_department_is_made(acme, hr, lo
     changed = {column: (before, after) for column, before, after in planned.changes}
     assert changed["Job title"] == ("エンジニア", "テックリード")
     assert changed["Department"][1] == "新規事業部"
-    assert "Manager&#x27;s e-mail address" not in response.content.decode() or "manager@acme.example" in str(changed)
+    assert "Manager&#x27;s e-mail" not in response.content.decode() or "manager@acme.example" in str(changed)
     assert confirm(client, response).status_code == 302
     employee.refresh_from_db()
     assert employee.job_title == "テックリード" and employee.department.name == "新規事業部"
@@ -380,3 +383,78 @@ def test_an_imported_invitation_gives_its_department_date_and_name_on_acceptance
     assert membership.department.name == "開発部" and membership.joined_on == date(2025, 4, 1)
     user.refresh_from_db()
     assert user.name == "新人 01"
+
+
+# --- one source of column names: the file's headers, wherever a column is named -----------------------------
+
+# column: a row whose only error is in that column (the archived department made by the test)
+COLUMN_ERRORS = {
+    "email": lambda: new_person(1, email="not-an-address"),
+    "name": lambda: new_person(1, name=""),
+    "reading": lambda: new_person(1, reading="Shinjin"),
+    "role": lambda: new_person(1, role="社長"),
+    "manager_email": lambda: new_person(1, manager="nobody@acme.example"),
+    "job_title": lambda: new_person(1, title="長" * 201),
+    "department": lambda: new_person(1, department="閉鎖部"),
+    "joined_on": lambda: new_person(1, joined="4月頃"),
+}
+
+
+def _shown_labels(html: str) -> set[str]:
+    """Every column label the preview shows: "<strong>label</strong>:" before a row's error, "Row n, label:" /
+    "n行目「label」：" in the error summary, and a change's "label: before → after"."""
+    html = html.replace("&#x27;", "'")
+    labels = set(re.findall(r"<strong>([^<]+)</strong>:", html))
+    labels |= set(re.findall(r"Row \d+, ([^:<]+):", html))
+    labels |= set(re.findall(r"\d+行目「([^」<]+)」：", html))
+    labels |= set(re.findall(r'<ul class="change-list">(?:<li>([^:<]+):)', html))
+    return labels
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("column", COLUMNS)
+def test_an_error_names_its_column_by_the_files_header(acme, hr, login, column, language):
+    from alliance.member_import import HEADER_MAP, _header_key, column_header
+
+    Department.objects.create(organization=acme, name="閉鎖部", archived_at=timezone.now())
+    header = list(file_headers(language))
+    response = plan_of(login(hr, language=language), csv_bytes([COLUMN_ERRORS[column]()], header=header))
+    errors = response.context["plan"].errors
+    assert [(c, HEADER_MAP[_header_key(c)]) for _line, c, _m in errors] == [(column_header(column, language), column)]
+    shown = _shown_labels(response.content.decode())
+    assert column_header(column, language) in shown
+    assert shown <= set(header), shown - set(header)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_change_in_the_preview_names_a_header_of_the_file(acme, hr, login, employee, other_manager, language):
+    header = list(file_headers(language))
+    row = [employee.user.email, "", "", "上司", other_manager.user.email, "新しい役職", "新規事業部", "2020/1/1"]
+    response = plan_of(login(hr, language=language), csv_bytes([row, new_person(1)], header=header))
+    plan = response.context["plan"]
+    labels = {str(label) for planned in plan.rows for label, _before, _after in planned.changes}
+    assert labels and labels <= set(header), labels - set(header)
+    assert {str(column) for column in labels} >= {h for h, c in zip(header, COLUMNS, strict=True) if c != "email"} - {
+        file_headers(language)[1],  # a member's name and reading are theirs to change: never a change here
+        file_headers(language)[2],
+    }
+    html = response.content.decode().replace("&#x27;", "'")
+    assert f'<th scope="col">{header[0]}</th>' in html
+    for label in labels:
+        assert f"<li>{label}: " in html
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_import_page_and_the_export_name_the_columns_as_the_parser_reads_them(hr, login, language):
+    from alliance.member_import import HEADER_MAP, HEADERS, _header_key
+
+    client = login(hr, language=language)
+    page = client.get(reverse("member_import", args=["acme"])).content.decode().replace("&#x27;", "'")
+    for ja, en in HEADERS.values():
+        assert f'<td lang="ja">{ja}</td>' in page and f'<td lang="en">{en}</td>' in page
+    for column in ("role", "manager_email", "department", "joined_on"):
+        name = file_headers(language)[COLUMNS.index(column)]
+        assert f"<li>{name}: " in page or f"<li>{name}：" in page, name
+    exported = client.get(reverse("member_export", args=["acme"])).getvalue().decode("utf-8-sig")
+    assert exported.splitlines()[0].split(",") == [f'"{h}"' if "," in h else h for h in file_headers(language)]
+    assert [HEADER_MAP[_header_key(h)] for h in file_headers(language)] == list(COLUMNS)

@@ -94,7 +94,7 @@ def test_records_named_by_id_read_as_names_on_the_page_and_in_the_csv(
     html = client.get(URL, {"action": action}).content.decode()
     for name in names:
         assert name in html
-    exported = client.get(CSV_URL, {"action": action}).content.decode("utf-8-sig")
+    exported = client.get(CSV_URL, {"action": action}).getvalue().decode("utf-8-sig")
     changes = [row[7] for row in csv.reader(io.StringIO(exported))][1:]
     assert any(all(name in cell for name in names[-1:]) for cell in changes)
 

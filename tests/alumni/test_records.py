@@ -287,4 +287,4 @@ def test_an_export_is_recorded_in_the_audit_trail(db, login, hr, acme):
     _csv(login(hr), kind=DepartureKind.STUDY)
     entry = AuditEntry.objects.filter(action="alumni.records_export").latest("pk")
     assert entry.actor_id == hr.pk
-    assert entry.changes == {"kind": [None, DepartureKind.STUDY]}
+    assert entry.changes == {"kind": [None, DepartureKind.STUDY], "format": [None, "csv"], "rows": [None, 2]}
