@@ -326,19 +326,26 @@ class AmendView(TenantView, TemplateView):
 
 
 class PdfView(TenantView):
-    """The stored, sealed PDF as it was rendered at signing: the employee, their manager and HR only."""
+    """The stored, sealed PDF as it was rendered at signing: the employee, their manager and HR only.
+
+    Streamed from the default storage (the file system or the private bucket) through this view, which checks
+    access: the site never hands out a bucket URL, so a PDF reaches nobody this view would refuse. Personal data:
+    neither shared caches nor the browser keep a copy (Cache-Control: private, no-store)."""
 
     capabilities = {"GET": READ_OWN_RECORDS}
     url_objects = {"version": visible_version, "pdf": sealed_pdf}
 
     def get(self, request, *args, **kwargs):
         version = self.version
-        return FileResponse(
-            self.pdf.file.open("rb"),
+        stored = self.pdf.file
+        response = FileResponse(
+            stored.storage.open(stored.name, "rb"),
             content_type="application/pdf",
             as_attachment=request.GET.get("download") == "1",
             filename=f"alliance-agreement-{version.agreement_id}-v{version.number}.pdf",
         )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class AgreementTemplateView(TenantView, TemplateView):
