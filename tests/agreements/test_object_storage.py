@@ -224,3 +224,16 @@ def test_the_apps_reach_stored_files_only_through_the_storage_api(needle, why):
         and needle in path.read_text(encoding="utf-8")
     ]
     assert offenders == [], why
+
+
+def test_the_admin_opens_a_stored_pdf_through_the_page_that_checks_access(bucket, signed_version, login, hr):
+    """The admin's read-only page of a PDF links to the agreement's PDF page, never to the bucket."""
+    version = signed_version()
+    record = AgreementPdf.objects.get(version=version)
+    hr.user.is_staff = True
+    hr.user.save(update_fields=["is_staff"])
+    page = login(hr).get(reverse("admin:agreements_agreementpdf_change", args=[record.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert reverse("agreements:pdf", args=["acme", version.agreement_id, version.number]) in body
+    assert "X-Amz-Signature" not in body and record.file.name not in body
