@@ -7,6 +7,8 @@ agreement template's clauses are edited here as on the settings page (each save 
 """
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import (
@@ -119,6 +121,16 @@ class AgreementPdfAdmin(ReadOnlyTenantAdmin):
     list_filter = ["organization"]
     search_fields = ["sha256", "version__agreement__tour__title"]
     list_select_related = ["version__agreement__tour"]
+    # The stored file is opened through the agreement's PDF page, which checks access; a FileField's own link
+    # would be the storage's URL (a bucket address, or a /media/ path the site does not serve).
+    fields = ["organization", "version", "document", "sha256", "size", "render_ms", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("PDF"))
+    def document(self, obj):
+        version = obj.version
+        url = reverse("agreements:pdf", args=[obj.organization.slug, version.agreement_id, version.number])
+        return format_html('<a href="{}">{}</a>', url, _("Open the sealed PDF"))
 
 
 @admin.register(AgreementTemplate)

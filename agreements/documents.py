@@ -162,7 +162,11 @@ def tour_kind_label(code: str) -> str:
 
 
 def store_signed_pdf(*, version_id: int) -> AgreementPdf | None:
-    """Render and seal the PDF of a signed version once; a second call (a retried task) finds it stored."""
+    """Render and seal the PDF of a signed version once; a second call (a retried task) finds it stored.
+
+    The sealed bytes go to the default storage (MEDIA_ROOT or the bucket, alliance.storage_config) through Django's
+    storage API only, as ``agreements/<year>/<month>/agreement-<agreement>-v<number>-<digest prefix>.pdf``. None
+    when the version is not signed."""
     version = (
         AgreementVersion.objects.select_related("organization", "agreement__tour")
         .filter(pk=version_id, status=VersionStatus.SIGNED)
@@ -191,7 +195,10 @@ def store_signed_pdf(*, version_id: int) -> AgreementPdf | None:
             )
             pdf.save()
     except IntegrityError:
-        # Two workers raced; the first one's file is the record.
+        # Two workers raced; the first one's file is the record. This one's copy, under its own name, is referenced
+        # by no row: removed so that the storage holds exactly the recorded PDFs.
+        if pdf.file.name:
+            pdf.file.storage.delete(pdf.file.name)
         return AgreementPdf.objects.get(version=version)
     return pdf
 

@@ -7,21 +7,22 @@ from the service unaltered. Key material comes from configuration in production:
     PDF_SEAL_CERT_FILE        PEM certificate; further certificates in the file are its chain
     PDF_SEAL_KEY_PASSPHRASE   optional passphrase of the key
 
+The two files are read-only configuration (a mounted secret), not state: every process reads its own copy.
+
 With neither file configured (the embedded default) a self-signed certificate and key are created on
-first use in ``MEDIA_ROOT/sealing/seal.pem``. That suits development and single-host installs only:
-MEDIA_ROOT may be web-served in some deployments, and a lost file means earlier PDFs no longer verify
-as "ours". Production should configure the two files outside MEDIA_ROOT.
+first use as ``sealing/seal.pem`` in the ``sealing`` storage (alliance.storage_config: MEDIA_ROOT/sealing with
+owner-only permissions, or the private bucket), through Django's storage API only, so that every process of a
+site on several machines seals with the same one. That suits development and small installs: a lost bundle
+means earlier PDFs no longer verify as "ours". Production should configure the two files.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
-import os
-import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
@@ -36,11 +37,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 
 logger = logging.getLogger(__name__)
 
 SEAL_FIELD_NAME = "AllianceSeal"
 DEFAULT_BUNDLE_NAME = "seal.pem"
+SEAL_STORAGE = "sealing"  # the STORAGES alias of the embedded default's bundle
+BUNDLE_KEY = f"sealing/{DEFAULT_BUNDLE_NAME}"  # its name in that storage
 SELF_SIGNED_VALIDITY = dt.timedelta(days=3650)
 
 
@@ -79,7 +84,8 @@ def clear_seal_cache() -> None:
 # Key material
 
 
-def _configured_paths() -> tuple[Path, Path, bytes | None]:
+def _configured_paths() -> tuple[Path, Path, bytes | None] | None:
+    """The configured key and certificate files and passphrase, or None for the embedded default."""
     key_file = getattr(settings, "PDF_SEAL_KEY_FILE", None)
     cert_file = getattr(settings, "PDF_SEAL_CERT_FILE", None)
     passphrase = getattr(settings, "PDF_SEAL_KEY_PASSPHRASE", None) or None
@@ -89,9 +95,7 @@ def _configured_paths() -> tuple[Path, Path, bytes | None]:
         raise ImproperlyConfigured("Set both PDF_SEAL_KEY_FILE and PDF_SEAL_CERT_FILE, or neither.")
     if key_file:
         return Path(key_file), Path(cert_file), passphrase
-    bundle = Path(settings.MEDIA_ROOT) / "sealing" / DEFAULT_BUNDLE_NAME
-    _ensure_self_signed_bundle(bundle)
-    return bundle, bundle, None
+    return None
 
 
 def _make_self_signed_bundle() -> bytes:
@@ -137,37 +141,38 @@ def _make_self_signed_bundle() -> bytes:
     return key_pem + cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _ensure_self_signed_bundle(path: Path) -> None:
-    """Create the embedded-default key+certificate once, safely under concurrency.
+def _is_whole_bundle(data: bytes) -> bool:
+    return b"-----END PRIVATE KEY-----" in data and b"-----END CERTIFICATE-----" in data
 
-    Key and certificate share one file so a reader can never pair one process's key with another's
-    certificate. The file is written completely under a temporary name and then published with
-    os.link, which fails if the name exists: the first process wins and every other one (threads,
-    gunicorn workers, Celery) discards its own and uses the winner's, so all PDFs carry the same seal.
-    os.replace would also be atomic, but the last writer would win and orphan seals already made.
+
+def _ensure_self_signed_bundle(storage) -> None:
+    """Create the embedded-default key+certificate once in ``storage`` (as BUNDLE_KEY), safely under concurrency.
+
+    Key and certificate share one object so a reader can never pair one process's key with another's
+    certificate. The first process to publish the name wins: the file system creates a name exclusively and gives
+    a second writer another name, and the sealing storage's S3 options never overwrite (file_overwrite False), so
+    a loser finds its copy under another name, deletes it and uses the winner's; all PDFs carry the same seal. On
+    S3 the check and the write are two requests: two processes starting within that instant could still both
+    write (only the embedded default does this; production configures PDF_SEAL_KEY_FILE).
     """
-    if path.exists():
+    if storage.exists(BUNDLE_KEY):
         return
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".seal-", suffix=".tmp")  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(_make_self_signed_bundle())
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp_name, path)
-            logger.warning("Created a self-signed PDF seal certificate at %s", path)
-        except FileExistsError:
-            pass
-        except OSError:
-            # A filesystem without hard links: fall back to an atomic rename, still never clobbering a
-            # bundle that appeared meanwhile (a narrow window remains; only the embedded default uses it).
-            if not path.exists():
-                os.replace(tmp_name, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+    saved = storage.save(BUNDLE_KEY, ContentFile(_make_self_signed_bundle()))
+    if saved != BUNDLE_KEY:
+        storage.delete(saved)  # another process published first: its bundle is the seal
+    else:
+        logger.warning("Created a self-signed PDF seal certificate as %s in the %r storage", BUNDLE_KEY, SEAL_STORAGE)
+
+
+def _read_bundle(storage, attempts: int = 50) -> bytes:
+    """The bundle's bytes, waiting (up to ``attempts`` x 20 ms) while its creator is still writing it."""
+    for _attempt in range(attempts):
+        with storage.open(BUNDLE_KEY, "rb") as handle:
+            data = handle.read()
+        if _is_whole_bundle(data):
+            return data
+        time.sleep(0.02)
+    raise ImproperlyConfigured(f"The seal bundle {BUNDLE_KEY} in the {SEAL_STORAGE!r} storage is incomplete.")
 
 
 def _load_private_key(data: bytes, passphrase: bytes | None):
@@ -187,14 +192,14 @@ def _load_certificates(data: bytes) -> list[x509.Certificate]:
     return [x509.load_der_x509_certificate(data)]
 
 
-def _build_material(key_path: Path, cert_path: Path, passphrase: bytes | None) -> _SealMaterial:
+def _build_material(key_data: bytes, cert_data: bytes, passphrase: bytes | None, source: str) -> _SealMaterial:
     from pyhanko.sign.signers import SimpleSigner
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    key = _load_private_key(key_path.read_bytes(), passphrase)
-    certs = _load_certificates(cert_path.read_bytes())
+    key = _load_private_key(key_data, passphrase)
+    certs = _load_certificates(cert_data)
     if not certs:
-        raise ImproperlyConfigured(f"No certificate found in {cert_path}")
+        raise ImproperlyConfigured(f"No certificate found in {source}")
     if certs[0].public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     ) != key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo):
@@ -213,20 +218,42 @@ def _build_material(key_path: Path, cert_path: Path, passphrase: bytes | None) -
 
 
 def _material() -> _SealMaterial:
-    key_path, cert_path, passphrase = _configured_paths()
-    # The modification times are part of the key so that replacing the files on disk takes effect
-    # without a restart; parsing the key on every call would cost more than the signature itself.
-    cache_key = (
-        str(key_path),
-        str(cert_path),
-        key_path.stat().st_mtime_ns,
-        cert_path.stat().st_mtime_ns,
-        passphrase,
-    )
+    configured = _configured_paths()
+    if configured is not None:
+        key_path, cert_path, passphrase = configured
+        # The modification times are part of the key so that replacing the files on disk takes effect
+        # without a restart; parsing the key on every call would cost more than the signature itself.
+        cache_key = (
+            "files",
+            str(key_path),
+            str(cert_path),
+            key_path.stat().st_mtime_ns,
+            cert_path.stat().st_mtime_ns,
+            passphrase,
+        )
+
+        def load() -> _SealMaterial:
+            return _build_material(key_path.read_bytes(), cert_path.read_bytes(), passphrase, str(cert_path))
+
+    else:
+        storage = storages[SEAL_STORAGE]
+        _ensure_self_signed_bundle(storage)
+        # The storage (and its folder: tests move MEDIA_ROOT) and the bundle's time name the bundle in use.
+        cache_key = (
+            "storage",
+            id(storage),
+            str(getattr(storage, "base_location", "")),
+            storage.get_modified_time(BUNDLE_KEY),
+        )
+
+        def load() -> _SealMaterial:
+            bundle = _read_bundle(storage)
+            return _build_material(bundle, bundle, None, f"{SEAL_STORAGE}:{BUNDLE_KEY}")
+
     with _cache_lock:
         material = _cache.get(cache_key)
         if material is None:
-            material = _build_material(key_path, cert_path, passphrase)
+            material = load()
             _cache.clear()
             _cache[cache_key] = material
         return material

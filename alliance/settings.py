@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from alliance import storage_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -211,14 +213,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
-}
+# Stored files (sealed PDFs, the embedded seal certificate): MEDIA_ROOT, or the S3 (or S3-compatible) bucket that
+# AWS_STORAGE_BUCKET_NAME names, so that a site on several machines keeps no file on any of them
+# (alliance/storage_config.py). Code reaches them only through Django's storage API.
+STORAGES = storage_config.storages(os.environ, debug=DEBUG)
 
 REDIS_URL = env("REDIS_URL")
 CACHES = {
@@ -253,7 +251,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # The service's certificate for sealing agreement PDFs (PEM files). Unset, the embedded default makes a
-# self-signed one under MEDIA_ROOT/sealing on first use.
+# self-signed one in the "sealing" storage (MEDIA_ROOT/sealing, or the bucket) on first use.
 PDF_SEAL_KEY_FILE = env("PDF_SEAL_KEY_FILE") or None
 PDF_SEAL_CERT_FILE = env("PDF_SEAL_CERT_FILE") or None
 PDF_SEAL_KEY_PASSPHRASE = env("PDF_SEAL_KEY_PASSPHRASE") or None

@@ -327,7 +327,11 @@ class AmendView(TenantView, TemplateView):
 
 class PdfView(TenantView):
     """The stored, sealed PDF as it was rendered at signing: the employee, their manager and HR only. A reading by
-    anyone but the employee (services.agreement_pdf_read) is recorded in the audit trail."""
+    anyone but the employee (services.agreement_pdf_read) is recorded in the audit trail.
+
+    Streamed from the default storage (the file system or the private bucket) through this view, which checks
+    access: the site never hands out a bucket URL, so a PDF reaches nobody this view would refuse. Personal data:
+    neither shared caches nor the browser keep a copy (Cache-Control: private, no-store)."""
 
     capabilities = {"GET": READ_OWN_RECORDS}
     url_objects = {"version": visible_version, "pdf": sealed_pdf}
@@ -336,12 +340,15 @@ class PdfView(TenantView):
         version = self.version
         # Someone else's signed agreement (a manager's or HR's reading) is recorded; one's own is not.
         services.agreement_pdf_read(version=version, reader=self.membership)
-        return FileResponse(
-            self.pdf.file.open("rb"),
+        stored = self.pdf.file
+        response = FileResponse(
+            stored.storage.open(stored.name, "rb"),
             content_type="application/pdf",
             as_attachment=request.GET.get("download") == "1",
             filename=f"alliance-agreement-{version.agreement_id}-v{version.number}.pdf",
         )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class AgreementTemplateView(TenantView, TemplateView):

@@ -353,13 +353,16 @@ def test_half_configured_sealing_is_an_error(media, tmp_path, settings):
 
 
 def test_concurrent_first_use_creates_one_certificate(media):
+    from django.core.files.storage import storages
+
     bundle = media / "sealing" / sealing.DEFAULT_BUNDLE_NAME
     start = threading.Barrier(6)
 
     def create():
         start.wait()
-        sealing._ensure_self_signed_bundle(bundle)
-        return bundle.read_bytes()
+        storage = storages[sealing.SEAL_STORAGE]
+        sealing._ensure_self_signed_bundle(storage)
+        return sealing._read_bundle(storage)
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(lambda _: create(), range(6)))
