@@ -1,0 +1,85 @@
+"""The HR dashboard on the demo a new user loads (`seed_demo`): in its default period (the last 365 days up to
+today) every section of both demo organizations shows something, whatever day the demo is seeded on. The demo's
+dates count from the seeding day it is given (alliance.demo.seed(today=...)), so the test passes that day in
+instead of moving the clock."""
+
+from datetime import timedelta
+
+import pytest
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from alliance import demo
+from alliance.hr_forms import default_period
+from alliance.hr_insights import InsightFilters, sections
+from alliance.models import Organization
+
+SLUGS = [spec["slug"] for spec in demo.ORGANIZATIONS]
+# The sections fed by the demo's own dates (the core's memberships, the alumni community), which follow the day
+# passed in. The tours' and checkpoints' stories go through services that check the real clock (a 1on1 is not
+# held after today), so on a day other than today only these are the demo's to answer for.
+DATED_SECTIONS = ("people", "alumni_")
+
+
+def _empty_sections(organization, today, keys=None) -> list[str]:
+    """The keys of the dashboard sections (all, or those starting with one of `keys`) without a non-zero number
+    among their figures, in the default period ending `today`."""
+    start, end = default_period(today)
+    filters = InsightFilters(organization=organization, period_start=start, period_end=end)
+    empty = []
+    for spec in sections():
+        if keys is not None and not spec.key.startswith(keys):
+            continue
+        section = spec.build(filters)
+        numbers = [f.value for f in (section.figures if section else ()) if isinstance(f.value, int | float)]
+        if not any(numbers):
+            empty.append(spec.key)
+    return empty
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_dashboard_section_shows_something_on_the_day_the_demo_is_seeded(db, slug):
+    # The session's demo was seeded today (tests/conftest.py).
+    organization = Organization.objects.get(slug=slug)
+    assert _empty_sections(organization, timezone.localdate()) == []
+
+
+def _departure_rows(organization, today, **params):
+    from django.http import QueryDict
+
+    from alumni.insights import departure_rows
+
+    start, end = default_period(today)
+    query = QueryDict(mutable=True)
+    query.update(params)
+    return list(departure_rows(InsightFilters(organization=organization, period_start=start, period_end=end), query))
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_the_planned_departure_shows_in_the_default_period_as_after_it(db, slug):
+    # member05@'s last day is three weeks ahead (alumni/demo_departures.py): after the default period's end.
+    organization = Organization.objects.get(slug=slug)
+    today = timezone.localdate()
+    rows = _departure_rows(organization, today, timing="after_period")
+    assert [row["last_day"] for row in rows] == [today + timedelta(days=21)]
+    assert rows == _departure_rows(organization, today, timing="after_period", status="planned")
+    assert all(row["last_day"] <= today for row in _departure_rows(organization, today))
+
+
+@pytest.mark.parametrize("days_later", [0, 365])
+def test_a_demo_seeded_later_still_fills_the_dashboard_of_that_day(db, days_later):
+    # The session's demo stays in place under other addresses: seed_demo leaves existing rows alone (it would not
+    # redate them), so the day's demo is seeded afresh beside it.
+    for organization in Organization.objects.filter(slug__in=SLUGS):
+        Organization.objects.filter(pk=organization.pk).update(
+            slug=f"{organization.slug}-earlier", name=f"{organization.name} (earlier)"
+        )
+    day = timezone.localdate() + timedelta(days=days_later)
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        organizations = demo.seed(today=day)
+    assert [o.slug for o in organizations] == SLUGS
+    for organization in organizations:
+        keys = None if days_later == 0 else DATED_SECTIONS
+        assert _empty_sections(organization, day, keys) == [], organization.slug
+        (planned,) = _departure_rows(organization, day, timing="after_period")
+        assert planned["last_day"] == day + timedelta(days=21)
