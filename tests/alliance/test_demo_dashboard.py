@@ -3,6 +3,8 @@ today) every section of both demo organizations shows something, whatever day th
 dates count from the seeding day it is given (alliance.demo.seed(today=...)), so the test passes that day in
 instead of moving the clock."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -83,3 +85,47 @@ def test_a_demo_seeded_later_still_fills_the_dashboard_of_that_day(db, days_late
         assert _empty_sections(organization, day, keys) == [], organization.slug
         (planned,) = _departure_rows(organization, day, timing="after_period")
         assert planned["last_day"] == day + timedelta(days=21)
+
+
+@pytest.mark.parametrize("first", ["2027-01-01", "2027-03-31", "2027-04-01", "2028-02-29", "2028-11-30"])
+def test_the_demo_dates_keep_their_order_on_every_day(first):
+    # A table of starting days (a leap day, the business year's turn, month ends), each followed for 40 days.
+    from datetime import date
+
+    from alumni.demo_access import comeback_left_on
+    from alumni.demo_community import JOINED_YEARS_AGO, PEOPLE
+    from alumni.demo_surveys import RESPONDENTS
+    from alumni.models.surveys import LINK_DAYS
+    from alumni.notices_surveys import milestone_day
+
+    for offset in range(40):
+        today = date.fromisoformat(first) + timedelta(days=offset)
+        start, _end = default_period(today)
+        last_month = demo.month_end(today, 1)
+        assert (last_month + timedelta(days=1)).day == 1 and last_month < today
+        # Every survey went out at the end of last month, on its milestone, and its link still works.
+        for *_, months_ago, milestone, _scale, _choice, _text, _anonymous in RESPONDENTS:
+            left = demo.month_end(today, months_ago)
+            assert demo.april_first(today, 5) < left and start <= left
+            assert milestone_day(left, milestone) == last_month > today - timedelta(days=LINK_DAYS)
+        # alumni@ (left 4 months ago) waits on a 3-month survey sent then too.
+        assert milestone_day(demo.month_end(today, 4), 3) == last_month
+        # The community's alumni joined before they left; the older alumni left before the default period.
+        for _local, _name, _reading, _title, months_ago, _manager in PEOPLE["acme"]:
+            assert demo.april_first(today, JOINED_YEARS_AGO) < demo.month_end(today, months_ago) < today
+        assert demo.month_end(today, 14) < start
+        # member03@ left on 31 March and came back on the 1 April the core demo gave them, two years later.
+        joined = demo.april_first(today, 5)
+        assert (joined.month, joined.day) == (4, 1) and comeback_left_on(joined) == date(joined.year - 2, 3, 31)
+
+
+def test_hr_opens_the_planned_departure_from_the_dashboard(hr, login):
+    from django.urls import reverse
+
+    client = login(hr, language="en")
+    page = client.get(reverse("hr_dashboard", args=["acme"])).content.decode()
+    # The figure, in the default period, links to its list with the dashboard's period and its own narrowing.
+    path = reverse("hr_list", args=["acme", "alumni_departures"])
+    (link,) = re.findall(rf'href="({re.escape(path)}\?[^"]*timing=after_period)" data-value="1"', page)
+    listing = client.get(html.unescape(link)).content.decode()
+    assert "Planned, last day after the period" in listing and "伊藤 大輔" in listing  # member05@acme
