@@ -225,19 +225,16 @@ def _user(email: str, name: str) -> User:
 def _member(org, user, *, role, status, job_title, manager=None, joined=None, left=None) -> Membership:
     """The demo membership, refreshed; its joining and last day are set when it is created and kept after (the
     alumni's departures, surveys and tours were dated from them on that first day)."""
-    membership, _ = Membership.objects.update_or_create(
-        organization=org,
-        user=user,
-        defaults={"role": role, "status": status, "job_title": job_title, "manager": manager},
-        create_defaults={
-            "role": role,
-            "status": status,
-            "job_title": job_title,
-            "manager": manager,
-            "joined_on": joined,
-            "left_on": left,
-        },
+    fields = {"role": role, "status": status, "job_title": job_title, "manager": manager}
+    membership, created = Membership.objects.get_or_create(
+        organization=org, user=user, defaults={**fields, "joined_on": joined, "left_on": left}
     )
+    changed = [name for name, value in fields.items() if getattr(membership, name) != value]
+    if not created and changed:
+        # Saved only when something differs: each save writes a history row (alliance.history).
+        for name in changed:
+            setattr(membership, name, fields[name])
+        membership.save(update_fields=changed)
     return membership
 
 
@@ -345,5 +342,7 @@ def _seed_organization(org: Organization, spec: dict, *, today: date, stdout=Non
     _seed_departments(org)
     for extend in DEMO_EXTENSIONS:
         extend(org, today=today)
+    # The members the extensions added (alumni, survey respondents) get theirs now, not on the next seed.
+    _seed_departments(org)
     if stdout:
         stdout.write(f"  {org.name} (/{slug}/): {org.memberships.count()} members")

@@ -85,6 +85,30 @@ def test_a_demo_seeded_later_still_fills_the_dashboard_of_that_day(db, days_late
         assert _empty_sections(organization, day, keys) == [], organization.slug
         (planned,) = _departure_rows(organization, day, timing="after_period")
         assert planned["last_day"] == day + timedelta(days=21)
+    # Seeded again a month on: nothing is added (history rows included) and no date moves.
+    before = _rows_by_model()
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        demo.seed(today=day + timedelta(days=30))
+    assert _rows_by_model() == before
+
+
+def _rows_by_model() -> dict:
+    """Every row of the project's apps, by model: the count, and the members' and departures' dates."""
+    from django.apps import apps
+
+    from alliance.models import Membership
+    from alumni.models import Departure
+
+    counts = {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in ("alliance", "agreements", "checkpoints", "alumni")
+    }
+    counts["dates"] = (
+        sorted(Membership.objects.values_list("pk", "joined_on", "left_on")),
+        sorted(Departure.objects.values_list("pk", "last_day")),
+    )
+    return counts
 
 
 @pytest.mark.parametrize("first", ["2027-01-01", "2027-03-31", "2027-04-01", "2028-02-29", "2028-11-30"])
