@@ -4,6 +4,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.utils import timezone
 
 from agreements import selectors, services
 from agreements.models import AgreementTemplate, CareerAlignment, Tour
@@ -134,10 +135,15 @@ def _person(org, email, *, stage, title, start):
         )
 
 
-def seed(organization: Organization) -> None:
+def seed(organization: Organization, *, today: date | None = None) -> None:
+    """The agreement template and each demo person's alignment, tour and agreement at their stage, the tours
+    starting two months ago (on the 1st).
+    `today` (the seeding day) is not read: this story goes through services that check the real clock (a 1on1 is
+    not held after today, a signature is stamped now), so its dates count from the real local date."""
     AgreementTemplate.objects.get_or_create(organization=organization, defaults=TEMPLATE)
     slug = organization.slug
-    start = date.today().replace(day=1) - relativedelta(months=2)
+    # The site's local date (Asia/Tokyo), not the machine's: date.today() is a day behind in the UTC evening.
+    start = timezone.localdate().replace(day=1) - relativedelta(months=2)
     with transaction.atomic():
         _person(organization, f"employee@{slug}.example", stage="signed", title="決済基盤の刷新", start=start)
         _person(organization, f"member01@{slug}.example", stage="aligned", title="", start=start)

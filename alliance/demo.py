@@ -1,11 +1,24 @@
-"""Demo data for the embedded default and the browser tests: two organizations, each role, varied members."""
+"""Demo data for the embedded default and the browser tests: two organizations, each role, varied members.
+
+Dates. Every date the demo chooses counts back (or forward) from the seeding day, `today` (by default the local
+date): nobody's joining day, last day, post or survey is a fixed calendar date, so the HR dashboard's default
+period (the last 365 days up to today) shows departures, posts and surveys on whatever day the demo is loaded.
+`april_first` and `month_end` name the two kinds of day the stories use (a Japanese company hires on 1 April;
+people leave on a month's last day). The stories of tours and checkpoints go through services that check the real
+clock (a 1on1 is not held after today, a signature is stamped now), so they count from the real day.
+
+Idempotent: a row that exists is found and left alone, its dates included; reseeding on a later day adds nothing
+and moves nothing (a demo seeded long ago keeps its old dates: delete the database to start afresh).
+"""
 
 import functools
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from allauth.account.models import EmailAddress
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from alliance.models import (
     CompanyValue,
@@ -21,8 +34,31 @@ from alliance.tenancy import organization_scope
 
 DEMO_PASSWORD = "alliance-demo"
 
-# Apps append functions here from AppConfig.ready(); each brings one organization's data for its step.
+# Apps append functions here from AppConfig.ready(); each brings one organization's data for its step, called as
+# `extend(organization, today=today)` (the seeding day, see the module's docstring).
 DEMO_EXTENSIONS: list = []
+
+
+def april_first(today: date, years_ago: int) -> date:
+    """1 April of the business year (April to March) `years_ago` years before the one `today` is in: the day a
+    Japanese company hires its new graduates. april_first(2026-11-30, 0) is 2026-04-01, (2026-02-10, 0)
+    2025-04-01."""
+    year = today.year if today.month >= 4 else today.year - 1
+    return date(year - years_ago, 4, 1)
+
+
+def month_end(today: date, months_ago: int) -> date:
+    """The last day of the calendar month `months_ago` months before `today`'s (0: this month's last day).
+    month_end(2026-11-30, 4) is 2026-07-31."""
+    return today.replace(day=1) - relativedelta(months=months_ago - 1) - timedelta(days=1)
+
+
+def moment(today: date) -> datetime:
+    """The demo's "now" on `today`: that day at the current local time of day, as an aware datetime (the real now
+    when `today` is the local date)."""
+    now = timezone.localtime()
+    return timezone.make_aware(datetime.combine(today, now.time()))
+
 
 ORGANIZATIONS = [
     {
@@ -187,22 +223,22 @@ def _user(email: str, name: str) -> User:
 
 
 def _member(org, user, *, role, status, job_title, manager=None, joined=None, left=None) -> Membership:
-    membership, _ = Membership.objects.update_or_create(
-        organization=org,
-        user=user,
-        defaults={
-            "role": role,
-            "status": status,
-            "job_title": job_title,
-            "manager": manager,
-            "joined_on": joined,
-            "left_on": left,
-        },
+    """The demo membership, refreshed; its joining and last day are set when it is created and kept after (the
+    alumni's departures, surveys and tours were dated from them on that first day)."""
+    fields = {"role": role, "status": status, "job_title": job_title, "manager": manager}
+    membership, created = Membership.objects.get_or_create(
+        organization=org, user=user, defaults={**fields, "joined_on": joined, "left_on": left}
     )
+    changed = [name for name, value in fields.items() if getattr(membership, name) != value]
+    if not created and changed:
+        # Saved only when something differs: each save writes a history row (alliance.history).
+        for name in changed:
+            setattr(membership, name, fields[name])
+        membership.save(update_fields=changed)
     return membership
 
 
-def _pending_invitation(org, email, role, job_title, manager, hr) -> None:
+def _pending_invitation(org, email, role, job_title, manager, hr, today) -> None:
     if Invitation.objects.for_organization(org).pending().filter(email=email).exists():
         return
     _token, token_hash = Invitation.new_token()
@@ -214,13 +250,15 @@ def _pending_invitation(org, email, role, job_title, manager, hr) -> None:
         manager=manager,
         token_hash=token_hash,
         invited_by=hr.user,
-        expires_at=Invitation.default_expiry(),
+        expires_at=Invitation.default_expiry(moment(today)),
     )
 
 
 @transaction.atomic
-def seed(*, stdout=None) -> list[Organization]:
-    """Create or refresh the demo data; running it again changes nothing and duplicates nothing."""
+def seed(*, stdout=None, today: date | None = None) -> list[Organization]:
+    """Create or refresh the demo data; running it again changes nothing and duplicates nothing. `today`: the
+    seeding day every demo date counts from (default: the local date; see the module's docstring)."""
+    today = today or timezone.localdate()
     organizations = []
     for spec in ORGANIZATIONS:
         slug = spec["slug"]
@@ -235,12 +273,12 @@ def seed(*, stdout=None) -> list[Organization]:
             },
         )
         with organization_scope(org):
-            _seed_organization(org, spec, stdout=stdout)
+            _seed_organization(org, spec, today=today, stdout=stdout)
         organizations.append(org)
     return organizations
 
 
-def _seed_organization(org: Organization, spec: dict, *, stdout=None) -> None:
+def _seed_organization(org: Organization, spec: dict, *, today: date, stdout=None) -> None:
     """One organization's demo rows, inside its scope (the caller entered it): values, people, invitations,
     then each app's extension (DEMO_EXTENSIONS)."""
     slug = spec["slug"]
@@ -255,7 +293,7 @@ def _seed_organization(org: Organization, spec: dict, *, stdout=None) -> None:
         role=Role.HR,
         status=MembershipStatus.ACTIVE,
         job_title=people["hr"][1],
-        joined=date(2019, 4, 1),
+        joined=april_first(today, 7),
     )
     manager = _member(
         org,
@@ -264,7 +302,7 @@ def _seed_organization(org: Organization, spec: dict, *, stdout=None) -> None:
         status=MembershipStatus.ACTIVE,
         job_title=people["manager"][1],
         manager=hr,
-        joined=date(2020, 4, 1),
+        joined=april_first(today, 6),
     )
     _member(
         org,
@@ -273,7 +311,7 @@ def _seed_organization(org: Organization, spec: dict, *, stdout=None) -> None:
         status=MembershipStatus.ACTIVE,
         job_title=people["employee"][1],
         manager=manager,
-        joined=date(2023, 4, 1),
+        joined=april_first(today, 3),
     )
     _member(
         org,
@@ -282,11 +320,13 @@ def _seed_organization(org: Organization, spec: dict, *, stdout=None) -> None:
         status=MembershipStatus.ALUMNI,
         job_title=people["alumni"][1],
         manager=manager,
-        joined=date(2018, 4, 1),
-        left=date(2025, 3, 31),
+        joined=april_first(today, 8),
+        # Four months ago: their 3-month survey went out at the end of last month (alumni/demo_surveys.py).
+        left=month_end(today, 4),
     )
     for index, (name, role, status, job_title) in enumerate(spec["extra"], start=1):
-        left = date(2024, 9, 30) if status == MembershipStatus.ALUMNI else None
+        # Alumni for over a year: they left before the dashboard's default period.
+        left = month_end(today, 14) if status == MembershipStatus.ALUMNI else None
         _member(
             org,
             _user(f"member{index:02d}@{slug}.example", name),
@@ -294,13 +334,15 @@ def _seed_organization(org: Organization, spec: dict, *, stdout=None) -> None:
             status=status,
             job_title=job_title,
             manager=None if role == Role.HR else manager,
-            joined=None if status == MembershipStatus.INVITED else date(2021, 4, 1),
+            joined=None if status == MembershipStatus.INVITED else april_first(today, 5),
             left=left,
         )
         if status == MembershipStatus.INVITED:
-            _pending_invitation(org, f"member{index:02d}@{slug}.example", role, job_title, manager, hr)
+            _pending_invitation(org, f"member{index:02d}@{slug}.example", role, job_title, manager, hr, today)
     _seed_departments(org)
     for extend in DEMO_EXTENSIONS:
-        extend(org)
+        extend(org, today=today)
+    # The members the extensions added (alumni, survey respondents) get theirs now, not on the next seed.
+    _seed_departments(org)
     if stdout:
         stdout.write(f"  {org.name} (/{slug}/): {org.memberships.count()} members")

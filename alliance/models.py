@@ -396,8 +396,9 @@ class Invitation(TenantModel):
         return _hash_token(token)
 
     @staticmethod
-    def default_expiry():
-        return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+    def default_expiry(now=None):
+        """When an invitation sent at `now` (default: now) expires: INVITATION_VALID_DAYS days later."""
+        return (now or timezone.now()) + timedelta(days=settings.INVITATION_VALID_DAYS)
 
     @property
     def is_expired(self) -> bool:

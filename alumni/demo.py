@@ -8,7 +8,7 @@ Idempotent: running `seed_demo` again finds every row and adds nothing.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.utils import timezone
 
@@ -19,8 +19,9 @@ from alumni.models import AlumniProfile, ComebackInterest, CommunitySettings, De
 KINDS = {"alumni": DepartureKind.CAREER_STEP, "member10": DepartureKind.STARTUP, "member11": DepartureKind.STUDY}
 
 
-def seed(organization: Organization) -> None:
-    """Add the community settings, the alumni's departures and alumni@'s profile to `organization`'s demo."""
+def seed(organization: Organization, *, today: date | None = None) -> None:
+    """Add the community settings, the alumni's departures and alumni@'s profile to `organization`'s demo. The
+    departures are dated by the alumni's `left_on` (the core demo counted it from `today`)."""
     CommunitySettings.objects.get_or_create(organization=organization)
     alumni = Membership.objects.filter(organization=organization, status=MembershipStatus.ALUMNI).select_related("user")
     for member in alumni.order_by("pk"):

@@ -5,30 +5,36 @@ joined yet (the home page invites them). Idempotent: a second run finds every ro
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from alliance.demo import _demo_password_hash
+from alliance.demo import _demo_password_hash, april_first, moment, month_end
 from alliance.models import Membership, MembershipStatus, Organization, Role, User
 from alumni.models import AlumniProfile, ComebackInterest, Departure, DepartureKind, DepartureStatus
 
-# Per organization: (local part, name, reading, job title, last day, index of the manager in MANAGERS).
+# Per organization: (local part, name, reading, job title, last day as months ago (alliance.demo.month_end: the
+# end of that month), index of the manager in MANAGERS). They joined 8 years ago (1 April), so each left after
+# joining; former03@ and former04@ left within the last year (the HR dashboard's default period).
 PEOPLE = {
     "acme": [
-        ("former01", "森田 千尋", "モリタ チヒロ", "元 エンジニア", date(2023, 3, 31), 1),
-        ("former02", "大野 悠", "オオノ ハルカ", "元 セールス", date(2022, 6, 30), 0),
-        ("former03", "近藤 光", "コンドウ ヒカル", "元 データアナリスト", date(2025, 9, 30), 1),
-        ("former04", "西村 玲奈", "ニシムラ レイナ", "元 デザイナー", date(2024, 12, 31), 0),
+        ("former01", "森田 千尋", "モリタ チヒロ", "元 エンジニア", 44, 1),
+        ("former02", "大野 悠", "オオノ ハルカ", "元 セールス", 53, 0),
+        ("former03", "近藤 光", "コンドウ ヒカル", "元 データアナリスト", 2, 1),
+        ("former04", "西村 玲奈", "ニシムラ レイナ", "元 デザイナー", 11, 0),
     ],
     "globex": [
-        ("former01", "松本 陽向", "マツモト ヒナタ", "元 エンジニア", date(2023, 3, 31), 1),
-        ("former02", "岡田 茜", "オカダ アカネ", "元 広報", date(2022, 6, 30), 0),
-        ("former03", "藤井 瑛太", "フジイ エイタ", "元 QA エンジニア", date(2025, 9, 30), 1),
-        ("former04", "長谷川 澪", "ハセガワ ミオ", "元 デザイナー", date(2024, 12, 31), 0),
+        ("former01", "松本 陽向", "マツモト ヒナタ", "元 エンジニア", 44, 1),
+        ("former02", "岡田 茜", "オカダ アカネ", "元 広報", 53, 0),
+        ("former03", "藤井 瑛太", "フジイ エイタ", "元 QA エンジニア", 2, 1),
+        ("former04", "長谷川 澪", "ハセガワ ミオ", "元 デザイナー", 11, 0),
     ],
 }
+JOINED_YEARS_AGO = 8
+# Comeback answers the person let HR quote (alumni.insights counts them as shared), by local part; the others
+# said "maybe" and kept it between them and their manager.
+SHARED_COMEBACK = {"former03": (ComebackInterest.YES, "学び直しが終わったら、データの仕事でまた力になりたいです。")}
 # The managers the demo alumni had: manager@ and the other demo manager (member05@ in acme, member04@ in globex).
 MANAGERS = {"acme": ("manager", "member05"), "globex": ("manager", "member04")}
 
@@ -85,7 +91,7 @@ PROFILES = {
 }
 
 
-def _alumnus(organization, local, name, reading, job_title, last_day, manager):
+def _alumnus(organization, local, name, reading, job_title, last_day, manager, joined):
     user, created = User.objects.get_or_create(
         email=f"{local}@{organization.slug}.example", defaults={"name": name, "reading": reading, "language": "ja"}
     )
@@ -101,12 +107,13 @@ def _alumnus(organization, local, name, reading, job_title, last_day, manager):
             "status": MembershipStatus.ALUMNI,
             "job_title": job_title,
             "manager": manager,
-            "joined_on": date(2019, 4, 1),
+            "joined_on": joined,
             "left_on": last_day,
         },
     )
     if not Departure.objects.filter(membership=membership).exists():
         left_at = timezone.make_aware(datetime.combine(last_day, time(18, 0)))
+        comeback, note = SHARED_COMEBACK.get(local, (ComebackInterest.MAYBE, ""))
         Departure.objects.create(
             organization=organization,
             membership=membership,
@@ -116,7 +123,9 @@ def _alumnus(organization, local, name, reading, job_title, last_day, manager):
             manager=manager,
             tour_completed=True,
             personal_email=f"{local}.personal@example.com",
-            comeback=ComebackInterest.MAYBE,
+            comeback=comeback,
+            comeback_note=note,
+            comeback_note_quotable=bool(note),
             started_at=left_at,
             completed_at=left_at,
             community_invited_at=left_at,
@@ -124,15 +133,19 @@ def _alumnus(organization, local, name, reading, job_title, last_day, manager):
     return membership
 
 
-def seed(organization: Organization) -> None:
-    """Add the community's demo alumni and profiles to `organization` (acme or globex; others are left alone)."""
+def seed(organization: Organization, *, today: date | None = None) -> None:
+    """Add the community's demo alumni and profiles to `organization` (acme or globex; others are left alone),
+    their dates counted from `today` (default: the local date)."""
+    today = today or timezone.localdate()
     slug = organization.slug
     if slug not in PEOPLE:
         return
     members = Membership.objects.filter(organization=organization).select_related("user")
     managers = [members.filter(user__email=f"{local}@{slug}.example").first() for local in MANAGERS[slug]]
-    for local, name, reading, job_title, last_day, manager_index in PEOPLE[slug]:
-        _alumnus(organization, local, name, reading, job_title, last_day, managers[manager_index])
+    joined = april_first(today, JOINED_YEARS_AGO)
+    for local, name, reading, job_title, months_ago, manager_index in PEOPLE[slug]:
+        last_day = month_end(today, months_ago)
+        _alumnus(organization, local, name, reading, job_title, last_day, managers[manager_index], joined)
     # The former team of the base demo's alumni: the manager they had (the departure's record of it).
     for departure in Departure.objects.filter(
         organization=organization, status=DepartureStatus.COMPLETED, manager__isnull=True
@@ -147,5 +160,6 @@ def seed(organization: Organization) -> None:
         fields = {key: value for key, value in spec.items() if key != "left"}
         profile = AlumniProfile(organization=organization, membership=member, **fields)
         if spec.get("left"):
-            profile.left_community_at = timezone.make_aware(datetime(2025, 6, 1, 12, 0))
+            # Half a day ago: after their last posts (alumni/demo_posts.py), which stay, shown as a former member's.
+            profile.left_community_at = moment(today) - timedelta(hours=12)
         profile.save()

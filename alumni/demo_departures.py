@@ -8,18 +8,20 @@ Idempotent: a second run finds the departure (planned or not) and adds nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
+from alliance.demo import moment
 from alliance.models import Membership, MembershipStatus, Organization
 from alumni.models import ComebackInterest, Departure, DepartureKind
 
 LOCAL_PART = "member05"
 
 
-def seed(organization: Organization) -> None:
-    """Add member05@'s planned departure to `organization`'s demo (nothing when it exists or they are not active)."""
+def seed(organization: Organization, *, today: date | None = None) -> None:
+    """Add member05@'s planned departure to `organization`'s demo, its last day 21 days after `today` (default: the
+    local date); nothing when it exists or they are not active."""
     member = (
         Membership.objects.for_organization(organization)
         .filter(user__email=f"{LOCAL_PART}@{organization.slug}.example", status=MembershipStatus.ACTIVE)
@@ -27,7 +29,7 @@ def seed(organization: Organization) -> None:
     )
     if member is None or Departure.objects.for_organization(organization).filter(membership=member).exists():
         return
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     Departure.objects.create(
         organization=organization,
         membership=member,
@@ -46,5 +48,5 @@ def seed(organization: Organization) -> None:
         comeback=ComebackInterest.MAYBE,
         comeback_note="起業が落ち着いたら、業務委託で関わりたいです。",
         comeback_note_quotable=False,
-        conversation_updated_at=timezone.now(),
+        conversation_updated_at=moment(today),
     )

@@ -8,10 +8,11 @@ Idempotent: an organization that already has the comeback role gets nothing more
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
+from alliance.demo import moment
 from alliance.models import Membership, MembershipStatus, Organization
 from alumni.models import (
     Interest,
@@ -68,7 +69,7 @@ def _referral(organization, *, opportunity, referrer, hr, name, email, phone, re
     return referral
 
 
-def seed(organization: Organization) -> None:
+def seed(organization: Organization, *, today: date | None = None) -> None:
     """Add the opportunities, interest and referrals to `organization`'s demo (once)."""
     if Opportunity.objects.filter(organization=organization, title=COMEBACK_TITLE).exists():
         return
@@ -80,7 +81,8 @@ def seed(organization: Organization) -> None:
         .exclude(pk=alumnus.pk)
         .order_by("pk")[:2]
     )
-    now = timezone.now()
+    # Times count back from the seeding day's demo moment (alliance.demo.moment).
+    now = moment(today or timezone.localdate())
     comeback = Opportunity.objects.create(
         organization=organization,
         kind=OpportunityKind.COMEBACK,

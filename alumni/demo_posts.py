@@ -8,11 +8,12 @@ Idempotent: an organization that has any post is left as it is.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db.models import F
 from django.utils import timezone
 
+from alliance.demo import moment
 from alliance.models import Membership, MembershipStatus, Organization
 from alumni.models import Comment, DigestPreference, Post
 
@@ -34,7 +35,7 @@ def _member(organization, email):
     return Membership.objects.filter(organization=organization, user__email=email).first()
 
 
-def seed(organization: Organization) -> None:
+def seed(organization: Organization, *, today: date | None = None) -> None:
     """Add the demo posts and comments to `organization`'s community (nothing when it has posts already)."""
     if Post.objects.filter(organization=organization).exists():
         return
@@ -49,7 +50,8 @@ def seed(organization: Organization) -> None:
     )
     if hr is None or alumnus is None:
         return
-    now = timezone.now()
+    # Times count back from the seeding day's demo moment (alliance.demo.moment).
+    now = moment(today or timezone.localdate())
 
     def post(author, body, days_ago, **extra):
         return Post.objects.create(

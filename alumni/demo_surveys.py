@@ -1,28 +1,36 @@
 """The surveys part's demo (seed_demo, through DEMO_EXTENSIONS after alumni.demo): one survey in use (a scale, a
 choice and a free-text question, in Japanese and English), ten answered invitations of demo alumni added here
-(member21@..member30@<slug>.example, each with a completed departure in 2025), enough for the whole result and
-the "by reason for leaving" cell of career steps (5) while the other cells stay hidden (startup 4, study 1; and
-by months after leaving both, since 3 months would give 6 months by difference), and one invitation waiting for
-alumni@<slug>.example whose link works (its notice is in alumni@'s notifications). Idempotent.
+(member21@..member30@<slug>.example, each with a completed departure within the last year), enough for the whole
+result and the "by reason for leaving" cell of career steps (5) while the other cells stay hidden (startup 4,
+study 1; and by months after leaving both, since 3 months would give 6 months by difference), and one invitation
+waiting for alumni@<slug>.example whose link works (its notice is in alumni@'s notifications).
+
+Dates, from the seeding day `today`: the 3-month respondents left at the end of the month four months ago, the
+6-month ones seven months ago, so every survey went out on its milestone (alumni.notices_surveys.milestone_day:
+the end of last month, within the last month) and was answered two days later (or by now), inside its link's
+LINK_DAYS. alumni@ left four months ago too (alliance.demo), so their waiting link is as fresh. Idempotent: an
+existing invitation or answer is left as it is.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from alliance import notices
+from alliance.demo import april_first, moment, month_end
 from alliance.models import Membership, MembershipStatus, Organization, Role
 from alumni.models import Departure, DepartureKind, DepartureStatus
 from alumni.models.surveys import QuestionKind, Survey, SurveyInvitation
-from alumni.notices_surveys import KIND, invitation_path
+from alumni.notices_surveys import KIND, invitation_path, milestone_day
 from alumni.services import surveys as services
 
 TITLE_JA = "退職後アンケート"
 
-# (local part, name, departure kind, last day, milestone, scale answer, choice index, text, anonymous)
+# (local part, name, departure kind, last day as months ago (alliance.demo.month_end), milestone, scale answer,
+# choice index, text, anonymous)
 # Their readings (フリガナ): every demo person has one, as a member of a real organization would.
 READINGS = {
     "青木 恵": "アオキ メグミ",
@@ -42,52 +50,52 @@ RESPONDENTS = [
         "member21",
         "青木 恵",
         DepartureKind.CAREER_STEP,
-        date(2025, 6, 30),
+        4,
         3,
         5,
         1,
         "1on1の文化は今の職場でも活きています。",
         False,
     ),
-    ("member22", "石川 颯", DepartureKind.CAREER_STEP, date(2025, 6, 30), 3, 4, 0, "", False),
+    ("member22", "石川 颯", DepartureKind.CAREER_STEP, 4, 3, 4, 0, "", False),
     (
         "member23",
         "上田 楓",
         DepartureKind.CAREER_STEP,
-        date(2025, 6, 30),
+        4,
         3,
         4,
         2,
         "評価の基準をもっと早く知りたかった。",
         True,
     ),
-    ("member24", "岡田 湊", DepartureKind.CAREER_STEP, date(2025, 6, 30), 3, 3, 1, "", True),
+    ("member24", "岡田 湊", DepartureKind.CAREER_STEP, 4, 3, 3, 1, "", True),
     (
         "member25",
         "遠藤 凛",
         DepartureKind.CAREER_STEP,
-        date(2025, 6, 30),
+        4,
         3,
         5,
         0,
         "また一緒に働ける機会を楽しみにしています。",
         False,
     ),
-    ("member26", "藤田 樹", DepartureKind.STARTUP, date(2025, 7, 31), 3, 4, 1, "", False),
+    ("member26", "藤田 樹", DepartureKind.STARTUP, 4, 3, 4, 1, "", False),
     (
         "member27",
         "前田 杏",
         DepartureKind.STARTUP,
-        date(2025, 7, 31),
+        4,
         3,
         2,
         3,
         "起業の相談に乗ってもらえる場があると嬉しい。",
         True,
     ),
-    ("member28", "後藤 蒼", DepartureKind.STARTUP, date(2025, 5, 31), 6, 5, 1, "", False),
-    ("member29", "村上 紬", DepartureKind.STARTUP, date(2025, 5, 31), 6, 4, 1, "", True),
-    ("member30", "近藤 律", DepartureKind.STUDY, date(2025, 5, 31), 6, 3, 2, "", True),
+    ("member28", "後藤 蒼", DepartureKind.STARTUP, 7, 6, 5, 1, "", False),
+    ("member29", "村上 紬", DepartureKind.STARTUP, 7, 6, 4, 1, "", True),
+    ("member30", "近藤 律", DepartureKind.STUDY, 7, 6, 3, 2, "", True),
 ]
 
 
@@ -145,7 +153,7 @@ def _survey(organization: Organization, hr) -> Survey:
     return survey
 
 
-def _alumnus(organization: Organization, email: str, name: str, last_day: date) -> Membership:
+def _alumnus(organization: Organization, email: str, name: str, last_day: date, joined: date) -> Membership:
     reading = READINGS.get(name, "")
     user, created = get_user_model().objects.get_or_create(
         email=email, defaults={"name": name, "reading": reading, "language": "ja"}
@@ -164,7 +172,7 @@ def _alumnus(organization: Organization, email: str, name: str, last_day: date) 
             "role": Role.EMPLOYEE,
             "status": MembershipStatus.ALUMNI,
             "job_title": "元 スタッフ",
-            "joined_on": date(2021, 4, 1),
+            "joined_on": joined,
             "left_on": last_day,
         },
     )
@@ -189,20 +197,32 @@ def _departure(organization, membership, kind, last_day) -> Departure:
     return departure
 
 
-def seed(organization: Organization) -> None:
-    """Add the survey, its answered invitations and alumni@'s waiting one to `organization`'s demo."""
+def _sent_at(last_day: date, milestone: int, today: date) -> datetime:
+    """When the demo's invitation of `milestone` months was sent: 10:00 on its milestone day, or `today`'s demo
+    moment if that is earlier (never in the demo's future)."""
+    sent = timezone.make_aware(datetime.combine(milestone_day(last_day, milestone), time(10, 0)))
+    return min(sent, moment(today))
+
+
+def seed(organization: Organization, *, today: date | None = None) -> None:
+    """Add the survey, its answered invitations and alumni@'s waiting one to `organization`'s demo, dated from
+    `today` (default: the local date; see the module)."""
+    today = today or timezone.localdate()
     slug = organization.slug
     hr = Membership.objects.filter(organization=organization, user__email=f"hr@{slug}.example").first()
     if hr is None:
         return
     survey = _survey(organization, hr)
-    now = timezone.now()
-    for local, name, kind, last_day, milestone, scale, choice, text, anonymous in RESPONDENTS:
-        membership = _alumnus(organization, f"{local}@{slug}.example", name, last_day)
-        departure = _departure(organization, membership, kind, last_day)
+    now = moment(today)
+    joined = april_first(today, 5)
+    for local, name, kind, months_ago, milestone, scale, choice, text, anonymous in RESPONDENTS:
+        membership = _alumnus(organization, f"{local}@{slug}.example", name, month_end(today, months_ago), joined)
+        # The departure follows the membership's last day: one seeded on an earlier day keeps its own.
+        departure = _departure(organization, membership, kind, membership.left_on)
         invitation = SurveyInvitation.objects.filter(departure=departure, milestone=milestone).first()
         if invitation is None:
-            (invitation,) = services.invitations_create(survey=survey, keys=[(departure, milestone)], now=now)
+            sent = _sent_at(departure.last_day, milestone, today)
+            (invitation,) = services.invitations_create(survey=survey, keys=[(departure, milestone)], now=sent)
         if invitation.answered_at is None:
             questions = list(survey.questions.all())
             services.invitation_answer(
@@ -210,13 +230,17 @@ def seed(organization: Organization) -> None:
                 answers={questions[0].pk: scale, questions[1].pk: choice, questions[2].pk: text},
                 anonymous=anonymous,
             )
+            # Answered two days after it was sent (the service stamps the real now).
+            answered = min(invitation.sent_at + timedelta(days=2), now)
+            SurveyInvitation.objects.filter(pk=invitation.pk).update(answered_at=answered)
     alumnus = Membership.objects.filter(organization=organization, user__email=f"alumni@{slug}.example").first()
     departure = Departure.objects.filter(membership=alumnus, status=DepartureStatus.COMPLETED).first()
     if departure is None:
         return
     invitation = SurveyInvitation.objects.filter(departure=departure, milestone=3).first()
     if invitation is None:
-        (invitation,) = services.invitations_create(survey=survey, keys=[(departure, 3)], now=now)
+        sent = _sent_at(departure.last_day, 3, today)
+        (invitation,) = services.invitations_create(survey=survey, keys=[(departure, 3)], now=sent)
     # Recorded as sent (the demo sends no e-mail): it shows in alumni@'s notifications, linking to the answer page.
     notices.record(
         [
@@ -233,5 +257,5 @@ def seed(organization: Organization) -> None:
     from alliance.models import Notice, NoticeState
 
     Notice.objects.filter(kind=KIND, object_id=invitation.pk, recipient=alumnus, state=NoticeState.QUEUED).update(
-        state=NoticeState.SENT, sent_at=now
+        state=NoticeState.SENT, sent_at=invitation.sent_at
     )

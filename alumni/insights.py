@@ -76,6 +76,8 @@ from alumni.models.surveys import Survey, SurveyInvitation
 
 # The departures a figure counts: started and not cancelled.
 COUNTED_DEPARTURES = (DepartureStatus.PLANNED, DepartureStatus.COMPLETED)
+# The departures list's `timing` parameter for the planned departures whose last day comes after the period.
+AFTER_PERIOD = "after_period"
 # The comeback figures' keys (the `comeback` parameter of the departures list): a ComebackInterest value shared
 # with HR ("unsaid": shared, but no choice made), or NOT_SHARED.
 NOT_SHARED = "not_shared"
@@ -160,9 +162,23 @@ def _departures(filters: InsightFilters) -> QuerySet:
     return qs
 
 
+def _planned_after(filters: InsightFilters) -> QuerySet:
+    """The planned departures (still to happen) whose last day comes after the period's end, narrowed like
+    `_departures`: a fact HR wants to see beside the period's figures, counted apart from them."""
+    qs = Departure.objects.for_organization(filters.organization).filter(
+        status=DepartureStatus.PLANNED, last_day__gt=filters.period_end
+    )
+    if filters.department is not None:
+        qs = qs.filter(membership__department=filters.department)
+    if filters.manager is not None:
+        qs = qs.filter(manager=filters.manager)
+    return qs
+
+
 def build_departures(filters: InsightFilters) -> Section:
-    """Departures whose last day is in the period: planned and completed, by kind (reason) and by month. One
-    query."""
+    """Departures whose last day is in the period: planned and completed, by kind (reason) and by month; and,
+    apart from those, the planned departures whose last day comes after the period (upcoming when the period ends
+    today, as by default). Two queries."""
     counts = {}
     for row in (
         _departures(filters)
@@ -173,6 +189,7 @@ def build_departures(filters: InsightFilters) -> Section:
     ):
         key = (row["kind"], row["status"], _month_key(row["month"]))
         counts[key] = counts.get(key, 0) + row["n"]
+    after = _planned_after(filters).count()
 
     def total(kind=None, status=None, month=None) -> int:
         return sum(
@@ -195,6 +212,14 @@ def build_departures(filters: InsightFilters) -> Section:
             value=total(status=DepartureStatus.COMPLETED),
             list_key="alumni_departures",
             list_params={"status": DepartureStatus.COMPLETED},
+        ),
+        Figure(
+            label=_("Planned, last day after the period"),
+            value=after,
+            list_key="alumni_departures",
+            list_params={"timing": AFTER_PERIOD},
+            note=_("Not in the period's figures: their last day comes after %(end)s.")
+            % {"end": filters.period_end.isoformat()},
         ),
     ]
     figures += [
@@ -229,16 +254,18 @@ def build_departures(filters: InsightFilters) -> Section:
         title=_("Departures"),
         figures=figures,
         charts=charts,
-        empty_message="" if total() else _("No departure has its last day in this period."),
+        empty_message="" if total() or after else _("No departure has its last day in this period."),
     )
 
 
 def departure_rows(filters: InsightFilters, params) -> QuerySet:
     """The departures behind the departures and comeback figures, newest last day first, as dicts: name,
-    last_day (a date), kind, status, comeback (the shared choice, or "Not shared"). `params`: `status` (planned,
-    completed), `kind` (a DepartureKind value), `month` (YYYY-MM of the last day), `comeback` (yes, maybe, no,
-    unsaid, not_shared: a value matches only a shared answer). Never any words of the exit conversation."""
-    qs = _departures(filters)
+    last_day (a date), kind, status, comeback (the shared choice, or "Not shared"). `params`: `timing`
+    (after_period: instead of the period's departures, the planned ones whose last day comes after it), `status`
+    (planned, completed), `kind` (a DepartureKind value), `month` (YYYY-MM of the last day), `comeback` (yes, maybe,
+    no, unsaid, not_shared: a value matches only a shared answer). Never any words of the exit conversation."""
+    after = _param(params, "timing", (AFTER_PERIOD,))
+    qs = _planned_after(filters) if after else _departures(filters)
     status = _param(params, "status", COUNTED_DEPARTURES)
     if status:
         qs = qs.filter(status=status)
@@ -269,6 +296,30 @@ def departure_rows(filters: InsightFilters, params) -> QuerySet:
         .order_by("-last_day", "-pk")
         .values("name", "last_day", "kind_label", "status_label", "comeback_label")
     )
+
+
+def describe_departures(params) -> list[str]:
+    """The departures list's own narrowing in words (its page shows them under the title); unknown values are
+    left out, as the list ignores them."""
+    words = []
+    if _param(params, "timing", (AFTER_PERIOD,)):
+        words.append(_("Planned, last day after the period"))
+    status = _param(params, "status", COUNTED_DEPARTURES)
+    if status:
+        words.append(str(DepartureStatus(status).label))
+    kind = _param(params, "kind", DepartureKind.values)
+    if kind:
+        words.append(str(DepartureKind(kind).label))
+    month = params.get("month", "") if params is not None else ""
+    if len(month) == 7 and month[4] == "-" and month.replace("-", "").isdigit():
+        words.append(_("Last day in %(month)s") % {"month": month})
+    comeback = _param(params, "comeback", [*_comeback_keys(), NOT_SHARED])
+    if comeback == NOT_SHARED:
+        words.append(_("Comeback interest not shared"))
+    elif comeback:
+        labels = {UNSAID if value == "" else value: label for value, label in ComebackInterest.choices}
+        words.append(_("Comeback interest: %(answer)s") % {"answer": labels[comeback]})
+    return words
 
 
 # --- comeback interest ---------------------------------------------------------------------------------------
@@ -749,6 +800,7 @@ def register() -> None:
             ("comeback_label", gettext_lazy("Comeback interest")),
         ],
         rows=departure_rows,
+        describe=describe_departures,
     )
     register_list(
         "alumni_comebacks",

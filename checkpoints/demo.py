@@ -2,6 +2,7 @@
 the demo employee's first checkpoint is held, recorded by both sides, and confirmed by the employee, so the
 manager finds one to confirm."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone
@@ -32,8 +33,10 @@ def active_demo_tour(organization: Organization, local: str) -> Tour | None:
     return tour
 
 
-def seed(organization: Organization) -> None:
-    """Hold the first checkpoint of the demo employee's active tour today; does nothing once it is held."""
+def seed(organization: Organization, *, today: date | None = None) -> None:
+    """Hold the first checkpoint of the demo employee's active tour today; does nothing once it is held.
+    `today` (the seeding day) is not read: this story goes through services that check the real clock (a 1on1 is
+    not held after today, a signature is stamped now), so its dates count from the real local date."""
     tour = active_demo_tour(organization, "employee")
     if tour is None:
         return

@@ -4,6 +4,7 @@ every signer signed again, so its version page shows what changed from version 1
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from agreements import selectors as agreement_selectors
@@ -23,9 +24,11 @@ GOAL_SUFFIX = "（決済の安定稼働を最優先にする）"
 KPI_NAME, NEW_TARGET = "障害対応時間", Decimal("45")
 
 
-def seed(organization: Organization) -> None:
+def seed(organization: Organization, *, today: date | None = None) -> None:
     """Amend the demo employee's active tour once, from its first checkpoint, and have everyone sign it; does
-    nothing when the agreement already has an amendment (so running seed_demo twice changes nothing)."""
+    nothing when the agreement already has an amendment (so running seed_demo twice changes nothing).
+    `today` (the seeding day) is not read: this story goes through services that check the real clock (a 1on1 is
+    not held after today, a signature is stamped now), so its dates count from the real local date."""
     tour = active_demo_tour(organization, "employee")
     if tour is None:
         return

@@ -223,8 +223,10 @@ def _ended_early_then_moved(organization: Organization) -> None:
     )
 
 
-def seed(organization: Organization) -> None:
-    """Add the two demo stories to `organization` (inside its scope); does nothing for a story already there."""
+def seed(organization: Organization, *, today: dt.date | None = None) -> None:
+    """Add the two demo stories to `organization` (inside its scope); does nothing for a story already there.
+    `today` (the seeding day) is not read: this story goes through services that check the real clock (a 1on1 is
+    not held after today, a signature is stamped now), so its dates count from the real local date."""
     with transaction.atomic():
         _completed_then_next(organization)
     with transaction.atomic():

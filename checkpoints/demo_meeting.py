@@ -5,7 +5,7 @@ held with both sides saying "off track", confirmed, and corrected by a note of t
 drifting tour (the demo employee's: the manager says drifting) and one off track (member04's). Idempotent: each
 step looks for its result first."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -88,8 +88,10 @@ def _off_track(tour: Tour) -> None:
     )
 
 
-def seed(organization: Organization) -> None:
-    """Add the meeting of the demo employee's checkpoints and hold member04's first checkpoint off track."""
+def seed(organization: Organization, *, today: date | None = None) -> None:
+    """Add the meeting of the demo employee's checkpoints and hold member04's first checkpoint off track.
+    `today` (the seeding day) is not read: this story goes through services that check the real clock (a 1on1 is
+    not held after today, a signature is stamped now), so its dates count from the real local date."""
     tour = active_demo_tour(organization, "employee")
     if tour is not None:
         _meeting(tour)

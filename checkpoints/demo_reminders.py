@@ -15,6 +15,8 @@ This module adds what a fresh start would otherwise lack:
 Idempotent: running `seed_demo` again finds both and adds nothing.
 """
 
+from datetime import date
+
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
@@ -26,8 +28,10 @@ from checkpoints import services
 from checkpoints.models import CalendarFeed, Checkpoint, CheckpointStatus
 
 
-def seed(organization: Organization) -> None:
-    """Add the failed reminder and the employee's calendar feed to `organization`'s demo (see the module)."""
+def seed(organization: Organization, *, today: date | None = None) -> None:
+    """Add the failed reminder and the employee's calendar feed to `organization`'s demo (see the module).
+    `today` (the seeding day) is not read: this story goes through services that check the real clock (a 1on1 is
+    not held after today, a signature is stamped now), so its dates count from the real local date."""
     slug = organization.slug
     checkpoint = (
         Checkpoint.objects.filter(

@@ -50,7 +50,7 @@ BUILDERS = {
 }
 # The measured number of queries of each builder, whatever the organization's size.
 QUERIES = {
-    "alumni_departures": 1,
+    "alumni_departures": 2,
     "alumni_community": 6,
     "alumni_comebacks": 2,
     "alumni_referrals": 1,
@@ -232,6 +232,8 @@ def test_sections_and_lists_are_registered():
 ALL = ("alumni_departures", ())
 PLANNED = ("alumni_departures", (("status", "planned"),))
 LEFT = ("alumni_departures", (("status", "completed"),))
+# Planned departures whose last day comes after the period: counted apart from the period's figures.
+AFTER = ("alumni_departures", (("timing", "after_period"),))
 
 
 def kind(value):
@@ -247,7 +249,11 @@ def kind(value):
         ("on the first day", {"day": START, "kind": "other"}, {ALL: 1, LEFT: 1, kind("other"): 1}),
         ("on the last day", {"day": END, "kind": "family"}, {ALL: 1, LEFT: 1, kind("family"): 1}),
         ("the day before", {"day": START - timedelta(days=1)}, {}),
-        ("the day after", {"day": END + timedelta(days=1), "status": "planned"}, {}),
+        ("planned, the day after", {"day": END + timedelta(days=1), "status": "planned"}, {AFTER: 1}),
+        ("planned, a year after", {"day": END + timedelta(days=365), "status": "planned"}, {AFTER: 1}),
+        ("completed, the day after", {"day": END + timedelta(days=1)}, {}),
+        ("cancelled, the day after", {"day": END + timedelta(days=1), "status": "cancelled"}, {}),
+        ("planned, on the last day", {"day": END, "status": "planned"}, {ALL: 1, PLANNED: 1, kind("career_step"): 1}),
     ],
 )
 def test_departure_figures(make, acme, case, row, expected):
