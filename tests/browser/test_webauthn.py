@@ -1,0 +1,254 @@
+"""Security keys (WebAuthn second factor, allauth.mfa) end to end in Chromium. A virtual authenticator of the
+DevTools WebAuthn domain stands in for the key: it answers the browser's prompt at once (presence and user
+verification simulated), so these tests press the same buttons a member does and the server checks real
+signatures over its own challenges, with the relying party id the live server's host (localhost).
+
+Every page is also checked for Content-Security-Policy violations (the `securitypolicyviolation` event, reported
+through an exposed function so navigations lose none) besides the harness's console, axe and screenshot checks."""
+
+import pytest
+from allauth.mfa.models import Authenticator
+
+from alliance.demo import DEMO_PASSWORD
+from alliance.models import Organization
+
+pytestmark = pytest.mark.browser
+
+EMPLOYEE = "employee@acme.example"
+
+
+class VirtualKey:
+    """A virtual CTAP2 authenticator attached to one page through a CDP session (`transport`: usb or internal)."""
+
+    def __init__(self, page, *, transport: str = "usb"):
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("WebAuthn.enable", {"enableUI": False})
+        options = {
+            "protocol": "ctap2",
+            "transport": transport,
+            "hasResidentKey": True,
+            "hasUserVerification": True,
+            "isUserVerified": True,
+            "automaticPresenceSimulation": True,
+        }
+        self.id = self.cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})["authenticatorId"]
+
+    def credentials(self) -> list[dict]:
+        return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})["credentials"]
+
+    def remove(self) -> None:
+        self.cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": self.id})
+
+
+@pytest.fixture
+def csp_violations():
+    """A function that starts recording the CSP violations of a UI's page; returns the (live) list."""
+
+    def watch(ui) -> list[str]:
+        violations: list[str] = []
+        ui.page.expose_function("reportCspViolation", lambda text: violations.append(text))
+        ui.page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', function (e) {"
+            " window.reportCspViolation(e.violatedDirective + ' blocked ' + e.blockedURI + ' on ' + e.documentURI);"
+            " });"
+        )
+        return violations
+
+    return watch
+
+
+def submit(page, form):
+    with page.expect_navigation():
+        form.locator("button[type=submit]").first.click()
+
+
+def confirm_password_if_asked(ui, slug: str):
+    """allauth asks for the password again before a security setting changes unless the sign-in was recent."""
+    page = ui.page
+    if "/accounts/reauthenticate/" not in page.url:
+        return
+    ui.check(slug)
+    form = page.locator("main form").filter(has=page.locator("input[name=password]"))
+    form.locator("input[name=password]").fill(DEMO_PASSWORD)
+    submit(page, form)
+
+
+def register_key(ui, name: str) -> None:
+    """From the two-factor page, add a security key called `name`; ends on the two-factor page."""
+    page = ui.page
+    ui.goto("/accounts/2fa/", "mfa-index")
+    with page.expect_navigation():
+        page.locator("main a[href='/accounts/2fa/webauthn/add/']").click()
+    confirm_password_if_asked(ui, "add-reauthenticate")
+    assert page.url.split("?")[0].endswith("/accounts/2fa/webauthn/add/")
+    ui.check("webauthn-add")
+    name_input = page.locator("main input[name=name]")
+    assert page.locator(f"label[for='{name_input.get_attribute('id')}']").count() == 1
+    name_input.fill(name)
+    with page.expect_navigation():
+        page.locator("#mfa_webauthn_add").click()
+    # The first key turns two-factor authentication on: allauth makes recovery codes and shows them once.
+    if page.url.endswith("/accounts/2fa/recovery-codes/"):
+        ui.check("recovery-codes")
+    ui.goto("/accounts/2fa/", "mfa-index-with-key")
+
+
+def recovery_codes(ui) -> list[str]:
+    ui.goto("/accounts/2fa/recovery-codes/", "recovery-codes")
+    return ui.page.locator("#recovery_codes").input_value().split()
+
+
+def sign_in_to_second_step(ui, email: str) -> None:
+    ui.sign_in(email)
+    assert ui.page.url.endswith("/accounts/2fa/authenticate/")
+    ui.check("mfa-authenticate")
+
+
+def use_key(ui) -> None:
+    with ui.page.expect_navigation():
+        ui.page.locator("#mfa_webauthn_authenticate").click()
+
+
+def signed_in(page) -> bool:
+    return page.locator(".site-header form[action='/accounts/logout/']").count() == 1
+
+
+def test_member_registers_a_key_signs_in_with_it_renames_and_removes_it(ui, csp_violations):
+    page = ui.page
+    violations = csp_violations(ui)
+    key = VirtualKey(page)
+    ui.sign_in(EMPLOYEE)
+    ui.check("landing")
+
+    register_key(ui, "青いキー")
+    assert len(key.credentials()) == 1
+    assert "mfa/webauthn" not in page.url
+    with page.expect_navigation():
+        page.locator("main a[href='/accounts/2fa/webauthn/']").click()
+    ui.check("webauthn-list")
+    rows = page.locator("main table tbody tr")
+    assert rows.count() == 1
+    assert rows.first.locator("th").inner_text().strip() == "青いキー"
+
+    ui.sign_out()
+    ui.check("signed-out")
+    sign_in_to_second_step(ui, EMPLOYEE)
+    use_key(ui)
+    ui.check("signed-in-with-key")
+    assert "/accounts/" not in page.url
+    assert signed_in(page)
+    assert key.credentials()[0]["signCount"] == 2, "the key signed the sign-in"
+
+    ui.goto("/accounts/2fa/webauthn/", "webauthn-list-used")
+    with page.expect_navigation():
+        page.locator("main table a[href$='/edit/']").click()
+    confirm_password_if_asked(ui, "rename-reauthenticate")
+    ui.check("webauthn-rename")
+    page.locator("main input[name=name]").fill("鍵束の YubiKey")
+    submit(page, page.locator("main form"))
+    ui.check("webauthn-renamed")
+    assert page.locator("main table tbody th").inner_text().strip() == "鍵束の YubiKey"
+
+    with page.expect_navigation():
+        page.locator("main table a[href$='/remove/']").click()
+    confirm_password_if_asked(ui, "remove-reauthenticate")
+    ui.check("webauthn-remove-confirm")
+    assert "鍵束の YubiKey" in page.locator("main").inner_text()
+    submit(page, page.locator("main form"))
+    ui.check("webauthn-removed")
+    assert page.locator("main table").count() == 0
+    assert not Authenticator.objects.filter(type=Authenticator.Type.WEBAUTHN).exists()
+    assert violations == []
+
+
+def test_without_the_key_the_second_step_says_why_in_japanese_and_a_recovery_code_still_works(ui, csp_violations):
+    page = ui.page
+    violations = csp_violations(ui)
+    key = VirtualKey(page)
+    ui.sign_in(EMPLOYEE)
+    ui.check("landing")
+    register_key(ui, "青いキー")
+    code = recovery_codes(ui)[0]
+    ui.sign_out()
+    ui.check("signed-out")
+
+    # The registered key is gone; another key, which never saw this site, answers the prompt instead.
+    key.remove()
+    other = VirtualKey(page)
+    sign_in_to_second_step(ui, EMPLOYEE)
+    alert = page.locator("main [data-webauthn-error]")
+    assert alert.is_hidden()
+    page.locator("#mfa_webauthn_authenticate").click()
+    alert.wait_for(state="visible")
+    ui.check("key-refused")
+    assert page.url.endswith("/accounts/2fa/authenticate/")
+    assert alert.get_attribute("role") == "alert"
+    message = alert.inner_text()
+    assert "セキュリティキー" in message and "リカバリーコード" in message, message
+    assert other.credentials() == []
+    assert not signed_in(page)
+
+    # The page stays usable: a recovery code completes the sign-in.
+    form = page.locator("main form").filter(has=page.locator("input[name=code]"))
+    form.locator("input[name=code]").fill(code)
+    submit(page, form)
+    ui.check("signed-in-with-code")
+    assert signed_in(page)
+    assert violations == []
+
+
+def test_hr_who_must_use_two_factor_is_let_through_after_registering_a_key(ui, csp_violations):
+    Organization.objects.filter(slug="acme").update(hr_requires_mfa=True)
+    page = ui.page
+    violations = csp_violations(ui)
+    VirtualKey(page, transport="internal")
+    ui.sign_in("hr@acme.example")
+    ui.check("dashboard")
+    ui.goto("/acme/hr/")
+    assert page.url.split("?")[0].endswith("/profile/two-factor/required/")
+    ui.check("mfa-required")
+
+    register_key(ui, "この PC の指紋認証")
+    ui.goto("/acme/hr/", "hr-dashboard")
+    assert page.url.endswith("/acme/hr/")
+
+    ui.sign_out()
+    ui.check("signed-out")
+    sign_in_to_second_step(ui, "hr@acme.example")
+    use_key(ui)
+    ui.check("signed-in-with-key")
+    ui.goto("/acme/hr/", "hr-dashboard-again")
+    assert page.url.endswith("/acme/hr/")
+    assert violations == []
+
+
+def test_security_key_pages_in_english_on_a_phone(phone_ui, csp_violations):
+    ui = phone_ui
+    page = ui.page
+    violations = csp_violations(ui)
+    key = VirtualKey(page, transport="internal")
+    ui.sign_in(EMPLOYEE)
+    ui.check("landing")
+    ui.switch_language()
+    ui.check("landing-en")
+    assert ui.lang() == "en"
+
+    register_key(ui, "My phone")
+    ui.assert_fits_width()
+    assert "1 security key" in page.locator("main").inner_text()
+    ui.goto("/accounts/2fa/webauthn/", "webauthn-list")
+    ui.assert_fits_width()
+    ui.goto("/accounts/2fa/webauthn/add/", "webauthn-add-second")
+    ui.assert_fits_width()
+    assert page.locator("main label").first.inner_text().strip().startswith("Name of the key")
+
+    ui.sign_out()
+    ui.check("signed-out")
+    sign_in_to_second_step(ui, EMPLOYEE)
+    ui.assert_fits_width()
+    assert ui.lang() == "en"
+    use_key(ui)
+    ui.check("signed-in-with-key")
+    assert signed_in(page)
+    assert len(key.credentials()) == 1
+    assert violations == []
