@@ -258,3 +258,46 @@ def test_security_key_pages_in_english_on_a_phone(phone_ui, csp_violations):
     assert signed_in(page)
     assert len(key.credentials()) == 1
     assert violations == []
+
+
+def _already_registered(ui, live_server) -> None:
+    """The virtual key is registered already: allauth lists it as excluded, so the key refuses to register twice."""
+    ui.sign_in(EMPLOYEE)
+    ui.check("landing")
+    register_key(ui, "青いキー")
+    ui.goto("/accounts/2fa/webauthn/add/", "webauthn-add-again")
+
+
+def _at_an_ip_address(ui, live_server) -> None:
+    """The site opened at http://127.0.0.1: browsers refuse an IP address as the relying party."""
+    ui.page.goto(live_server.url.replace("//localhost:", "//127.0.0.1:") + "/accounts/login/")
+    ui.sign_in(EMPLOYEE)
+    ui.check("landing")
+    ui.page.goto(live_server.url.replace("//localhost:", "//127.0.0.1:") + "/accounts/2fa/webauthn/add/")
+    confirm_password_if_asked(ui, "add-reauthenticate")
+    ui.check("webauthn-add")
+
+
+# (how the registration is set up to fail, the message the page shows: data-message-<kind> of the alert box)
+REGISTRATION_FAULTS = [
+    pytest.param(_already_registered, "invalid-state", id="already-registered"),
+    pytest.param(_at_an_ip_address, "security", id="ip-address"),
+]
+
+
+@pytest.mark.parametrize(("arrange", "kind"), REGISTRATION_FAULTS)
+def test_a_key_that_cannot_be_added_is_explained_and_nothing_is_saved(ui, live_server, csp_violations, arrange, kind):
+    page = ui.page
+    violations = csp_violations(ui)
+    VirtualKey(page)
+    arrange(ui, live_server)
+    keys_before = Authenticator.objects.filter(type=Authenticator.Type.WEBAUTHN).count()
+    alert = page.locator("main [data-webauthn-error]")
+    assert alert.is_hidden()
+    page.locator("#mfa_webauthn_add").click()
+    alert.wait_for(state="visible")
+    ui.check(f"refused-{kind}")
+    assert page.url.split("?")[0].endswith("/accounts/2fa/webauthn/add/")
+    assert alert.inner_text() == alert.get_attribute(f"data-message-{kind}")
+    assert Authenticator.objects.filter(type=Authenticator.Type.WEBAUTHN).count() == keys_before
+    assert violations == []
