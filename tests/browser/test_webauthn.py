@@ -253,9 +253,24 @@ def test_security_key_pages_in_english_on_a_phone(phone_ui, csp_violations):
     assert "1 security key" in page.locator("main").inner_text()
     ui.goto("/accounts/2fa/webauthn/", "webauthn-list")
     ui.assert_fits_width()
-    ui.goto("/accounts/2fa/webauthn/add/", "webauthn-add-second")
+    with page.expect_navigation():
+        page.locator("main table a[href$='/remove/']").click()
+    confirm_password_if_asked(ui, "remove-reauthenticate")
+    ui.check("webauthn-remove-confirm")
     ui.assert_fits_width()
+    with page.expect_navigation():
+        page.locator("main form .actions a").click()  # Cancel
+    ui.check("webauthn-list-kept")
+    assert page.locator("main table tbody tr").count() == 1
+
+    ui.goto("/accounts/2fa/webauthn/add/", "webauthn-add-second")
     assert page.locator("main label").first.inner_text().strip().startswith("Name of the key")
+    page.locator("#mfa_webauthn_add").click()  # the same key again: it refuses, and the page says so
+    alert = page.locator("main [data-webauthn-error]")
+    alert.wait_for(state="visible")
+    ui.check("webauthn-add-refused")
+    ui.assert_fits_width()
+    assert alert.inner_text() == "This security key is already registered for your account."
 
     ui.sign_out()
     ui.check("signed-out")
