@@ -327,3 +327,36 @@ def test_a_key_that_cannot_be_added_is_explained_and_nothing_is_saved(ui, live_s
     assert alert.inner_text() == alert.get_attribute(f"data-message-{kind}")
     assert Authenticator.objects.filter(type=Authenticator.Type.WEBAUTHN).count() == keys_before
     assert violations == []
+
+
+def test_a_key_answer_the_server_refuses_is_explained_and_the_next_try_signs_in(ui, csp_violations):
+    page = ui.page
+    violations = csp_violations(ui)
+    VirtualKey(page)
+    ui.sign_in(EMPLOYEE)
+    ui.check("landing")
+    register_key(ui, "青いキー", back_to_index=False)
+    ui.sign_out()
+    ui.check("signed-out")
+    sign_in_to_second_step(ui, EMPLOYEE)
+
+    # The key signs another challenge than the one the server keeps in the session (as when a stale page is used).
+    page.evaluate(
+        """() => {
+            const data = document.getElementById('js_data');
+            const options = JSON.parse(data.textContent);
+            options.request_options.publicKey.challenge = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+            data.textContent = JSON.stringify(options);
+        }"""
+    )
+    use_key(ui)
+    ui.check("key-answer-refused")
+    assert page.url.endswith("/accounts/2fa/authenticate/")
+    assert not signed_in(page)
+    # Our words for it, not allauth's "incorrect code" (there was no code).
+    assert "セキュリティキー" in page.locator("main [data-webauthn-refused][role=alert]").inner_text()
+
+    use_key(ui)
+    ui.check("signed-in-with-key")
+    assert signed_in(page)
+    assert violations == []
