@@ -180,6 +180,8 @@ MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "Alliance")
 MFA_FORMS = {
     "add_webauthn": "alliance.mfa_forms.AddSecurityKeyForm",
     "edit_webauthn": "alliance.mfa_forms.RenameSecurityKeyForm",
+    "authenticate_webauthn": "alliance.mfa_forms.AuthenticateWithSecurityKeyForm",
+    "reauthenticate_webauthn": "alliance.mfa_forms.ReauthenticateWithSecurityKeyForm",
 }
 # Security keys (WebAuthn): allauth takes the relying party id from the request's host (checked against
 # ALLOWED_HOSTS), so a key works on the host name it was registered on, and fido2 accepts only an https origin on

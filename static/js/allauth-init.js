@@ -33,6 +33,23 @@
     box.hidden = false;
   }
 
+  // Enter in the key's name field sends the form before the key was used: run the key prompt instead, as the
+  // Add button does (allauth's script sends the form itself once the key answered).
+  function addKeyOnEnter(ids) {
+    var credential = document.getElementById(ids.credential);
+    var button = document.getElementById(ids.add);
+    if (!credential || !button || !credential.form) {
+      return;
+    }
+    credential.form.addEventListener('submit', function (event) {
+      // Django renders the empty JSON field as "null"; allauth's script fills it in just before it sends the form.
+      if (!credential.value || credential.value === 'null') {
+        event.preventDefault();
+        button.click();
+      }
+    });
+  }
+
   document.addEventListener('allauth.error', showWebauthnError);
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('[data-allauth-init]').forEach(function (element) {
@@ -42,7 +59,11 @@
       }
       var func = name.split('.').reduce(function (scope, part) { return scope && scope[part]; }, window);
       if (typeof func === 'function') {
-        func(JSON.parse(element.getAttribute('data-allauth-args')));
+        var args = JSON.parse(element.getAttribute('data-allauth-args'));
+        func(args);
+        if (name === 'allauth.webauthn.forms.addForm') {
+          addKeyOnEnter(args.ids);
+        }
       }
     });
   });

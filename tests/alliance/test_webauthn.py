@@ -78,3 +78,50 @@ def test_the_second_step_offers_no_key_to_an_account_without_one(db):
     assert 'name="code"' in html
     assert "mfa_webauthn_authenticate" not in html
     assert "webauthn.js" not in html
+
+
+KEY_REFUSED = "The site did not accept the security key&#x27;s answer."
+# Answers that are not WebAuthn responses: fido2 fails on each in its own way (a KeyError, a base64 error, a type).
+MALFORMED_ANSWERS = [
+    '{"id": "x"}',
+    '{"id": "x", "rawId": "x", "type": "public-key", "response": {"clientDataJSON": "x", "attestationObject": "x"}}',
+    '{"id": "x", "rawId": "x", "type": "public-key", "response": {"clientDataJSON": "x", "authenticatorData": "x", '
+    '"signature": "x"}}',
+    "[]",
+    '"x"',
+]
+
+# (what the add form was sent with, the error it shows): a registration that fails says so about the key.
+NOT_USED = "The security key was not used yet: press Add and follow your browser&#x27;s prompt."
+ADD_FAULTS = [
+    ({"name": "青いキー"}, NOT_USED),
+    *(
+        ({"name": "青いキー", "credential": answer}, NOT_USED if answer == "[]" else KEY_REFUSED)
+        for answer in MALFORMED_ANSWERS
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), ADD_FAULTS)
+def test_a_failed_registration_speaks_of_the_key_not_of_a_code(db, data, message):
+    client = _signed_in_client("en")
+    client.get(reverse("mfa_add_webauthn"))  # allauth keeps the registration's state in the session
+    response = client.post(reverse("mfa_add_webauthn"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert "Incorrect code" not in html and "Credential:" not in html
+
+
+@pytest.mark.parametrize("answer", MALFORMED_ANSWERS)
+def test_a_malformed_key_answer_at_the_second_step_is_refused_not_a_server_error(db, answer):
+    user = _user_with_password()
+    TOTP.activate(user, generate_totp_secret())
+    client = Client()
+    client.cookies["django_language"] = "en"
+    _sign_in(client, user.email)
+    client.get(reverse("mfa_authenticate"))
+    response = client.post(reverse("mfa_authenticate"), {"credential": answer})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert 'name="code"' in response.content.decode()

@@ -73,10 +73,12 @@ def confirm_password_if_asked(ui, slug: str):
     submit(page, form)
 
 
-def register_key(ui, name: str, *, from_index: bool = True, back_to_index: bool = True) -> None:
+def register_key(
+    ui, name: str, *, from_index: bool = True, back_to_index: bool = True, press_enter: bool = False
+) -> None:
     """From the two-factor page (or the page shown, which links to adding a key), add a security key called `name`;
     ends on the two-factor page, or else where allauth leads after adding it (the recovery codes the first key
-    made, or the two-factor page)."""
+    made, or the two-factor page). `press_enter`: press Enter in the name field instead of the Add button."""
     page = ui.page
     if from_index:
         ui.goto("/accounts/2fa/", "mfa-index")
@@ -89,7 +91,10 @@ def register_key(ui, name: str, *, from_index: bool = True, back_to_index: bool 
     assert page.locator(f"label[for='{name_input.get_attribute('id')}']").count() == 1
     name_input.fill(name)
     with page.expect_navigation():
-        page.locator("#mfa_webauthn_add").click()
+        if press_enter:
+            name_input.press("Enter")
+        else:
+            page.locator("#mfa_webauthn_add").click()
     # The first key turns two-factor authentication on: allauth makes recovery codes and shows them once.
     if page.url.endswith("/accounts/2fa/recovery-codes/"):
         ui.check("recovery-codes")
@@ -124,8 +129,8 @@ def test_member_registers_a_key_signs_in_with_it_renames_and_removes_it(ui, csp_
     ui.sign_in(EMPLOYEE)
     ui.check("landing")
 
-    register_key(ui, "青いキー")
-    assert len(key.credentials()) == 1
+    register_key(ui, "青いキー", press_enter=True)
+    assert len(key.credentials()) == 1, "Enter in the name field runs the key prompt, as the Add button does"
     assert "mfa/webauthn" not in page.url
     with page.expect_navigation():
         page.locator("main a[href='/accounts/2fa/webauthn/']").click()
