@@ -27,10 +27,13 @@
     event.preventDefault();
     var name = event.detail.exception && event.detail.exception.name;
     var key = MESSAGE_FOR_ERROR[name] || (window.PublicKeyCredential ? 'other' : 'notSupported');
-    box.textContent = box.getAttribute('data-message-' + key.replace(/[A-Z]/g, function (c) {
+    var message = box.getAttribute('data-message-' + key.replace(/[A-Z]/g, function (c) {
       return '-' + c.toLowerCase();
     }));
+    // Shown empty first and filled a moment later, so screen readers announce it (again, on a second failure).
+    box.textContent = '';
     box.hidden = false;
+    window.setTimeout(function () { box.textContent = message; }, 100);
   }
 
   // Enter in the key's name field sends the form before the key was used: run the key prompt instead, as the
