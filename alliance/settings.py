@@ -179,8 +179,18 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "Alliance")
-# WebAuthn needs a secure origin; the embedded default runs on http://localhost.
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_FORMS = {
+    "add_webauthn": "alliance.mfa_forms.AddSecurityKeyForm",
+    "edit_webauthn": "alliance.mfa_forms.RenameSecurityKeyForm",
+    "authenticate_webauthn": "alliance.mfa_forms.AuthenticateWithSecurityKeyForm",
+    "reauthenticate_webauthn": "alliance.mfa_forms.ReauthenticateWithSecurityKeyForm",
+}
+# Security keys (WebAuthn): allauth takes the relying party id from the request's host (checked against
+# ALLOWED_HOSTS), so a key works on the host name it was registered on, and fido2 accepts only an https origin on
+# that host or a subdomain, or http://localhost (the embedded default and the browser tests' live server;
+# browsers refuse WebAuthn on an IP address such as http://127.0.0.1:8000). Turning the origin check off is never
+# needed, in development either.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 # Accounts that never confirmed their address may turn MFA on only where verification is not mandatory (the
 # embedded default); in production allauth's rule holds (an unverified address could lock its owner out).
 MFA_ALLOW_UNVERIFIED_EMAIL = ACCOUNT_EMAIL_VERIFICATION != "mandatory"
