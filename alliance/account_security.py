@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+from allauth.mfa import signals as mfa_signals
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_scopes import scopes_disabled
 
+from alliance import services
 from alliance.models import Membership, MembershipStatus, Role
 from alliance.permissions import CAPABILITIES, HR_MFA_PENDING_ATTRIBUTE, is_hr_only
 
@@ -137,3 +139,22 @@ def mark_activity_at_sign_in(sender, request, user, **kwargs):
     """A sign-in is activity: recorded with the session it creates, so the next request need not save it again."""
     if request is not None and hasattr(request, "session"):
         request.session[_ACTIVITY_SESSION_KEY] = int(time.time())
+
+
+def _record_mfa_change(change: str):
+    def receiver_(sender, request=None, user=None, authenticator=None, **kwargs):
+        services.mfa_change_recorded(user=user, change=change, method=authenticator.type)
+
+    receiver_.__name__ = f"record_mfa_{change}"
+    receiver_.__doc__ = f"Audit a two-factor method {change} by the user (alliance.services.mfa_change_recorded)."
+    return receiver_
+
+
+# allauth's signals of a method added, removed or reset (recovery codes renewed): each organization the person
+# is an active member of keeps a row, since allauth deletes a removed method.
+for _change, _signal in (
+    ("added", mfa_signals.authenticator_added),
+    ("removed", mfa_signals.authenticator_removed),
+    ("reset", mfa_signals.authenticator_reset),
+):
+    _signal.connect(_record_mfa_change(_change), weak=False, dispatch_uid=f"alliance.account_security.mfa_{_change}")

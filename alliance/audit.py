@@ -195,6 +195,9 @@ ACTIONS = {
     "member.import": _("Members imported from a file"),
     "member.export": _("Members exported to a file"),
     "hr_list.export": _("HR dashboard list exported"),
+    "account.mfa_add": _("Two-factor method added"),
+    "account.mfa_remove": _("Two-factor method removed"),
+    "account.mfa_reset": _("Recovery codes renewed"),
 }
 
 # What HR reads for a recorded key that is no field of the row's object (a count, a related record's field),
@@ -208,6 +211,8 @@ CHANGE_KEYS: dict[str, dict] = {
     },
     "audit.export": {"format": _("File format"), "filters": _("Filters"), "rows": _("Rows exported")},
 }
+for _mfa in ("account.mfa_add", "account.mfa_remove", "account.mfa_reset"):
+    CHANGE_KEYS[_mfa] = {"method": _("Two-factor method")}
 # What every export (alliance.services.export_recorded) records.
 for _export in ("member.export", "hr_list.export"):
     CHANGE_KEYS[_export] = {

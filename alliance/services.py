@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from alliance.audit import audit_log, diff
 from alliance.models import (
@@ -613,3 +613,37 @@ def export_recorded(
     if filters:
         changes["filters"] = [None, filters]
     audit_log(action, organization=organization, changes=changes)
+
+
+# Two-factor changes (allauth.mfa's signals, alliance.account_security): action by change.
+MFA_ACTIONS = {"added": "account.mfa_add", "removed": "account.mfa_remove", "reset": "account.mfa_reset"}
+
+
+@transaction.atomic
+def mfa_change_recorded(*, user: User, change: str, method: str) -> int:
+    """Record in the audit trail of every organization where `user` is an active member that they added, removed
+    or renewed a two-factor method: `change` is "added", "removed" or "reset" (MFA_ACTIONS), `method` allauth's
+    `Authenticator.Type` value ("totp", "recovery_codes", "webauthn"). Only the kind of method is kept, never its
+    secret or a key's name. allauth deletes a removed authenticator, so this row is what an auditor has left of
+    it. Returns how many rows were written (one per organization; none for a user without an active
+    membership). Raises KeyError for an unknown `change`."""
+    action = MFA_ACTIONS[change]
+    # Across organizations on purpose: a user's two-factor methods are the account's, not one organization's,
+    # and each organization the person works in keeps its own record of the change.
+    with scopes_disabled():
+        memberships = list(
+            Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE)
+            .select_related("user", "organization")
+            .order_by("organization_id")
+        )
+    for membership in memberships:
+        with scope(organization=membership.organization_id):
+            audit_log(
+                action,
+                obj=membership,
+                actor=membership,
+                subject=membership,
+                organization=membership.organization,
+                changes={"method": [None, method]},
+            )
+    return len(memberships)

@@ -81,6 +81,12 @@ def _department(ctx, *, last=False):
 
 # service call → (action, who acts, field that must appear in `changes` or None)
 SERVICES = {
+    "mfa_change_recorded": (
+        lambda c: core_services.mfa_change_recorded(user=c.hr.user, change="added", method="totp"),
+        "account.mfa_add",
+        "hr",
+        "method",
+    ),
     "invitation_create": (
         lambda c: core_services.invitation_create(
             organization=c.hr.organization, invited_by=c.hr.user, email="x@example.com", role=Role.EMPLOYEE
