@@ -1,9 +1,13 @@
-"""Benchmark of the agreement PDF export: render and seal a realistic document N times.
+"""Benchmark of the agreement PDF export: render and seal a realistic document N times, and serve it from storage.
 
     uv run python bench/bench_pdf.py [N]
 
 Uses the embedded-default seal in a temporary MEDIA_ROOT, so it writes nothing into the project.
-The first round (imports, font loading, key creation) is reported separately from the medians.
+The first round (imports, font loading, key creation) is reported separately from the medians. The sealed PDF is
+then saved once in the default storage (a temporary MEDIA_ROOT; a bucket when AWS_STORAGE_BUCKET_NAME is set) and
+served N times the way the PDF page does (`storage.open` into a FileResponse, every chunk read; no HTTP, no access
+check): the ratio of rendering and sealing to serving is why the signed PDF is stored rather than rendered on each
+request. The figures are also written to bench/results/pdf.json.
 """
 
 import os
@@ -58,6 +62,21 @@ def main(rounds: int) -> None:
             verify_times.append(t3 - t2)
             sizes.append(len(sealed))
 
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+        from django.http import FileResponse
+
+        name = default_storage.save("bench/agreement.pdf", ContentFile(sealed))
+        serve_times = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            response = FileResponse(default_storage.open(name, "rb"), content_type="application/pdf")
+            served = b"".join(response.streaming_content)
+            response.close()
+            serve_times.append(time.perf_counter() - t0)
+            assert served == sealed
+        default_storage.delete(name)
+
     def ms(values):
         low, high = min(values) * 1000, max(values) * 1000
         return f"{statistics.median(values) * 1000:8.1f} ms (min {low:.1f}, max {high:.1f})"
@@ -67,6 +86,37 @@ def main(rounds: int) -> None:
     print(f"seal (median):   {ms(seal_times)}")
     print(f"verify (median): {ms(verify_times)}")
     print(f"sealed PDF size: {statistics.median(sizes) / 1024:8.1f} KiB")
+    print(f"serve (median):  {ms(serve_times)} from {type(default_storage._wrapped).__name__}")
+    produce = statistics.median(render_times) + statistics.median(seal_times)
+    ratio = produce / statistics.median(serve_times)
+    print(f"render + seal / serve: {ratio:,.0f} x")
+
+    import json
+    import os
+    import platform
+
+    out = ROOT / "bench" / "results" / "pdf.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "benchmark": "pdf",
+                "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+                "rounds": rounds,
+                "first_round_ms": round(first_round * 1000, 1),
+                "render_ms": round(statistics.median(render_times) * 1000, 1),
+                "seal_ms": round(statistics.median(seal_times) * 1000, 1),
+                "verify_ms": round(statistics.median(verify_times) * 1000, 1),
+                "size_kib": round(statistics.median(sizes) / 1024, 1),
+                "serve_ms": round(statistics.median(serve_times) * 1000, 3),
+                "storage": type(default_storage._wrapped).__name__,
+                "render_and_seal_to_serve_ratio": round(ratio),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"written: {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
