@@ -57,7 +57,7 @@ HEADERS = {
     "email": ("メールアドレス", "E-mail"),
     "name": ("氏名", "Name"),
     "reading": ("フリガナ", "Reading"),
-    "role": ("役割", "Role"),
+    "role": ("ロール", "Role"),
     "manager_email": ("上司のメールアドレス", "Manager's e-mail"),
     "job_title": ("役職", "Job title"),
     "department": ("部署", "Department"),
