@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import psycopg
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
@@ -204,10 +203,10 @@ def record(dues: Iterable[Due]) -> int:
 
 
 def _insert_columns(dues: list[Due]) -> None:
-    """`INSERT ... SELECT FROM unnest(<one array per column>) ON CONFLICT DO NOTHING` for `dues`, with the
-    values bound server-side (psycopg sends each array in binary instead of quoting it into the SQL), through
-    Django's cursor wrapper so query logging and execute wrappers still see it. The defaults the model gives a
-    new notice (queued, no attempt, no error) are written as constants."""
+    """`INSERT ... SELECT FROM unnest(<one array per column>) ON CONFLICT DO NOTHING` for `dues`, through
+    Django's cursor (so query logging, execute wrappers and pghistory's context, which prefixes the statement
+    with a second one, all apply). The defaults the model gives a new notice (queued, no attempt, no error) are
+    written as constants."""
     now = timezone.now()
     content_types: dict[type, int] = {}
     columns: list[list] = [[], [], [], [], [], [], [], []]
@@ -241,14 +240,11 @@ def _insert_columns(dues: list[Due]) -> None:
     sql = (
         f"INSERT INTO {table} ({', '.join(quoted + fixed)}, {created}) "  # noqa: S608
         "SELECT u.*, %s, 0, '', %s FROM unnest("
-        "%b::bigint[], %b::varchar[], %b::integer[], %b::bigint[], %b::bigint[], %b::smallint[], "
-        "%b::varchar[], %b::varchar[]) AS u "
+        "%s::bigint[], %s::varchar[], %s::integer[], %s::bigint[], %s::bigint[], %s::smallint[], "
+        "%s::varchar[], %s::varchar[]) AS u "
         f"ON CONFLICT ({key}) DO NOTHING"
     )
-    connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)  # server-side binding (Django's own cursors bind client-side)
-    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-    with cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, [NoticeState.QUEUED, now, *columns])
 
 
