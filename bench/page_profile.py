@@ -204,7 +204,6 @@ def main(argv: list[str] | None = None) -> int:
     dataset = DATASETS[args.dataset]
     configure(args.database_url, args.redis_url)
     from django.conf import settings
-
     from django.core.management import call_command
 
     from bench.http_pages import static_files_stale
@@ -247,7 +246,10 @@ def main(argv: list[str] | None = None) -> int:
         f"cache {cache}; {args.requests} requests a page; load average {os.getloadavg()}"
     )
     probe = Probe()
-    header = f"{'page':18s} {'median':>7s} {'p95':>7s} {'queries':>7s} {'db':>6s} {'render':>6s} {'ctxproc':>7s} {'rest':>6s}"
+    header = (
+        f"{'page':18s} {'median':>7s} {'p95':>7s} {'queries':>7s} {'db':>6s} {'render':>6s} {'ctxproc':>7s} "
+        f"{'rest':>6s}"
+    )
     print(header)
     print("-" * len(header))
     bare_rows = [("bare-anonymous", None), ("bare-signed-in", "employee")]
