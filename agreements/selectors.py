@@ -91,7 +91,7 @@ def _versions_of(tour: Tour | None) -> tuple[AgreementVersion | None, AgreementV
 
 
 def people_alliance(*, viewer: Membership, members) -> list[PersonAlliance]:
-    """The alliance state of each of `members`, in a fixed number of queries whatever their count."""
+    """The alliance state of each of `members`, in a fixed number of queries whatever their count (at most four)."""
     members = list(members)
     ids = [m.pk for m in members]
     alignments = {}
@@ -99,12 +99,17 @@ def people_alliance(*, viewer: Membership, members) -> list[PersonAlliance]:
         access.visible_alignments(membership=viewer).filter(employee_id__in=ids).order_by("-held_on", "-id")
     ):
         alignments.setdefault(alignment.employee_id, alignment)
-    aligned_ids = set(
-        CareerAlignment.objects.for_organization(viewer.organization_id)
-        .filter(employee_id__in=ids)
-        .values_list("employee_id", flat=True)
-        .distinct()
-    )
+    # Whether anyone held an alignment with them: known already for those with one the viewer may read; only the
+    # others are looked up (none on one's own home page once aligned).
+    unknown = [pk for pk in ids if pk not in alignments]
+    aligned_ids = set(alignments)
+    if unknown:
+        aligned_ids |= set(
+            CareerAlignment.objects.for_organization(viewer.organization_id)
+            .filter(employee_id__in=unknown)
+            .values_list("employee_id", flat=True)
+            .distinct()
+        )
     active, drafts = {}, {}
     tour_qs = (
         Tour.objects.for_organization(viewer.organization)

@@ -236,6 +236,11 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# With Redis, sessions are read from the cache and written through to the database (django_session stays the
+# record allauth.usersessions lists and ends): a page view reads no session row. The local-memory cache is per
+# process, so without Redis sessions stay in the database only.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Celery: with no broker configured, tasks run in-process (the embedded default) and errors surface at once.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)

@@ -163,15 +163,23 @@ class Card:
 
 def dashboard_card(*, membership: Membership, today: date) -> Card | None:
     """The home page card while a departure is planned: the person's own, a manager's reports' (and HR's: every
-    planned one of the organization, the nearest five with the count). None when none is planned."""
-    planned = departures_of(membership.organization_id).filter(status=DepartureStatus.PLANNED)
-    own = planned.filter(membership=membership).first()
-    if is_hr(membership):
-        followed = planned.exclude(membership=membership)
-    else:
-        followed = planned.filter(manager=membership).exclude(membership=membership)
-    followed = followed.order_by("last_day", "pk")
-    others = list(followed[:5])
+    planned one of the organization, the nearest five with the count). None when none is planned.
+
+    One query (two when more than five are followed: the count), on every home page of an active member: the own
+    departure and the nearest followed ones come in one list, with only the person the card names joined."""
+    planned = (
+        Departure.objects.for_organization(membership.organization_id)
+        .filter(status=DepartureStatus.PLANNED)
+        .select_related("membership__user")
+    )
+    hr = is_hr(membership)
+    followed = (planned if hr else planned.filter(manager=membership)).exclude(membership=membership)
+    # At most one planned departure per person (a database constraint): the own one first, then the nearest others.
+    shown = planned if hr else planned.filter(Q(membership=membership) | Q(manager=membership))
+    own_first = Case(When(membership=membership, then=Value(0)), default=Value(1), output_field=IntegerField())
+    rows = list(shown.order_by(own_first, "last_day", "pk")[:6])
+    own = next((row for row in rows if row.membership_id == membership.pk), None)
+    others = [row for row in rows if row.membership_id != membership.pk][:5]
     total = len(others) if len(others) < 5 else followed.count()
     if own is None and not others:
         return None

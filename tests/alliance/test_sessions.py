@@ -8,6 +8,7 @@ import pytest
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -45,9 +46,14 @@ def test_an_idle_session_ends(db):
     client = _signed_in_client(_user())
     assert client.get(reverse("profile")).status_code == 200
     # Idle past the limit: the session's expiry is behind us.
-    Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() - timedelta(seconds=1)
-    )
+    key = client.session.session_key
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db":
+        # With Redis the session is read from the cache, whose entry lives as long as the session (its timeout is
+        # the expiry age at each save): time passing would have dropped it with the row's expiry.
+        from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+
+        caches[settings.SESSION_CACHE_ALIAS].delete(KEY_PREFIX + key)
     response = client.get(reverse("profile"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
@@ -148,3 +154,30 @@ def test_the_password_change_form_uses_the_same_validators(db):
     assert "This password is too common" in response.content.decode()
     user.refresh_from_db()
     assert user.check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "engine, reads_row",
+    [("django.contrib.sessions.backends.db", True), ("django.contrib.sessions.backends.cached_db", False)],
+)
+def test_with_the_cache_a_page_view_reads_no_session_row_and_the_session_still_ends_on_sign_out(db, engine, reads_row):
+    from django.db import connection
+    from django.test import override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    with override_settings(SESSION_ENGINE=engine):
+        client = _signed_in_client(_user())
+        client.get(reverse("profile"))
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("profile")).status_code == 200
+        assert any("django_session" in q["sql"] for q in captured.captured_queries) is reads_row
+        key = client.session.session_key
+        assert Session.objects.filter(session_key=key).exists(), "the row stays the record usersessions lists"
+        client.post(reverse("account_logout"))
+        assert not Session.objects.filter(session_key=key).exists()
+        response = client.get(reverse("profile"))
+        assert response.status_code == 302
+
+
+def test_redis_puts_the_sessions_in_the_cache():
+    assert (settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db") is bool(settings.REDIS_URL)

@@ -442,3 +442,45 @@ def test_the_comeback_choice_reaches_hr_only_with_the_notes_consent(
     member = request.getfixturevalue(viewer)
     page = login(member, language="en").get(reverse("alumni:departure", args=["acme", departure.pk])).content.decode()
     assert ("Would consider coming back or working together" in page) is shown
+
+
+@pytest.mark.parametrize("viewer, own", [("hr", True), ("manager", True), ("manager", False), ("employee", True)])
+def test_the_home_card_shows_the_own_departure_and_the_nearest_five_followed_with_their_count(
+    request, today, manager, hr, django_assert_max_num_queries, viewer, own
+):
+    viewer_m = request.getfixturevalue(viewer)
+    for n in range(8):  # some under the manager, some under HR, on different last days
+        Departure.objects.create(
+            organization=hr.organization,
+            membership=MembershipFactory(organization=hr.organization, manager=manager if n % 2 else hr),
+            manager=manager if n % 2 else hr,
+            started_by=hr,
+            kind="other",
+            last_day=today + timedelta(days=30 - 3 * n),
+            status="planned" if n != 3 else "cancelled",
+        )
+    if own:
+        Departure.objects.create(
+            organization=hr.organization,
+            membership=viewer_m,
+            manager=hr,
+            started_by=hr,
+            kind="other",
+            last_day=today + timedelta(days=40),
+            status="planned",
+        )
+    planned = Departure.objects.filter(organization=hr.organization, status="planned")
+    followed = sorted(
+        (d for d in planned if d.membership_id != viewer_m.pk and (viewer == "hr" or d.manager_id == viewer_m.pk)),
+        key=lambda d: (d.last_day, d.pk),
+    )
+    with django_assert_max_num_queries(2):
+        card = selectors.dashboard_card(membership=viewer_m, today=today)
+    assert card.own == (planned.get(membership=viewer_m) if own else None)
+    assert [d.pk for d in card.others] == [d.pk for d in followed[:5]]
+    assert card.total == len(followed)
+    assert all(d.membership.user.display_name for d in card.others)
+
+
+def test_the_home_card_is_none_without_a_planned_departure(db, employee, today):
+    assert selectors.dashboard_card(membership=employee, today=today) is None
