@@ -118,6 +118,11 @@ class TenantScopedAdmin(admin.ModelAdmin):
     def get_list_filter(self, request):
         return [_scoped_filter(self.model, item) for item in super().get_list_filter(request)]
 
+    def get_ordering(self, request):
+        """The admin's or the model's ordering, else the newest first: a list or an autocomplete paginated over
+        an unordered queryset may show a row twice and another never (Django warns of it)."""
+        return super().get_ordering(request) or self.model._meta.ordering or ["-pk"]
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = {"service_note": self.service_note, **(extra_context or {})}
         return super().changeform_view(request, object_id, form_url, extra_context)
