@@ -29,16 +29,33 @@ class Notice(TenantModel):
     """One message owed to one person about one object; its unique key makes it go out at most once.
 
     `sequence` numbers repeated notices of one kind about one object (reminder 1, 2, ...); 0 otherwise.
+
+    Indexes: the reminder scan inserts up to millions of rows at once, and each index costs every insert
+    (bench/bench_reminder_scan.py). The foreign keys carry none of their own: every read names the organization
+    and is served by the unique key or `notice_inbox` (the recipient's list and unread count); content types
+    and memberships are never deleted, so nothing looks notices up by those alone. The content type is not a
+    database constraint either: its check was a quarter of the cost of inserting a notice, for a global table
+    of model names that only migrations change (the object is a generic reference, unchecked in any case).
     """
 
     organization = models.ForeignKey(
-        "alliance.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+        "alliance.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organization"),
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=64)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     object_id = models.PositiveBigIntegerField()
     recipient = models.ForeignKey(
-        "alliance.Membership", on_delete=models.PROTECT, related_name="notices", verbose_name=_("recipient")
+        "alliance.Membership",
+        on_delete=models.PROTECT,
+        related_name="notices",
+        verbose_name=_("recipient"),
+        db_index=False,
     )
     sequence = models.PositiveSmallIntegerField(default=0)
     state = models.CharField(_("state"), max_length=16, choices=NoticeState.choices, default=NoticeState.QUEUED)
@@ -64,7 +81,6 @@ class Notice(TenantModel):
         ]
         indexes = [
             models.Index(fields=["organization", "recipient", "-created_at"], name="notice_inbox"),
-            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notice_unread"),
             models.Index(fields=["state", "next_attempt_at"], name="notice_state_retry"),
         ]
 

@@ -26,6 +26,7 @@ class HrDashboardView(TenantView, TemplateView):
 
     template_name = "alliance/hr/dashboard.html"
     capabilities = {"GET": VIEW_ORG_STATISTICS}
+    page_cache = True
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -42,7 +42,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from alliance import emails
+from alliance import emails, page_cache
 from alliance.models import Membership, Notice, NoticeState
 from alliance.tenancy import organization_scope
 
@@ -195,6 +195,8 @@ def record(dues: Iterable[Due]) -> int:
     dues = list(dues)
     if not dues:
         return 0
+    # Raw SQL sends no post_save: the header's unread count and the notice lists of these organizations change.
+    page_cache.bump_organizations({due.organization_id for due in dues})
     if connection.vendor == "postgresql":
         _insert_columns(dues)
     else:
@@ -203,19 +205,24 @@ def record(dues: Iterable[Due]) -> int:
 
 
 def _insert_columns(dues: list[Due]) -> None:
-    """`INSERT ... SELECT FROM unnest(<one array per column>) ON CONFLICT DO NOTHING` for `dues`, through
-    Django's cursor (so query logging, execute wrappers and pghistory's context, which prefixes the statement
-    with a second one, all apply). The defaults the model gives a new notice (queued, no attempt, no error) are
-    written as constants."""
+    """Record `dues` on PostgreSQL: COPY them into a temporary table, then `INSERT ... SELECT ... ON CONFLICT DO
+    NOTHING` from it into the notices, in one transaction (the temporary table is dropped when the outermost
+    transaction commits, and emptied after each batch).
+
+    COPY sends the rows in PostgreSQL's own format, written by psycopg's C code; binding the same rows as
+    parameters made Python quote every value (it cost a third of the scan, bench/bench_reminder_scan.py). The
+    INSERT goes through Django's cursor, so query logging, execute wrappers and pghistory's context (which
+    prefixes the statement with a second one) apply to the write into the notices; the COPY only fills the
+    session's own temporary table, which has no trigger. The defaults the model gives a new notice (queued, no
+    attempt, no error) are written as constants."""
     now = timezone.now()
     content_types: dict[type, int] = {}
-    columns: list[list] = [[], [], [], [], [], [], [], []]
+    rows = []
     for due in dues:
         model = _model_of(due.obj)
         if model not in content_types:
             content_types[model] = ContentType.objects.get_for_model(model).pk
-        for column, value in zip(
-            columns,
+        rows.append(
             (
                 due.organization_id,
                 due.kind,
@@ -225,10 +232,8 @@ def _insert_columns(dues: list[Due]) -> None:
                 due.sequence,
                 due.label[:300],
                 due.url[:500],
-            ),
-            strict=True,
-        ):
-            column.append(value)
+            )
+        )
     meta = Notice._meta
     names = ("organization", "kind", "content_type", "object_id", "recipient", "sequence", "label", "url")
     quoted = [connection.ops.quote_name(meta.get_field(name).column) for name in names]
@@ -236,16 +241,27 @@ def _insert_columns(dues: list[Due]) -> None:
     created = connection.ops.quote_name(meta.get_field("created_at").column)
     key = ", ".join(quoted[:6])
     table = connection.ops.quote_name(meta.db_table)
-    # The identifiers are the model's own, quoted; every value is bound.
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quoted + fixed)}, {created}) "  # noqa: S608
-        "SELECT u.*, %s, 0, '', %s FROM unnest("
-        "%s::bigint[], %s::varchar[], %s::integer[], %s::bigint[], %s::bigint[], %s::smallint[], "
-        "%s::varchar[], %s::varchar[]) AS u "
-        f"ON CONFLICT ({key}) DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [NoticeState.QUEUED, now, *columns])
+    batch = connection.ops.quote_name("alliance_notice_batch")
+    columns = ", ".join(quoted)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {batch} ("  # noqa: S608 - the model's own identifiers, quoted
+            f"{quoted[0]} bigint, {quoted[1]} varchar(64), {quoted[2]} integer, {quoted[3]} bigint, "
+            f"{quoted[4]} bigint, {quoted[5]} smallint, {quoted[6]} varchar(300), {quoted[7]} varchar(500)"
+            ") ON COMMIT DROP"
+        )
+        with cursor.copy(f"COPY {batch} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        # Every value is bound or was copied; the identifiers are the model's own, quoted.
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, {', '.join(fixed)}, {created}) "  # noqa: S608
+            f"SELECT {columns}, %s, 0, '', %s FROM {batch} "
+            f"ON CONFLICT ({key}) DO NOTHING",
+            [NoticeState.QUEUED, now],
+        )
+        # Emptied for the next batch of the same transaction (an enclosing one keeps the table until it commits).
+        cursor.execute(f"TRUNCATE {batch}")
 
 
 def enqueue(dues: Iterable[Due]) -> list[int]:

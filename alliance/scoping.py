@@ -21,11 +21,61 @@ class RemembersLoadedValues:
 
 
 class TenantQuerySet(models.QuerySet):
-    """The queryset of tenant models; app querysets (`InvitationQuerySet`) extend it."""
+    """The queryset of tenant models; app querysets (`InvitationQuerySet`) extend it.
+
+    Its bulk writes, which send no `post_save`, drop the kept pages of the organizations they touch
+    (`alliance.page_cache`), after the transaction commits."""
 
     def for_organization(self, organization):
         """The rows of `organization` (an Organization or its id)."""
         return self.filter(organization=organization)
+
+    def update(self, **kwargs):
+        from alliance import page_cache
+
+        if not page_cache.enabled():
+            return super().update(**kwargs)
+        organizations = page_cache.organizations_of(self)
+        count = super().update(**kwargs)
+        if count:
+            page_cache.bump_organizations(organizations)
+        return count
+
+    update.alters_data = True
+
+    def delete(self):
+        from alliance import page_cache
+
+        if not page_cache.enabled():
+            return super().delete()
+        organizations = page_cache.organizations_of(self)
+        deleted = super().delete()
+        if deleted[0]:
+            page_cache.bump_organizations(organizations)
+        return deleted
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from alliance import page_cache
+
+        if not page_cache.enabled():
+            return super().bulk_create(objs, *args, **kwargs)
+        objs = list(objs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        page_cache.bump_organizations({obj.organization_id for obj in objs})
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        from alliance import page_cache
+
+        if not page_cache.enabled():
+            return super().bulk_update(objs, fields, *args, **kwargs)
+        objs = list(objs)
+        updated = super().bulk_update(objs, fields, *args, **kwargs)
+        page_cache.bump_organizations({obj.organization_id for obj in objs})
+        return updated
 
 
 class ClosedQuerySet(DisabledQuerySet):
@@ -99,3 +149,11 @@ class TenantModel(RemembersLoadedValues, models.Model):
 
     class Meta:
         abstract = True
+
+    def delete(self, *args, **kwargs):
+        """Delete the row and drop its organization's kept pages (alliance.page_cache; no post_save for it)."""
+        from alliance import page_cache
+
+        result = super().delete(*args, **kwargs)
+        page_cache.bump_organizations([self.organization_id])
+        return result

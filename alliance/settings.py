@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "alliance.account_security.IdleSessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "alliance.tenancy.TenantMiddleware",
+    # After every unsafe request, drops the kept pages its write may have changed (alliance/page_cache.py).
+    "alliance.page_cache.InvalidateOnWriteMiddleware",
     # After TenantMiddleware (it reads request.membership): HR pages of an organization that requires
     # two-factor authentication, and the admin, send an HR member without it to set it up first.
     "alliance.account_security.HrMfaRequiredMiddleware",
@@ -241,6 +243,9 @@ CACHES = {
 # process, so without Redis sessions stay in the database only.
 if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Seconds a member's rendered main page is kept in the cache (alliance/page_cache.py; 0 turns it off). Off
+# without Redis: the local-memory cache is per process, and one process's invalidations would not reach another.
+PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "300" if REDIS_URL else "0"))
 
 # Celery: with no broker configured, tasks run in-process (the embedded default) and errors surface at once.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views import View
 from django_scopes import scope, scopes_disabled
 
+from alliance import page_cache as kept_pages
 from alliance.conflicts import StateConflict
 from alliance.models import Membership, MembershipStatus
 from alliance.permissions import ALUMNI, holder_of, membership_has
@@ -117,6 +118,9 @@ class TenantView(View):
 
     capabilities: ClassVar[dict[str, str]] = {}
     url_objects: ClassVar[dict[str, Resolver]] = {}
+    # True on the main read pages: a GET is served from the member's kept page (alliance.page_cache), after the
+    # capability check above and before the url_objects are resolved.
+    page_cache: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -156,6 +160,15 @@ class TenantView(View):
             raise PermissionDenied
         self.organization = request.organization
         self.membership = request.membership
+        key = kept_pages.page_key(request) if self.page_cache and kept_pages.enabled() else None
+        if key is None:
+            return self._resolve_and_handle(request, *args, **kwargs)
+        kept = kept_pages.kept_response(request, key)
+        if kept is not None:
+            return kept
+        return kept_pages.render_and_keep(request, key, lambda: self._resolve_and_handle(request, *args, **kwargs))
+
+    def _resolve_and_handle(self, request, *args, **kwargs):
         try:
             for name, resolver in self.url_objects.items():
                 setattr(self, name, resolver(self))
@@ -167,6 +180,7 @@ class TenantView(View):
     def get_context_data(self, **kwargs):
         for name in self.url_objects:
             kwargs.setdefault(name, getattr(self, name))
+        kwargs.update(kept_pages.context_csrf(self.request))
         return super().get_context_data(**kwargs)
 
 

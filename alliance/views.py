@@ -205,6 +205,7 @@ class DashboardView(TenantView, TemplateView):
     template_name = "alliance/dashboard.html"
     # Alumni keep a home page in the organization they left (the alumni pages hang off it).
     capabilities = {"GET": VIEW_ALUMNI_PAGES}
+    page_cache = True
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -10,7 +10,8 @@ What it does, in order:
    organization `bench-large` (`manage.py seed_bench`); `--seed` runs that command first if the organization is
    missing, with `--seed-args` (e.g. `--seed-args "--large-org-members 500"` for a small trial).
 2. Counts the queries of every page in-process (Django's test client, CaptureQueriesContext, same database and
-   settings, not under load; the second request of each page, the first warms caches).
+   settings, not under load): once rendered (every kept page dropped first; the first request warms caches)
+   and once served from the member's kept page (alliance/page_cache.py).
 3. Starts gunicorn with 2 × cores + 1 sync workers and production settings: DEBUG off, a random secret key, and
    everything else as alliance/settings.py reads it, except the URLconf (bench/settings.py adds the bare view
    `/__bench__/bare/`, one query, the ceiling of this stack). Requests come as through one TLS-terminating
@@ -22,7 +23,13 @@ What it does, in order:
    connections only queue (raising latency, not throughput). Any response that is not a 200 (a redirect to the
    sign-in page included), and any connection error or timeout, fails the run.
 5. Writes `bench/results/http_pages-<dataset>.json` (machine, settings, per page p50/p95/p99 in ms,
-   requests/s, ratio to the bare view's requests/s, queries) and prints a table. The target (issue 12): p95
+   requests/s, ratio to the bare view's requests/s, queries) and prints a table.
+
+The members' kept pages are on by default, as in production with Redis (`--redis-url` is then required): the
+load repeats one member's page, so after the warm-up each request is served from the kept page, which is what a
+member reading a page again between writes gets. `--page-cache off` (PAGE_CACHE_SECONDS=0 for gunicorn)
+renders every request, and writes `http_pages-<dataset>-rendered.json`: the cost of the first read after a
+write. The target (issue 12): p95
    under 150 ms at the benchmark size, at no less than a quarter of the bare view's throughput.
 
 Query counts must not grow with the data: when the other dataset's results file exists, the counts are compared
@@ -502,6 +509,8 @@ def configure_environment(args) -> dict:
     )
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
+    if getattr(args, "page_cache", "on") == "off":
+        env["PAGE_CACHE_SECONDS"] = "0"
     os.environ.update(env)
     return env
 
@@ -554,21 +563,26 @@ def prepare_database(dataset: Dataset, *, seed: bool, seed_args: list[str]) -> s
         return cursor.fetchone()[0]
 
 
-def count_queries(dataset: Dataset, pages: list[Page]) -> dict[str, int]:
+def count_queries(dataset: Dataset, pages: list[Page]) -> tuple[dict[str, int], dict[str, int | None]]:
     """Queries of each page for its persona (anonymous where it has none), in-process (test client, same
-    database and settings), not under load: {page name: count}.
+    database and settings), not under load: ({page name: count when rendered}, {page name: count when served
+    from the member's kept page, or None when the page is not kept}).
 
-    The first request of a page warms caches (content types, the session's refresh); the second is counted.
-    Raises BenchFailure if a page is not a 200.
+    The first request of a page warms caches (content types, the session's refresh); then every kept page is
+    dropped (alliance.page_cache's global generation) and the second request, rendered, is counted; the third,
+    served from the kept page when the page cache is on, is counted apart. Raises BenchFailure if a page is not
+    a 200.
     """
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from alliance import page_cache
     from alliance.models import User
 
     clients = {}
-    counts = {}
+    rendered = {}
+    kept = {}
     for page in pages:
         if page.persona not in clients:
             client = Client(headers=PROXY_HEADERS)
@@ -577,12 +591,16 @@ def count_queries(dataset: Dataset, pages: list[Page]) -> dict[str, int]:
             clients[page.persona] = client
         client = clients[page.persona]
         client.get(page.path, secure=True)
+        page_cache.bump_everything()
         with CaptureQueriesContext(connection) as captured:
             response = client.get(page.path, secure=True)
         if response.status_code != 200:
             raise BenchFailure(f"{page.name}: in-process GET {page.path} answered {response.status_code}")
-        counts[page.name] = len(captured.captured_queries)
-    return counts
+        rendered[page.name] = len(captured.captured_queries)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(page.path, secure=True)
+        kept[page.name] = len(captured.captured_queries) if response.get("X-Page-Cache") == "hit" else None
+    return rendered, kept
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -607,16 +625,31 @@ def main(argv: list[str] | None = None) -> int:
         "--seed", action="store_true", help="load the dataset first if it is missing (seed_demo / seed_bench)"
     )
     parser.add_argument("--seed-args", default="", help='arguments of the seed command, e.g. "--large-org-members 500"')
-    parser.add_argument("--output", default="", help="results file (default bench/results/http_pages-<dataset>.json)")
+    parser.add_argument(
+        "--page-cache",
+        choices=["on", "off"],
+        default="on",
+        help="members' kept pages (alliance/page_cache.py; on needs --redis-url, as production): 'off' measures "
+        "every request rendered (default on)",
+    )
+    parser.add_argument(
+        "--output",
+        default="",
+        help="results file (default bench/results/http_pages-<dataset>.json, -<dataset>-rendered.json with "
+        "--page-cache off)",
+    )
     args = parser.parse_args(argv)
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url postgres://... is required (or DATABASE_URL)")
+    if args.page_cache == "on" and not args.redis_url:
+        parser.error("--page-cache on needs --redis-url (the kept pages live in the shared cache)")
 
     dataset = DATASETS[args.dataset]
     cores = os.cpu_count() or 1
     workers = args.workers or 2 * cores + 1
     concurrency = args.concurrency or workers
-    output = Path(args.output) if args.output else RESULTS_DIR / f"http_pages-{dataset.name}.json"
+    suffix = "" if args.page_cache == "on" else "-rendered"
+    output = Path(args.output) if args.output else RESULTS_DIR / f"http_pages-{dataset.name}{suffix}.json"
 
     load_before = load_average()
     try:
@@ -636,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise BenchFailure(f"unknown pages {sorted(unknown)}; known: {[page.name for page in pages]}")
             pages = [page for page in pages if page.name in wanted]
         print("Counting queries per page (in-process, not under load)...")
-        queries = count_queries(dataset, [BARE_PAGE, *pages])
+        queries, queries_kept = count_queries(dataset, [BARE_PAGE, *pages])
         connections.close_all()
 
         port = free_port()
@@ -691,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
                 **figures,
                 "ratio_to_bare": ratio,
                 "queries": queries[label],
+                "queries_when_kept": queries_kept[label],
                 "meets_target": meets_target(figures, ratio),
             }
         )
@@ -724,13 +758,14 @@ def main(argv: list[str] | None = None) -> int:
             "warmup_s": args.warmup,
             "concurrency": concurrency,
             "wrk_threads": min(2, concurrency),
+            "page_cache": args.page_cache,
         },
         "target": {"p95_ms_below": TARGET_P95_MS, "min_ratio_to_bare": TARGET_MIN_RATIO},
         "bare": bare,
         "pages": rows,
     }
     other_name = "bench" if dataset.name == "demo" else "demo"
-    other_file = output.with_name(f"http_pages-{other_name}.json")
+    other_file = output.with_name(f"http_pages-{other_name}{suffix}.json")
     if other_file.exists():
         other = {row["name"]: row.get("queries") for row in json.loads(other_file.read_text()).get("pages", [])}
         differences = query_count_differences(queries, other)

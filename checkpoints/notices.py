@@ -18,8 +18,8 @@ applies (held, cancelled, date moved, tour ended, recipient no longer a party).
 
 Cost: one query per window for its checkpoints (the index (organization, status, due_date) with the date range),
 then per batch one query for the keys already recorded (the notice's unique key; the employee is a recipient of
-every kind, so their notice marks the set as recorded and a second scan loads no row and records nothing) and,
-for what is left, one for the rows and (overdue) one for the HR members of the batch's organizations.
+every kind, so their notice marks the set as recorded and a second scan records nothing) and, for what is left
+of an overdue batch, one for the HR members of the batch's organizations.
 `repair_unscheduled_tours` runs first and schedules any active tour whose signature receiver failed
 (checkpoints.receivers), so its reminders follow in the same scan.
 """
@@ -121,12 +121,14 @@ def _label_of(title: str, sequence: int, due_date: date) -> str:
 # --- the providers: what is due at an instant, in batches -----------------------------------------------------
 
 
-def _window_keys(window: Window, today: date, organization_ids: list[int], batch_size: int):
-    """Yield lists of at most `batch_size` (checkpoint id, id of the object the notice is about, employee id,
-    revision) of the scheduled checkpoints of active tours for which `window` is due on `today`, by checkpoint
-    id. One query on the index (organization, status, due_date): every organization, each searched by its own
-    range of the index; read through a server-side cursor on PostgreSQL (`iterator`), so the scan holds one
-    batch of keys at a time however many are due."""
+def _window_rows(window: Window, today: date, organization_ids: list[int], batch_size: int):
+    """Yield lists of at most `batch_size` rows (checkpoint id, id of the object the notice is about,
+    organization id, checkpoint number, due date, revision, tour id, tour title, employee id, employee's
+    manager id or None) of the scheduled checkpoints of active tours for which `window` is due on `today`, by
+    checkpoint id. One query on the index (organization, status, due_date): every organization, each searched
+    by its own range of the index; read through a server-side cursor on PostgreSQL (`iterator`), so the scan
+    holds one batch at a time however many are due. It reads what a notice stores too (the title, the
+    manager), so an owed batch needs no second query."""
     about = "tour_id" if window.about_tour else "pk"
     rows = (
         Checkpoint.objects.filter(
@@ -138,7 +140,18 @@ def _window_keys(window: Window, today: date, organization_ids: list[int], batch
             tour__status=TourStatus.ACTIVE,
         )
         .order_by("pk")
-        .values_list("pk", about, "tour__employee_id", "revision")
+        .values_list(
+            "pk",
+            about,
+            "organization_id",
+            "sequence",
+            "due_date",
+            "revision",
+            "tour_id",
+            "tour__title",
+            "tour__employee_id",
+            "tour__employee__manager_id",
+        )
         .iterator(chunk_size=batch_size)
     )
     while chunk := list(itertools.islice(rows, batch_size)):
@@ -175,8 +188,8 @@ def _hr_of(organization_ids) -> dict[int, list[int]]:
 
 def reminders_due(*, now, batch_size: int):
     """Yield lists of checkpoint reminders due at `now` (see WINDOWS), across organizations: per window one
-    query for its checkpoints' keys, then per batch one for the notices already recorded and, when something is
-    left to record, one for the rows and one for HR (overdue only). Called by the
+    query for its checkpoints (`_window_rows`), then per batch one for the notices already recorded and, when
+    something is left to record and the window tells HR, one for the HR members. Called by the
     scan with django-scopes disabled (alliance.notices.scan); each `Due` names its checkpoint's organization."""
     today = local_day(now)
     slugs = dict(Organization.objects.order_by().values_list("pk", "slug"))
@@ -186,32 +199,27 @@ def reminders_due(*, now, batch_size: int):
         True: ContentType.objects.get_for_model(Tour),
     }
     for window in WINDOWS:
-        for chunk in _window_keys(window, today, organization_ids, batch_size):
+        for chunk in _window_rows(window, today, organization_ids, batch_size):
             # The employee is a recipient of every kind: their recorded notice means the set was recorded, so a
-            # chunk already recorded costs this one query and builds no row.
-            recorded = _recorded(window, organization_ids, [k[1] for k in chunk], content_types[window.about_tour])
-            owed = [pk for pk, about, employee_id, revision in chunk if (about, employee_id, revision) not in recorded]
-            if not owed:
+            # chunk already recorded costs this one query and builds no notice.
+            recorded = _recorded(window, organization_ids, [row[1] for row in chunk], content_types[window.about_tour])
+            batch = [row for row in chunk if (row[1], row[8], row[5]) not in recorded]
+            if not batch:
                 continue
-            # Ids and the few values a notice stores, not model instances: a scan may owe a million.
-            batch = list(
-                Checkpoint.objects.filter(pk__in=owed)
-                .order_by("pk")
-                .values_list(
-                    "pk",
-                    "organization_id",
-                    "sequence",
-                    "due_date",
-                    "revision",
-                    "tour_id",
-                    "tour__title",
-                    "tour__employee_id",
-                    "tour__employee__manager_id",
-                )
-            )
-            hr = _hr_of({row[1] for row in batch}) if window.hr else {}
+            hr = _hr_of({row[2] for row in batch}) if window.hr else {}
             dues = []
-            for pk, organization_id, sequence, due_date, revision, tour_id, title, employee_id, manager_id in batch:
+            for (
+                pk,
+                _about,
+                organization_id,
+                sequence,
+                due_date,
+                revision,
+                tour_id,
+                title,
+                employee_id,
+                manager_id,
+            ) in batch:
                 slug = slugs[organization_id]
                 recipients = [employee_id]
                 if manager_id:

@@ -4,8 +4,10 @@ In acme: `hr`, `manager`, `employee` (reports to manager), `alumni`, `other_mana
 Each test runs in a transaction over that data; browser tests (transactional) seed their own copy.
 """
 
+import os
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,40 @@ def login():
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _page_cache(settings):
+    """Members' pages are kept (alliance.page_cache) in every test, as in production with Redis: a test that
+    reads a page after a write proves the write drops it. ALLIANCE_TEST_PAGE_CACHE_SECONDS=0 turns it off."""
+    settings.PAGE_CACHE_SECONDS = int(os.environ.get("ALLIANCE_TEST_PAGE_CACHE_SECONDS", "300"))
+
+
+def _counting_rendered_pages(pytestconfig, settings, *, exact: bool):
+    """pytest-django's query-count assertion with members' kept pages off while it counts: a bound on a page's
+    queries is a bound on rendering it (served from the kept copy it makes two or three, which bounds nothing)."""
+    from pytest_django.fixtures import _assert_num_queries
+
+    @contextmanager
+    def count(num, connection=None, info=None, *, using=None):
+        previous = settings.PAGE_CACHE_SECONDS
+        settings.PAGE_CACHE_SECONDS = 0
+        try:
+            with _assert_num_queries(
+                pytestconfig, num, exact=exact, connection=connection, info=info, using=using
+            ) as captured:
+                yield captured
+        finally:
+            settings.PAGE_CACHE_SECONDS = previous
+
+    return count
+
+
+@pytest.fixture
+def django_assert_num_queries(pytestconfig, settings):
+    return _counting_rendered_pages(pytestconfig, settings, exact=True)
+
+
+@pytest.fixture
+def django_assert_max_num_queries(pytestconfig, settings):
+    return _counting_rendered_pages(pytestconfig, settings, exact=False)

@@ -189,10 +189,14 @@ def test_the_bare_view_is_only_in_the_bench_urlconf_and_makes_one_query(db):
     feed = next(page for page in http_pages.resolve_pages(dataset) if page.name == "alumni-feed")
     with override_settings(ROOT_URLCONF="bench.urls"):
         assert resolve(http_pages.BARE_PATH).url_name == "bench_bare"
-        counts = http_pages.count_queries(dataset, [http_pages.BARE_PAGE, feed])
+        counts, kept = http_pages.count_queries(dataset, [http_pages.BARE_PAGE, feed])
     assert counts["bare"] == 1
     # the persona's session is read, the member resolved: a page costs more than the ceiling
     assert counts["alumni-feed"] > counts["bare"]
+    # served again from the member's kept page: the session (in the database without Redis), the user and the
+    # membership only
+    assert kept["bare"] is None
+    assert kept["alumni-feed"] <= 3 < counts["alumni-feed"]
 
 
 def test_the_sign_in_form_gives_the_token_the_harness_posts_back(db, client):

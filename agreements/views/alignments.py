@@ -38,6 +38,7 @@ class MyAllianceView(TenantView, TemplateView):
 
     template_name = "agreements/my_alliance.html"
     capabilities = {"GET": READ_OWN_RECORDS}
+    page_cache = True
     url_objects = {"member": lambda view: view.membership}
 
     def get_context_data(self, **kwargs):

@@ -116,6 +116,7 @@ class DirectoryView(TenantView, TemplateView):
 
     template_name = "alumni/community/directory.html"
     capabilities = {"GET": VIEW_ALUMNI_PAGES}
+    page_cache = True
     url_objects = {"viewer": directory_viewer}
 
     def get_context_data(self, **kwargs):

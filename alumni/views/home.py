@@ -16,6 +16,7 @@ class CommunityHomeView(TenantView, TemplateView):
 
     template_name = "alumni/home.html"
     capabilities = {"GET": VIEW_ALUMNI_PAGES}
+    page_cache = True
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

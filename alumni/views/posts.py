@@ -66,6 +66,7 @@ class FeedView(FeedContext, TenantView, TemplateView):
 
     template_name = "alumni/posts/feed.html"
     capabilities = {"GET": USE_COMMUNITY, "POST": USE_COMMUNITY}
+    page_cache = True
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

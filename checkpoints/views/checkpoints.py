@@ -36,6 +36,7 @@ class CheckpointView(TenantView, TemplateView):
 
     template_name = "checkpoints/checkpoint.html"
     capabilities = {"GET": READ_OWN_RECORDS, "POST": HOLD_CHECKPOINTS}
+    page_cache = True
     url_objects = {"checkpoint": checkpoint_for_method}
 
     def _page(self, form=None, status=200, **meeting_forms):

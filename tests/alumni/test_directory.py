@@ -19,6 +19,13 @@ def _url(**params):
     return f"{url}?{urlencode(params)}" if params else url
 
 
+@pytest.fixture(autouse=True)
+def _rendered_pages(settings):
+    """These tests read the view's context (`response.context`), which a page served from the member's kept
+    copy (alliance.page_cache) does not have: every request is rendered."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 def _names(response):
     return [p.membership.user.name for p in response.context["page"].object_list]
 

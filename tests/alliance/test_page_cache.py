@@ -1,0 +1,293 @@
+"""Members' kept pages (alliance.page_cache): served again only while nothing they show has changed.
+
+The invalidation table writes each kind of change the code makes (a model save, a queryset update, a delete,
+a bulk insert, the notices' raw insert, a GET that writes, a POST whatever it does, another user's name, a
+role, the organization's name, the date, the language) and checks that the next read renders afresh and shows
+the change. The isolation table checks that a kept page is never served to anyone else.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from agreements import services as agreement_services
+from agreements.models import CareerAlignment
+from alliance import notices, page_cache
+from alliance.models import Membership, MembershipStatus, Notice, Organization, Role
+
+HOME = "/acme/"
+
+
+def _get(client: Client, path: str = HOME):
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response
+
+
+def _state(response) -> str:
+    return response.headers.get("X-Page-Cache", "")
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def test_a_second_read_is_served_from_the_kept_page_with_few_queries(login, employee):
+    client = login(employee)
+    with CaptureQueriesContext(connection) as rendering:
+        first = _get(client)
+    assert _state(first) == "miss"
+    with CaptureQueriesContext(connection) as serving:
+        second = _get(client)
+    assert _state(second) == "hit"
+    # The session (in the database without Redis), the user and the membership: nothing of the page.
+    assert len(serving) <= 3 < len(rendering)
+    assert _without_tokens(second.content.decode()) == _without_tokens(first.content.decode())
+
+
+def test_a_kept_page_carries_a_fresh_valid_csrf_token(login, employee):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(employee.user)
+    _get(client)
+    kept = _get(client)
+    assert _state(kept) == "hit"
+    html = kept.content.decode()
+    assert page_cache.CSRF_PLACEHOLDER not in html
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert tokens, "the page has a form (sign out at least)"
+    again = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', _get(client).content.decode())
+    assert tokens[0] != again[0], "each serve masks the token afresh"
+    # The kept page's token is accepted: signing out with it works (403 on a bad token).
+    response = client.post(reverse("account_logout"), {"csrfmiddlewaretoken": tokens[0]})
+    assert response.status_code == 302
+
+
+# --- invalidation: each kind of write drops what it could change -------------------------------------------------
+
+
+def _share_alignment(employee, **_):
+    alignment = CareerAlignment.objects.filter(employee=employee).first()
+    agreement_services.alignment_share_with_hr(alignment=alignment, actor=employee, shared=True)
+
+
+def _rename_user(employee, **_):
+    # Another user's name, shown on the manager's page: a save of a global row (User), not of the organization.
+    employee.user.name = "改名 済子"
+    employee.user.save(update_fields=["name"])
+
+
+def _queryset_update(employee, **_):
+    # A bulk write with no post_save (TenantQuerySet.update).
+    Membership.objects.filter(pk=employee.pk).update(job_title="改名後の肩書き")
+
+
+def _record_notice(employee, **_):
+    # The reminder scan's raw INSERT (alliance.notices.record): the header's unread count changes.
+    notices.record(
+        [
+            notices.Due(
+                organization_id=employee.organization_id,
+                kind="checkpoint-upcoming",
+                obj=notices.Ref(Membership, employee.pk),
+                recipient_id=employee.pk,
+                sequence=99,
+                label="テスト通知",
+                url="/acme/",
+            )
+        ]
+    )
+
+
+def _rename_organization(employee, **_):
+    organization = Organization.objects.get(pk=employee.organization_id)
+    organization.name = "新社名株式会社"
+    organization.save(update_fields=["name"])
+
+
+WRITES = [
+    # (name, reader, path, write, what the page shows after it)
+    ("queryset update in a service", "hr", "timeline", _share_alignment, "alignment"),
+    ("another user's name", "manager", HOME, _rename_user, "改名 済子"),
+    ("queryset update", "manager", HOME, _queryset_update, None),
+    ("notices' raw insert", "employee", HOME, _record_notice, None),
+    ("organization renamed", "employee", HOME, _rename_organization, "新社名株式会社"),
+]
+
+
+@pytest.mark.parametrize(("name", "reader", "path", "write", "shown"), WRITES, ids=[w[0] for w in WRITES])
+def test_a_write_drops_the_kept_page(request, login, employee, name, reader, path, write, shown):
+    member = request.getfixturevalue(reader)
+    if path == "timeline":
+        path = reverse("checkpoints:timeline", args=["acme", employee.pk])
+    client = login(member)
+    before = _get(client, path)
+    assert _state(_get(client, path)) == "hit"
+    with scopes_disabled():
+        write(employee=employee)
+    after = _get(client, path)
+    assert _state(after) == "miss", name
+    if shown is not None:
+        assert shown in after.content.decode()
+        assert shown not in before.content.decode() or shown == "alignment"
+
+
+def test_the_unread_count_follows_a_new_notice_and_its_reading(login, employee):
+    client = login(employee)
+    count = re.compile(r'nav-count">(\d+)')
+
+    def unread(html: str) -> int:
+        found = count.search(html)
+        return int(found.group(1)) if found else 0
+
+    before = unread(_get(client).content.decode())
+    _record_notice(employee)
+    page = _get(client)
+    assert _state(page) == "miss"
+    assert unread(page.content.decode()) == before + 1
+    with scopes_disabled():
+        notice = Notice.objects.get(recipient=employee, sequence=99)
+    # Following the link (GET) changes nothing; opening it from the list (POST) marks it read, through a
+    # queryset update.
+    assert client.get(reverse("notification_open", args=["acme", notice.pk])).status_code == 302
+    assert _state(_get(client)) == "hit"
+    assert client.post(reverse("notification_open", args=["acme", notice.pk])).status_code == 302
+    page = _get(client)
+    assert _state(page) == "miss"
+    assert unread(page.content.decode()) == before
+
+
+def test_any_post_in_the_organization_drops_its_pages(login, employee, manager):
+    reader = login(manager)
+    _get(reader)
+    assert _state(_get(reader)) == "hit"
+    # A POST that changes nothing the model signals see (a form with errors): the middleware still bumps.
+    writer = login(employee)
+    writer.post(reverse("agreements:mine", args=["acme"]), {})
+    assert _state(_get(reader)) == "miss"
+
+
+def test_a_post_elsewhere_leaves_other_organizations_kept(login, employee, outsider):
+    reader = login(outsider)
+    path = "/globex/"
+    _get(reader, path)
+    login(employee).post(reverse("agreements:mine", args=["acme"]), {})
+    assert _state(_get(reader, path)) == "hit"
+
+
+def test_a_role_change_renders_the_page_for_the_new_role(login, employee):
+    client = login(employee)
+    _get(client)
+    with scopes_disabled():
+        Membership.objects.filter(pk=employee.pk).update(role=Role.MANAGER)
+    assert _state(_get(client)) == "miss"
+
+
+def test_the_date_and_the_language_are_part_of_the_key(login, employee, monkeypatch):
+    client = login(employee)
+    _get(client)
+    assert _state(_get(client)) == "hit"
+    english = login(employee, language="en")
+    assert _state(_get(english)) == "miss"
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    monkeypatch.setattr(page_cache.timezone, "localdate", lambda *args, **kwargs: tomorrow)
+    assert _state(_get(client)) == "miss"
+
+
+# --- isolation: a kept page is its member's only ----------------------------------------------------------------
+
+
+def test_each_member_gets_their_own_page(login, employee, manager):
+    mine = _get(login(employee)).content.decode()
+    theirs = _get(login(manager))
+    assert _state(theirs) == "miss"
+    assert _without_tokens(theirs.content.decode()) != _without_tokens(mine)
+
+
+def test_a_member_who_left_gets_404_not_the_kept_page(login, employee):
+    client = login(employee)
+    _get(client)
+    with scopes_disabled():
+        Membership.objects.filter(pk=employee.pk).update(status=MembershipStatus.INVITED)
+    assert client.get(HOME).status_code == 404
+
+
+def test_an_outsider_never_gets_a_kept_page(login, employee, outsider):
+    _get(login(employee))
+    assert login(outsider).get(HOME).status_code == 404
+    assert login(None).get(HOME).status_code == 302
+
+
+# --- what is never kept -------------------------------------------------------------------------------------------
+
+
+def test_an_htmx_request_is_not_kept(login, employee):
+    client = login(employee)
+    client.get(HOME, headers={"HX-Request": "true"})
+    assert _state(client.get(HOME, headers={"HX-Request": "true"})) == ""
+
+
+def test_a_page_with_a_message_waiting_is_rendered_and_not_kept(login, employee):
+    client = login(employee)
+    _get(client)
+    # Saving the profile leaves a "saved" message for the next page.
+    response = client.post(reverse("profile"), {"name": employee.user.name, "reading": "", "language": "ja"})
+    assert response.status_code == 302
+    shown = _get(client, HOME)
+    assert _state(shown) == ""
+    assert _state(_get(client, HOME)) == "miss"
+
+
+def test_off_when_the_setting_is_zero(login, employee, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    client = login(employee)
+    _get(client)
+    assert _state(_get(client)) == ""
+
+
+# --- bumps follow the transaction ---------------------------------------------------------------------------------
+
+
+def test_a_bump_is_repeated_when_the_transaction_commits_once_per_key(employee, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        page_cache.bump_organizations([employee.organization_id, employee.organization_id])
+        page_cache.bump_organizations([employee.organization_id])
+        page_cache.bump_users([employee.user_id])
+    assert sorted(callback.key for callback in callbacks) == sorted(
+        [f"pc:gen:org:{employee.organization_id}", f"pc:gen:user:{employee.user_id}"]
+    )
+
+
+def test_a_rolled_back_savepoint_does_not_swallow_the_bump(employee, django_capture_on_commit_callbacks):
+    key = f"pc:gen:org:{employee.organization_id}"
+    with django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                page_cache.bump_organizations([employee.organization_id])
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        page_cache.bump_organizations([employee.organization_id])
+    assert [callback.key for callback in callbacks] == [key]
+
+
+def test_a_tenant_delete_bumps_its_organization(employee):
+    from django.core.cache import cache
+
+    key = f"pc:gen:org:{employee.organization_id}"
+    cache.set(key, "before", None)
+    with scope(organization=employee.organization), scopes_disabled():
+        Notice.objects.filter(recipient=employee).delete()
+        _record_notice(employee)
+    cache.set(key, "before", None)
+    with scopes_disabled():
+        Notice.objects.filter(recipient=employee, sequence=99).first().delete()
+    assert cache.get(key) != "before"
