@@ -172,12 +172,20 @@ def organizations_of(queryset) -> list[int]:
     return list(queryset.order_by().values_list("organization_id", flat=True).distinct())
 
 
-def _saved(sender, instance, raw=False, **kwargs):
+# Columns no kept page shows, whose saves alone drop nothing: a sign-in stamps `last_login` (only the admin shows
+# it), and dropping every page of each of the user's organizations at every sign-in would empty a large
+# organization's cache all morning.
+UNSHOWN_FIELDS = {settings.AUTH_USER_MODEL: frozenset({"last_login"})}
+
+
+def _saved(sender, instance, raw=False, update_fields=None, **kwargs):
     """post_save of any model: bump what a page could show of `instance` (see the module docstring). Models are
     told apart by label, so this module imports none (alliance.scoping imports it)."""
     if raw or not enabled():
         return
     label = instance._meta.label
+    if update_fields and set(update_fields) <= UNSHOWN_FIELDS.get(label, frozenset()):
+        return
     if label == "alliance.Organization":
         bump_everything()
         return

@@ -183,6 +183,16 @@ def test_a_post_elsewhere_leaves_other_organizations_kept(login, employee, outsi
     assert _state(_get(reader, path)) == "hit"
 
 
+def test_a_sign_in_elsewhere_keeps_the_pages(login, employee, manager):
+    # Signing in stamps the user's last_login, which no kept page shows: the organization's pages stay kept.
+    reader = login(manager)
+    _get(reader)
+    from django.contrib.auth.models import update_last_login
+
+    update_last_login(None, employee.user)
+    assert _state(_get(reader)) == "hit"
+
+
 def test_a_role_change_renders_the_page_for_the_new_role(login, employee):
     client = login(employee)
     _get(client)
