@@ -73,16 +73,19 @@ class TenantMiddleware:
             return redirect_to_login(request.get_full_path())
         # Across organizations on purpose: this is the lookup that decides the tenant. It returns at most the
         # requesting user's own membership in the organization the URL names.
+        # At most one row (one membership per user and organization): no ORDER BY, whose joins on the
+        # model's default ordering (user's name) cost more to compile than the query costs to run, on every request.
         with scopes_disabled():
-            membership = (
+            found = list(
                 Membership.objects.select_related("organization", "user", "manager__user")
                 .filter(
                     organization__slug=slug,
                     user=request.user,
                     status__in=[MembershipStatus.ACTIVE, MembershipStatus.ALUMNI],
                 )
-                .first()
+                .order_by()[:1]
             )
+        membership = found[0] if found else None
         if membership is None:
             raise Http404
         request.organization = membership.organization
