@@ -389,3 +389,13 @@ def test_two_scans_racing_send_each_reminder_once_postgresql(db, monkeypatch):
         cleanup = threading.Thread(target=cleanup_rows)
         cleanup.start()
         cleanup.join()
+
+
+@pytest.mark.parametrize("name", ["checkpoints:checkpoint", "agreements:tour"])
+@pytest.mark.parametrize("slug", ["acme", "bench-0001", "a_b", "x", "slug-placeholder"])
+def test_a_reminder_path_is_the_reversed_url_for_any_organization(name, slug):
+    from django.urls import reverse
+
+    from checkpoints.notices import _path
+
+    assert _path(name, slug, 4321) == reverse(name, args=[slug, 4321])
