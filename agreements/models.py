@@ -265,6 +265,9 @@ class AgreementVersion(TenantModel, AgreementClauses):
         constraints = [
             models.UniqueConstraint(fields=["agreement", "number"], name="version_number_unique"),
         ]
+        # What waits for signatures (the home page's "waiting for you", the HR dashboard's signature waits) is
+        # read by status: a few pending versions among every signed one of the organization.
+        indexes = [models.Index(fields=["organization", "status"], name="version_org_status")]
 
     def __str__(self):
         return f"{self.agreement} v{self.number}"

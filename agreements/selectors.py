@@ -297,7 +297,14 @@ def waiting_for(*, membership: Membership) -> Waiting:
     if membership.status != MembershipStatus.ACTIVE:
         return waiting
     hr = membership_has(membership, COUNTERSIGN)
-    people = Q(employee=membership) | Q(employee__manager=membership)
+    # The member and their reports as a subquery on memberships (primary key and manager index): an OR across the
+    # joins to the employee made PostgreSQL read every row of the organization to keep a handful.
+    people_pks = (
+        Membership.objects.for_organization(membership.organization_id)
+        .filter(Q(pk=membership.pk) | Q(manager=membership))
+        .values("pk")
+    )
+    people = Q(employee__in=people_pks)
     for alignment in (
         access.visible_alignments(membership=membership)
         .filter(people, status=AlignmentStatus.DRAFT)
@@ -314,7 +321,7 @@ def waiting_for(*, membership: Membership) -> Waiting:
         )
         (waiting.mine if mine else waiting.reports).append(item)
 
-    tour_people = Q(agreement__tour__employee=membership) | Q(agreement__tour__employee__manager=membership)
+    tour_people = Q(agreement__tour__employee__in=people_pks)
     rule = tour_people & Q(status__in=[VersionStatus.DRAFT, VersionStatus.PENDING])
     if hr:
         rule |= Q(status=VersionStatus.PENDING, requires_hr=True)

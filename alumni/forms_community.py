@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from alliance.widgets import QuickSelect
 from alumni.models import AlumniProfile, CommunitySettings
 from alumni.models.community import OPEN_TO, open_to_labels
 
@@ -154,10 +155,15 @@ class DirectoryFilterForm(forms.Form):
         max_length=100,
         help_text=_("Name (kanji or kana), or a shared skill, company or role."),
     )
-    open_to = forms.ChoiceField(label=_("Open to"), required=False)
-    skill = forms.ChoiceField(label=_("Skill"), required=False)
-    year = forms.TypedChoiceField(label=_("Year they left"), required=False, coerce=int, empty_value=None)
-    team = forms.TypedChoiceField(label=_("Former team"), required=False, coerce=int, empty_value=None)
+    # QuickSelect: the skills and former teams grow with the community (hundreds of options at 10,000 members).
+    open_to = forms.ChoiceField(label=_("Open to"), required=False, widget=QuickSelect)
+    skill = forms.ChoiceField(label=_("Skill"), required=False, widget=QuickSelect)
+    year = forms.TypedChoiceField(
+        label=_("Year they left"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
+    team = forms.TypedChoiceField(
+        label=_("Former team"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
 
     def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)

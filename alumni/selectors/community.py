@@ -100,17 +100,26 @@ def directory(
 
 def directory_choices(*, organization: Organization) -> dict:
     """What the directory's filters offer, from the visible profiles: `skills` (shared ones, sorted), `years`
-    (newest first) and `teams` ((manager id, name), by name). Three queries."""
-    visible = visible_profiles(organization=organization)
+    (newest first) and `teams` ((manager id, name), by name, then id). Two queries, each reading distinct values
+    only (an organization's alumni share a few years and teams)."""
+    # order_by(): no Meta ordering under DISTINCT (it would add its columns and undo the distinct).
+    visible = visible_profiles(organization=organization).order_by()
     skills = set()
-    for text in visible.filter(share_skills=True).exclude(skills="").values_list("skills", flat=True):
+    shared = visible.filter(share_skills=True).exclude(skills="").values_list("skills", flat=True).distinct()
+    for text in shared:
         skills.update(s.strip() for s in text.split(",") if s.strip())
-    years = sorted({y for y in visible.values_list("left_year", flat=True) if y}, reverse=True)
-    teams = sorted(
-        {(pk, name) for pk, name in visible.values_list("former_manager_id", "former_manager_name") if pk and name},
-        key=lambda team: team[1],
-    )
-    return {"skills": sorted(skills), "years": years, "teams": teams}
+    years, teams = set(), set()
+    for year, pk, name in visible.values_list("left_year", "former_manager_id", "former_manager_name").distinct():
+        if year:
+            years.add(year)
+        if pk and name:
+            teams.add((pk, name))
+    return {
+        "skills": sorted(skills),
+        "years": sorted(years, reverse=True),
+        # By name, then id: two managers may share a name, and the page must not reorder them between requests.
+        "teams": sorted(teams, key=lambda team: (team[1], team[0])),
+    }
 
 
 def directory_profile(*, organization: Organization, pk: int) -> AlumniProfile:

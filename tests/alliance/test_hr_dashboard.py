@@ -459,9 +459,9 @@ def test_the_query_count_does_not_grow_with_the_organization(hr, manager, login,
     client = login(hr)
     url = reverse("hr_dashboard", args=["acme"])
     client.get(url)
-    with django_assert_max_num_queries(40), CaptureQueriesContext(connection) as before:
+    with django_assert_max_num_queries(38), CaptureQueriesContext(connection) as before:
         assert client.get(url).status_code == 200
     _grow(hr.organization, manager, 50)
-    with django_assert_max_num_queries(40), CaptureQueriesContext(connection) as after:
+    with django_assert_max_num_queries(38), CaptureQueriesContext(connection) as after:
         assert client.get(url).status_code == 200
     assert len(after.captured_queries) == len(before.captured_queries)
