@@ -214,9 +214,7 @@ class DashboardView(TenantView, TemplateView):
         if membership_has(self.membership, VIEW_REPORTS):
             # The card shows a few names; the team page lists everyone, paginated. The total rides on the same
             # query (a window count), so a manager of many makes as many queries as a manager of a few.
-            reports = selectors.reports_of(membership=self.membership).annotate(
-                listed_total=Window(Count("pk"))
-            )
+            reports = selectors.reports_of(membership=self.membership).annotate(listed_total=Window(Count("pk")))
             ctx["reports"] = list(reports[:DASHBOARD_REPORTS])
             ctx["reports_total"] = ctx["reports"][0].listed_total if ctx["reports"] else 0
         if membership_has(self.membership, VIEW_ORG_STATISTICS):

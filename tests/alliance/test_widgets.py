@@ -5,7 +5,7 @@ from alliance.widgets import QuickSelect
 
 CHOICES = [
     ("", gettext_lazy("Any")),
-    (1, "Team of <Sato & \"Suzuki\">"),
+    (1, 'Team of <Sato & "Suzuki">'),
     (2, "佐藤さんのチーム"),
     ("x'y", "O'Neil"),
 ]
