@@ -19,11 +19,9 @@ class AllianceConfig(AppConfig):
         from alliance.hr_sections import register as register_hr_sections
 
         notices.set_dispatcher(tasks.dispatch_notices)
-        from django.db.models.signals import post_save
-
         from alliance import page_cache
 
-        post_save.connect(page_cache._saved, dispatch_uid="alliance.page_cache.saved")
+        page_cache.connect()
         register_hr_sections()
 
         # After every app's migrations, so that every tracked table exists (pgtrigger does this on PostgreSQL).

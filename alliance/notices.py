@@ -189,16 +189,18 @@ def record(dues: Iterable[Due]) -> int:
     """Insert the notices that are not recorded yet (the unique key skips the others, also against a scan
     running at the same time); returns how many of `dues` were given. One INSERT per call.
 
-    On PostgreSQL the rows go in as one array per column (`_insert_columns`): the scan records up to millions
-    of notices, and building a model instance and a compiled VALUES row for each cost most of its time
-    (bench/bench_reminder_scan.py). Other databases use `bulk_create`."""
+    On PostgreSQL the rows are copied into a temporary table and inserted from it (`_insert_columns`): the scan
+    records up to millions of notices, and building a model instance and a compiled VALUES row for each cost
+    most of its time (bench/bench_reminder_scan.py). Other databases use `bulk_create`."""
     dues = list(dues)
     if not dues:
         return 0
-    # Raw SQL sends no post_save: the header's unread count and the notice lists of these organizations change.
-    page_cache.bump_organizations({due.organization_id for due in dues})
     if connection.vendor == "postgresql":
         _insert_columns(dues)
+        # Raw SQL sends no post_save: the header's unread count and the notice lists of these organizations
+        # change. After the insert, not before: outside a transaction a page rendered between a bump and the
+        # insert would be kept, with the old count, under the new token.
+        page_cache.bump_organizations({due.organization_id for due in dues})
     else:
         Notice.objects.bulk_create(_rows(dues), ignore_conflicts=True)
     return len(dues)

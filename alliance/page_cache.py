@@ -3,8 +3,9 @@
 The main read pages (home, my alliance, a checkpoint, the timeline, the HR dashboard, the alumni pages) run a
 dozen or more queries and render a large template; a member reads them far more often than anyone writes in
 their organization. A view opts in with `TenantView.page_cache = True`; `TenantView.dispatch` then calls
-`serve` after the member's access to the page was checked (TenantMiddleware's membership lookup and the
-capability check always run live, so a member who lost access never receives a kept page).
+`page_key`, `kept_response` and `render_and_keep` after the member's access to the page was checked
+(TenantMiddleware's membership lookup, the capability check and the view's `url_objects` resolvers, the
+object-level checks, always run live, so a member who lost access never receives a kept page).
 
 What a kept page is keyed by (`page_key`): the release (the code and templates that rendered it), the
 organization's generation, the user's generation, the global generation, the membership with its role and
@@ -18,10 +19,14 @@ rendered in between cannot stay kept under the new token with the old rows):
 
 - `post_save` of any row (`_saved`): its organization's generation; a membership's user's too (the
   organization switcher); a user's, and the organizations they belong to (names are shown to others); an
-  organization's change bumps the global generation (its name is in every member's switcher);
+  organization's change bumps the global generation (its name is in every member's switcher); a guardian
+  object grant (no organization of its own): its user's, and the organization of the granted object;
+- `post_delete` of the guardian grant models (`remove_perm` deletes by queryset) and `m2m_changed` of any
+  relation: as for a save;
 - `TenantModel.delete()` and the tenant querysets' `update()`, `delete()`, `bulk_create()` and `bulk_update()`
-  (`alliance.scoping`), which send no `post_save`: the organizations of the rows they touch;
-- the notices recorded by raw SQL (`alliance.notices.record`): their organizations;
+  (`alliance.scoping`), which send no `post_save`: the organizations of the rows they touch, and for
+  memberships their users (the switcher of their other organizations);
+- the notices recorded by raw SQL (`alliance.notices.record`): their organizations, after the insert;
 - every request with an unsafe method (`InvalidateOnWriteMiddleware`): the organization of an `/<org>/` URL,
   else the user's generation, and the global one for the admin: whatever a view changed, also by a path the
   rules above miss.
@@ -29,7 +34,8 @@ rendered in between cannot stay kept under the new token with the old rows):
 A page is not kept when: the request is not a plain GET, it is an htmx request, messages are waiting to be
 shown (they are part of the page once), the view read the session (a draft kept in it), the rendering asked for
 the real CSRF token, or the response is not a 200 HTML page without cookies. The CSRF token of a kept page is a
-placeholder, replaced on each serve by a fresh masked token of the reader's own secret (`get_token`).
+placeholder, random for each rendering and kept with the page, replaced on each serve by a fresh masked token
+of the reader's own secret (`get_token`).
 
 Off when `PAGE_CACHE_SECONDS` is 0: the default without `REDIS_URL`, where the cache is per process (the
 embedded default) and one process's generations would not reach another.
@@ -53,7 +59,9 @@ from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
 
-# What `{% csrf_token %}` writes into a page being kept, replaced by a real token on every serve.
+# The prefix of what `{% csrf_token %}` writes into a page being kept, replaced by a real token on every serve.
+# Each rendering adds a random part of its own (`render_and_keep`), kept with the page: a fixed placeholder would
+# also be replaced where a member wrote it (a post, a profile link), putting the reader's token in their text.
 CSRF_PLACEHOLDER = "page-cache-csrf-3f9a1c0e5b7d4e2a"
 GLOBAL = "pc:gen:all"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -172,6 +180,22 @@ def organizations_of(queryset) -> list[int]:
     return list(queryset.order_by().values_list("organization_id", flat=True).distinct())
 
 
+def users_of(queryset) -> list[int]:
+    """The users of the memberships `queryset` selects, for the bump of a bulk write of memberships (their
+    switcher in every other organization shows the status); none for any other model."""
+    if queryset.model._meta.label != "alliance.Membership":
+        return []
+    return list(queryset.order_by().values_list("user_id", flat=True).distinct())
+
+
+def bump_rows(objs) -> None:
+    """The bump of `bulk_create` / `bulk_update` of tenant rows: their organizations, and for memberships their
+    users."""
+    objs = list(objs)
+    bump_organizations({obj.organization_id for obj in objs})
+    bump_users({obj.user_id for obj in objs if obj._meta.label == "alliance.Membership"})
+
+
 # Columns no kept page shows, whose saves alone drop nothing: a sign-in stamps `last_login` (only the admin shows
 # it), and dropping every page of each of the user's organizations at every sign-in would empty a large
 # organization's cache all morning.
@@ -183,9 +207,37 @@ def _saved(sender, instance, raw=False, update_fields=None, **kwargs):
     told apart by label, so this module imports none (alliance.scoping imports it)."""
     if raw or not enabled():
         return
-    label = instance._meta.label
-    if update_fields and set(update_fields) <= UNSHOWN_FIELDS.get(label, frozenset()):
+    if update_fields and set(update_fields) <= UNSHOWN_FIELDS.get(instance._meta.label, frozenset()):
         return
+    _touched(instance)
+
+
+def _deleted(sender, instance, **kwargs):
+    """post_delete of the object-permission models (connected per model in AllianceConfig.ready, so that other
+    models keep Django's fast delete): a grant taken back by guardian's `remove_perm`, a queryset delete that
+    neither TenantQuerySet nor any post_save sees."""
+    if not enabled():
+        return
+    _touched(instance)
+
+
+def _m2m_changed(sender, instance, action, pk_set=None, model=None, **kwargs):
+    """m2m_changed of any relation (`alignment.resonant_values.set(...)`): the through rows carry no
+    organization and send no post_save; bump what the instance and the related rows belong to."""
+    if not enabled() or not action.startswith("post_"):
+        return
+    _touched(instance)
+    if model is not None and pk_set and hasattr(model, "organization_id"):
+        from django_scopes import scopes_disabled
+
+        # Across organizations on purpose: only the organization ids of the related rows leave this query.
+        with scopes_disabled():
+            bump_organizations(set(model._base_manager.filter(pk__in=pk_set).values_list("organization_id", flat=True)))
+
+
+def _touched(instance) -> None:
+    """Bump the generations of what a page could show of `instance`, saved or deleted."""
+    label = instance._meta.label
     if label == "alliance.Organization":
         bump_everything()
         return
@@ -209,6 +261,40 @@ def _saved(sender, instance, raw=False, update_fields=None, **kwargs):
         bump_organizations([organization_id])
     if label == "alliance.Membership":
         bump_users([instance.user_id])
+        return
+    if organization_id is None and is_object_permission(type(instance)):
+        # A guardian grant (a colleague may read an alignment): no organization of its own. The grantee's pages,
+        # in every organization, and the organization of the object (its sharing list, HR's pages).
+        from django_scopes import scopes_disabled
+
+        bump_users([getattr(instance, "user_id", None)])
+        # Across organizations on purpose: only the organization id of the granted object is read.
+        with scopes_disabled():
+            try:
+                target = instance.content_object
+            except Exception:  # the object is gone (a cascade): its own delete bumped its organization
+                target = None
+        bump_organizations([getattr(target, "organization_id", None)])
+
+
+def is_object_permission(model) -> bool:
+    """Whether `model` holds django-guardian object grants (its own direct-foreign-key models or guardian's)."""
+    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+    return issubclass(model, UserObjectPermissionBase | GroupObjectPermissionBase)
+
+
+def connect() -> None:
+    """Connect the receivers (AllianceConfig.ready): post_save and m2m_changed of every model, post_delete of
+    the object-permission models only (a post_delete receiver turns Django's fast delete off for its model)."""
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    post_save.connect(_saved, dispatch_uid="alliance.page_cache.saved")
+    m2m_changed.connect(_m2m_changed, dispatch_uid="alliance.page_cache.m2m_changed")
+    for model in apps.get_models():
+        if is_object_permission(model):
+            post_delete.connect(_deleted, sender=model, dispatch_uid=f"alliance.page_cache.deleted.{model._meta.label}")
 
 
 # --- serving ---------------------------------------------------------------------------------------------------
@@ -262,9 +348,9 @@ def kept_response(request, key: str) -> HttpResponse | None:
         return None
     if kept is None:
         return None
-    headers, body = kept
-    if CSRF_PLACEHOLDER in body:
-        body = body.replace(CSRF_PLACEHOLDER, get_token(request))
+    headers, body, placeholder = kept
+    if placeholder and placeholder in body:
+        body = body.replace(placeholder, get_token(request))
     response = HttpResponse(body, headers=headers)
     response["X-Page-Cache"] = "hit"
     return response
@@ -281,13 +367,14 @@ def render_and_keep(request, key: str, respond) -> HttpResponse:
     # get_token() marks the CSRF cookie for an update: a mark made while rendering means the page embeds the
     # reader's real token somewhere else than `{% csrf_token %}`, and is not kept.
     token_marked = request.META.pop("CSRF_COOKIE_NEEDS_UPDATE", None)
-    request._page_cache_rendering = True
+    placeholder = f"{CSRF_PLACEHOLDER}-{secrets.token_hex(16)}"
+    request._page_cache_rendering = placeholder
     try:
         response = respond()
         if hasattr(response, "render") and callable(response.render):
             response.render()
     finally:
-        request._page_cache_rendering = False
+        request._page_cache_rendering = None
         session_read = session.accessed if session is not None else False
         if session is not None:
             session.accessed = session_was_accessed or session_read
@@ -295,16 +382,16 @@ def render_and_keep(request, key: str, respond) -> HttpResponse:
         if token_marked and not token_asked:
             request.META["CSRF_COOKIE_NEEDS_UPDATE"] = token_marked
     if not _keepable(response, session_read=session_read, token_asked=token_asked):
-        if CSRF_PLACEHOLDER.encode() in getattr(response, "content", b""):
-            response.content = response.content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+        if placeholder.encode() in getattr(response, "content", b""):
+            response.content = response.content.replace(placeholder.encode(), get_token(request).encode())
         return response
     body = response.content.decode(response.charset)
     headers = {name: value for name, value in response.headers.items() if name.lower() != "content-length"}
     try:
-        cache.set(key, (headers, body), timeout=settings.PAGE_CACHE_SECONDS)
+        cache.set(key, (headers, body, placeholder), timeout=settings.PAGE_CACHE_SECONDS)
     except Exception:  # pragma: no cover - depends on the cache server
         logger.exception("page cache unavailable")
-    response.content = body.replace(CSRF_PLACEHOLDER, get_token(request)).encode(response.charset)
+    response.content = body.replace(placeholder, get_token(request)).encode(response.charset)
     response["X-Page-Cache"] = "miss"
     return response
 
@@ -321,8 +408,9 @@ def _keepable(response, *, session_read: bool, token_asked: bool) -> bool:
 def context_csrf(request) -> dict:
     """What a view adds to its template context while its page is being kept: the CSRF placeholder in place
     of the real token (TenantView.get_context_data)."""
-    if getattr(request, "_page_cache_rendering", False):
-        return {"csrf_token": CSRF_PLACEHOLDER}
+    placeholder = getattr(request, "_page_cache_rendering", None)
+    if placeholder:
+        return {"csrf_token": placeholder}
     return {}
 
 

@@ -36,9 +36,11 @@ class TenantQuerySet(models.QuerySet):
         if not page_cache.enabled():
             return super().update(**kwargs)
         organizations = page_cache.organizations_of(self)
+        users = page_cache.users_of(self)
         count = super().update(**kwargs)
         if count:
             page_cache.bump_organizations(organizations)
+            page_cache.bump_users(users)
         return count
 
     update.alters_data = True
@@ -49,9 +51,11 @@ class TenantQuerySet(models.QuerySet):
         if not page_cache.enabled():
             return super().delete()
         organizations = page_cache.organizations_of(self)
+        users = page_cache.users_of(self)
         deleted = super().delete()
         if deleted[0]:
             page_cache.bump_organizations(organizations)
+            page_cache.bump_users(users)
         return deleted
 
     delete.alters_data = True
@@ -64,7 +68,7 @@ class TenantQuerySet(models.QuerySet):
             return super().bulk_create(objs, *args, **kwargs)
         objs = list(objs)
         created = super().bulk_create(objs, *args, **kwargs)
-        page_cache.bump_organizations({obj.organization_id for obj in objs})
+        page_cache.bump_rows(objs)
         return created
 
     def bulk_update(self, objs, fields, *args, **kwargs):
@@ -74,7 +78,7 @@ class TenantQuerySet(models.QuerySet):
             return super().bulk_update(objs, fields, *args, **kwargs)
         objs = list(objs)
         updated = super().bulk_update(objs, fields, *args, **kwargs)
-        page_cache.bump_organizations({obj.organization_id for obj in objs})
+        page_cache.bump_rows(objs)
         return updated
 
 
@@ -155,5 +159,5 @@ class TenantModel(RemembersLoadedValues, models.Model):
         from alliance import page_cache
 
         result = super().delete(*args, **kwargs)
-        page_cache.bump_organizations([self.organization_id])
+        page_cache.bump_rows([self])
         return result

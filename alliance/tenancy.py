@@ -122,7 +122,7 @@ class TenantView(View):
     capabilities: ClassVar[dict[str, str]] = {}
     url_objects: ClassVar[dict[str, Resolver]] = {}
     # True on the main read pages: a GET is served from the member's kept page (alliance.page_cache), after the
-    # capability check above and before the url_objects are resolved.
+    # capability check and the url_objects' resolution (the access checks always run live).
     page_cache: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
@@ -163,18 +163,23 @@ class TenantView(View):
             raise PermissionDenied
         self.organization = request.organization
         self.membership = request.membership
+        try:
+            # Before a kept page is served too: the resolvers are the object-level access checks (whose timeline,
+            # which checkpoint), and they stay live whatever the kept pages' invalidation missed.
+            for name, resolver in self.url_objects.items():
+                setattr(self, name, resolver(self))
+        except StateConflict as conflict:
+            return state_conflict_response(request, conflict)
         key = kept_pages.page_key(request) if self.page_cache and kept_pages.enabled() else None
         if key is None:
-            return self._resolve_and_handle(request, *args, **kwargs)
+            return self._handle(request, *args, **kwargs)
         kept = kept_pages.kept_response(request, key)
         if kept is not None:
             return kept
-        return kept_pages.render_and_keep(request, key, lambda: self._resolve_and_handle(request, *args, **kwargs))
+        return kept_pages.render_and_keep(request, key, lambda: self._handle(request, *args, **kwargs))
 
-    def _resolve_and_handle(self, request, *args, **kwargs):
+    def _handle(self, request, *args, **kwargs):
         try:
-            for name, resolver in self.url_objects.items():
-                setattr(self, name, resolver(self))
             return super().dispatch(request, *args, **kwargs)
         except StateConflict as conflict:
             # A state rule, raised by a resolver or a handler, in any app: the 409 page, never a 403 or a 500.
