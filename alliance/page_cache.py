@@ -10,9 +10,12 @@ object-level checks, always run live, so a member who lost access never receives
 What a kept page is keyed by (`page_key`): the release (the code and templates that rendered it), the
 organization's generation, the user's generation, the global generation, the membership with its role and
 status, the language, the time zone, the local date (pages say "overdue", "in 3 days"), the host and the full
-path with its query string. A generation is a random token in the cache: "bumping" it replaces the token, so
-every page keyed by the old one is never read again (and expires after `PAGE_CACHE_SECONDS`). Nothing is
-compared or counted, so a lost or evicted token only costs a render.
+path with its query string. What changes at another time of day (a survey link that expires) is declared while
+rendering (`changes_at`), and the page is kept no longer than until then.
+
+A generation is a random token in the cache: "bumping" it replaces the token, so every page keyed by the old
+one is never read again (and expires after `PAGE_CACHE_SECONDS`). Nothing is compared or counted, so a lost or
+evicted token only costs a render.
 
 What bumps a generation (each at once and again after the transaction commits, `on_commit`, so a page
 rendered in between cannot stay kept under the new token with the old rows):
@@ -369,6 +372,7 @@ def render_and_keep(request, key: str, respond) -> HttpResponse:
     token_marked = request.META.pop("CSRF_COOKIE_NEEDS_UPDATE", None)
     placeholder = f"{CSRF_PLACEHOLDER}-{secrets.token_hex(16)}"
     request._page_cache_rendering = placeholder
+    request._page_cache_changes_at = None
     try:
         response = respond()
         if hasattr(response, "render") and callable(response.render):
@@ -381,14 +385,15 @@ def render_and_keep(request, key: str, respond) -> HttpResponse:
         token_asked = bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))
         if token_marked and not token_asked:
             request.META["CSRF_COOKIE_NEEDS_UPDATE"] = token_marked
-    if not _keepable(response, session_read=session_read, token_asked=token_asked):
+    seconds = _seconds_kept(request)
+    if not seconds or not _keepable(response, session_read=session_read, token_asked=token_asked):
         if placeholder.encode() in getattr(response, "content", b""):
             response.content = response.content.replace(placeholder.encode(), get_token(request).encode())
         return response
     body = response.content.decode(response.charset)
     headers = {name: value for name, value in response.headers.items() if name.lower() != "content-length"}
     try:
-        cache.set(key, (headers, body, placeholder), timeout=settings.PAGE_CACHE_SECONDS)
+        cache.set(key, (headers, body, placeholder), timeout=seconds)
     except Exception:  # pragma: no cover - depends on the cache server
         logger.exception("page cache unavailable")
     response.content = body.replace(placeholder, get_token(request)).encode(response.charset)
@@ -403,6 +408,27 @@ def _keepable(response, *, session_read: bool, token_asked: bool) -> bool:
         # The page depends on the session, or embeds the reader's real CSRF token (get_token was called).
         return False
     return response.get("Content-Type", "").startswith("text/html")
+
+
+def changes_at(request, instant) -> None:
+    """Say that the page being rendered for `request` changes by itself at `instant`, with no write (a survey
+    link that expires at a time of day): it is kept no longer than until then. The local date in the key covers
+    what changes at midnight; this covers the rest."""
+    if request is None or instant is None or not getattr(request, "_page_cache_rendering", None):
+        return
+    current = getattr(request, "_page_cache_changes_at", None)
+    if current is None or instant < current:
+        request._page_cache_changes_at = instant
+
+
+def _seconds_kept(request) -> int:
+    """How long the page just rendered may be kept: PAGE_CACHE_SECONDS, or less when it changes by itself
+    sooner (`changes_at`); 0 when it already has."""
+    seconds = settings.PAGE_CACHE_SECONDS
+    instant = getattr(request, "_page_cache_changes_at", None)
+    if instant is not None:
+        seconds = min(seconds, int((instant - timezone.now()).total_seconds()))
+    return max(seconds, 0)
 
 
 def context_csrf(request) -> dict:

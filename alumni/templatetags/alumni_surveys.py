@@ -3,6 +3,7 @@ surveys waiting for an answer (alumni.selectors.surveys)."""
 
 from django import template
 
+from alliance import page_cache
 from alliance.permissions import membership_has
 from alumni.capabilities import MANAGE_COMMUNITY
 from alumni.selectors.surveys import my_open_invitations
@@ -12,10 +13,12 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def survey_hub(context) -> dict:
-    membership = getattr(context.get("request"), "membership", None)
+    request = context.get("request")
+    membership = getattr(request, "membership", None)
     if membership is None:
         return {"manage": False, "open": []}
-    return {
-        "manage": membership_has(membership, MANAGE_COMMUNITY),
-        "open": list(my_open_invitations(membership=membership)),
-    }
+    invitations = list(my_open_invitations(membership=membership))
+    if invitations:
+        # A link leaves the page when it expires, at a time of day no write marks: a kept page goes by then.
+        page_cache.changes_at(request, min(invitation.expires_at for invitation in invitations))
+    return {"manage": membership_has(membership, MANAGE_COMMUNITY), "open": invitations}

@@ -419,3 +419,28 @@ def test_a_kept_page_is_not_served_to_a_member_who_lost_access_by_a_missed_write
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET manager_id = NULL WHERE id = %s", [employee.pk])  # noqa: S608
     assert client.get(path).status_code == 404
+
+
+def test_a_survey_link_leaves_the_kept_page_when_it_expires(login, alumni, monkeypatch):
+    # The community home lists the alumnus's open survey links until `expires_at`, an instant no write marks
+    # and the local date in the key does not cover: the kept page is kept no longer than until then.
+    from alumni.models import SurveyInvitation
+
+    with scopes_disabled():
+        invitation = SurveyInvitation.objects.filter(membership=alumni).first()
+        assert invitation is not None, "the demo alumnus was sent a survey"
+        soon = timezone.now() + timedelta(seconds=40)
+        SurveyInvitation.objects.filter(pk=invitation.pk).update(answered_at=None, expires_at=soon)
+    kept = {}
+    store = page_cache.cache.set
+
+    def spy(key, value, timeout=None, **kwargs):
+        if key.startswith("pc:page:"):
+            kept[key] = timeout
+        return store(key, value, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(page_cache.cache, "set", spy)
+    page = _get(login(alumni), reverse("alumni:home", args=["acme"]))
+    assert reverse("alumni:survey_answer", args=["acme", invitation.pk]) in page.content.decode()
+    assert _state(page) == "miss"
+    assert kept and all(0 < timeout <= 40 for timeout in kept.values()), kept
