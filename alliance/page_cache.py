@@ -67,6 +67,8 @@ logger = logging.getLogger(__name__)
 # also be replaced where a member wrote it (a post, a profile link), putting the reader's token in their text.
 CSRF_PLACEHOLDER = "page-cache-csrf-3f9a1c0e5b7d4e2a"
 GLOBAL = "pc:gen:all"
+# The files whose change makes a new release (`release`).
+RELEASE_SUFFIXES = frozenset({".py", ".html", ".mo", ".css", ".js"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
@@ -85,9 +87,10 @@ def _user_key(user_id: int) -> str:
 
 @memoize
 def release() -> str:
-    """A digest of the code and templates this process runs (path, size and modification time of every .py,
-    .html and .mo file of the project, or `ALLIANCE_RELEASE` when set): a deployment never serves a page the
-    previous release rendered. Computed once per process."""
+    """A digest of the code, templates and static files this process runs (path, size and modification time of
+    every .py, .html, .mo, .css and .js file of the project, or `ALLIANCE_RELEASE` when set): a deployment never
+    serves a page the previous release rendered, nor one naming the previous hashed static files (whitenoise's
+    manifest storage: a release that changes only a stylesheet renames it). Computed once per process."""
     import os
 
     given = os.environ.get("ALLIANCE_RELEASE")
@@ -100,7 +103,7 @@ def release() -> str:
         relative = path.relative_to(root)
         if relative.parts and relative.parts[0] in skip:
             continue
-        if path.suffix in {".py", ".html", ".mo"} and path.is_file():
+        if path.suffix in RELEASE_SUFFIXES and path.is_file():
             stat = path.stat()
             digest.update(f"{relative}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:16]

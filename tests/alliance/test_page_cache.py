@@ -444,3 +444,17 @@ def test_a_survey_link_leaves_the_kept_page_when_it_expires(login, alumni, monke
     assert reverse("alumni:survey_answer", args=["acme", invitation.pk]) in page.content.decode()
     assert _state(page) == "miss"
     assert kept and all(0 < timeout <= 40 for timeout in kept.values()), kept
+
+
+def test_a_release_that_changes_only_a_stylesheet_is_a_new_release(settings, tmp_path, monkeypatch):
+    # Static files are served under hashed names (whitenoise's manifest storage): a kept page of the previous
+    # release names a stylesheet the new one no longer has.
+    monkeypatch.delenv("ALLIANCE_RELEASE", raising=False)
+    settings.BASE_DIR = tmp_path
+    (tmp_path / "views.py").write_text("x = 1\n")
+    stylesheet = tmp_path / "static" / "site.css"
+    stylesheet.parent.mkdir()
+    stylesheet.write_text("body { color: black }\n")
+    before = page_cache.release.__wrapped__()
+    stylesheet.write_text("body { color: darkslategray }\n")
+    assert page_cache.release.__wrapped__() != before
