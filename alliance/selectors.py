@@ -1,4 +1,4 @@
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
 from django_scopes import scopes_disabled
 
 from alliance.models import Department, Invitation, Membership, MembershipStatus, Organization, Role
@@ -100,7 +100,8 @@ def pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
 
 
 def organization_counts(*, organization: Organization) -> dict[str, int]:
-    """Head counts for the HR dashboard, in one query."""
+    """Head counts for the home page of HR (memberships in one query, pending invitations in another), and
+    `next_invitation_expiry`, when the pending count drops by itself (None when nothing is pending)."""
     agg = Membership.objects.for_organization(organization).aggregate(
         active=Count("id", filter=Q(status=MembershipStatus.ACTIVE)),
         alumni=Count("id", filter=Q(status=MembershipStatus.ALUMNI)),
@@ -110,7 +111,13 @@ def organization_counts(*, organization: Organization) -> dict[str, int]:
         hr=Count("id", filter=Q(status=MembershipStatus.ACTIVE, role=Role.HR)),
         without_manager=Count("id", filter=Q(status=MembershipStatus.ACTIVE, role=Role.EMPLOYEE, manager__isnull=True)),
     )
-    agg["pending_invitations"] = Invitation.objects.for_organization(organization).pending().count()
+    # With the count, when the first of them expires: the count drops then with no write (a kept home page is
+    # kept no longer, alliance.page_cache.changes_at).
+    pending = (
+        Invitation.objects.for_organization(organization).pending().aggregate(n=Count("id"), next=Min("expires_at"))
+    )
+    agg["pending_invitations"] = pending["n"]
+    agg["next_invitation_expiry"] = pending["next"]
     return agg
 
 

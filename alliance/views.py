@@ -20,7 +20,7 @@ from django.views import View
 from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import FormView, TemplateView
 
-from alliance import selectors, services
+from alliance import page_cache, selectors, services
 from alliance.account_security import MFA_NEXT_SESSION_KEY, safe_next
 from alliance.forms import (
     CompanyValueFormSet,
@@ -219,6 +219,7 @@ class DashboardView(TenantView, TemplateView):
             ctx["reports_total"] = ctx["reports"][0].listed_total if ctx["reports"] else 0
         if membership_has(self.membership, VIEW_ORG_STATISTICS):
             ctx["counts"] = selectors.organization_counts(organization=self.organization)
+            page_cache.changes_at(self.request, ctx["counts"]["next_invitation_expiry"])
         ctx["cards"] = dashboard_cards(self.request, self.membership)
         if not self.membership.is_alumni:
             from alliance.dashboard import collect_waiting

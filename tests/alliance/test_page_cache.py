@@ -458,3 +458,27 @@ def test_a_release_that_changes_only_a_stylesheet_is_a_new_release(settings, tmp
     before = page_cache.release.__wrapped__()
     stylesheet.write_text("body { color: darkslategray }\n")
     assert page_cache.release.__wrapped__() != before
+
+
+def test_the_pending_invitations_count_is_kept_no_longer_than_the_first_expiry(login, hr, monkeypatch):
+    # HR's home counts the pending invitations, which stop being pending at their `expires_at` with no write.
+    from alliance.models import Invitation
+
+    with scopes_disabled():
+        Invitation.objects.create(
+            organization=hr.organization,
+            email="soon-expired@acme.example",
+            token_hash="0" * 64,
+            expires_at=timezone.now() + timedelta(seconds=40),
+        )
+    kept = {}
+    store = page_cache.cache.set
+
+    def spy(key, value, timeout=None, **kwargs):
+        if key.startswith("pc:page:"):
+            kept[key] = timeout
+        return store(key, value, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(page_cache.cache, "set", spy)
+    assert _state(_get(login(hr))) == "miss"
+    assert kept and all(0 < timeout <= 40 for timeout in kept.values()), kept
