@@ -352,9 +352,11 @@ def kept_response(request, key: str) -> HttpResponse | None:
     except Exception:  # pragma: no cover - depends on the cache server
         logger.exception("page cache unavailable")
         return None
-    if kept is None:
+    try:
+        headers, body, placeholder = kept
+    except (TypeError, ValueError):
+        # None, or an entry of another shape (kept by an earlier release under an unchanged ALLIANCE_RELEASE).
         return None
-    headers, body, placeholder = kept
     if placeholder and placeholder in body:
         body = body.replace(placeholder, get_token(request))
     response = HttpResponse(body, headers=headers)

@@ -482,3 +482,22 @@ def test_the_pending_invitations_count_is_kept_no_longer_than_the_first_expiry(l
     monkeypatch.setattr(page_cache.cache, "set", spy)
     assert _state(_get(login(hr))) == "miss"
     assert kept and all(0 < timeout <= 40 for timeout in kept.values()), kept
+
+
+def test_an_entry_of_another_shape_is_rendered_again_not_a_500(login, employee, monkeypatch):
+    # Under a fixed ALLIANCE_RELEASE, a deployment reads the entries the previous code kept.
+    from django.core.cache import cache
+
+    client = login(employee)
+    _get(client)
+    keys = []
+    real_key = page_cache.page_key
+
+    def key(request):
+        keys.append(real_key(request))
+        return keys[-1]
+
+    monkeypatch.setattr(page_cache, "page_key", key)
+    _get(client)
+    cache.set(keys[-1], ({}, "<html>old</html>"), 300)
+    assert _state(_get(client)) == "miss"
