@@ -70,6 +70,10 @@ GLOBAL = "pc:gen:all"
 # The files whose change makes a new release (`release`).
 RELEASE_SUFFIXES = frozenset({".py", ".html", ".mo", ".css", ".js"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Pages one member may have kept at a time (each for at most PAGE_CACHE_SECONDS): a member requesting one page
+# with ever new query strings (`?x=<random>`) would otherwise fill the cache, which Redis shares with sessions
+# and the task broker. A member reading the site keeps a handful; past the cap pages are rendered, not kept.
+MAX_KEPT_PER_MEMBER = 40
 
 
 def enabled() -> bool:
@@ -398,12 +402,25 @@ def render_and_keep(request, key: str, respond) -> HttpResponse:
     body = response.content.decode(response.charset)
     headers = {name: value for name, value in response.headers.items() if name.lower() != "content-length"}
     try:
-        cache.set(key, (headers, body, placeholder), timeout=seconds)
+        if _within_quota(request.membership.pk):
+            cache.set(key, (headers, body, placeholder), timeout=seconds)
     except Exception:  # pragma: no cover - depends on the cache server
         logger.exception("page cache unavailable")
     response.content = body.replace(placeholder, get_token(request)).encode(response.charset)
     response["X-Page-Cache"] = "miss"
     return response
+
+
+def _within_quota(membership_id: int) -> bool:
+    """Count one more kept page for the membership in the current window of PAGE_CACHE_SECONDS (the window
+    starts with its first page); False past MAX_KEPT_PER_MEMBER."""
+    counter = f"pc:count:{membership_id}"
+    cache.add(counter, 0, timeout=settings.PAGE_CACHE_SECONDS)
+    try:
+        return cache.incr(counter) <= MAX_KEPT_PER_MEMBER
+    except ValueError:  # expired between add() and incr(): this page opens a new window
+        cache.add(counter, 1, timeout=settings.PAGE_CACHE_SECONDS)
+        return True
 
 
 def _keepable(response, *, session_read: bool, token_asked: bool) -> bool:

@@ -501,3 +501,17 @@ def test_an_entry_of_another_shape_is_rendered_again_not_a_500(login, employee, 
     _get(client)
     cache.set(keys[-1], ({}, "<html>old</html>"), 300)
     assert _state(_get(client)) == "miss"
+
+
+def test_a_member_keeps_at_most_a_bounded_number_of_pages(login, employee, monkeypatch):
+    # New query strings without end would fill the cache that sessions and the broker share: past the cap a
+    # page is rendered and served, and not kept.
+    monkeypatch.setattr(page_cache, "MAX_KEPT_PER_MEMBER", 3)
+    client = login(employee)
+    for n in range(3):
+        _get(client, f"{HOME}?n={n}")
+        assert _state(_get(client, f"{HOME}?n={n}")) == "hit"
+    _get(client, f"{HOME}?n=99")
+    again = _get(client, f"{HOME}?n=99")
+    assert _state(again) == "miss"
+    assert page_cache.CSRF_PLACEHOLDER not in again.content.decode()
