@@ -38,7 +38,8 @@ A page is not kept when: the request is not a plain GET, it is an htmx request, 
 shown (they are part of the page once), the view read the session (a draft kept in it), the rendering asked for
 the real CSRF token, or the response is not a 200 HTML page without cookies. The CSRF token of a kept page is a
 placeholder, random for each rendering and kept with the page, replaced on each serve by a fresh masked token
-of the reader's own secret (`get_token`).
+of the reader's own secret (`get_token`). A member keeps at most `MAX_KEPT_PER_MEMBER` pages at a time; past
+that, pages are rendered and not kept.
 
 Off when `PAGE_CACHE_SECONDS` is 0: the default without `REDIS_URL`, where the cache is per process (the
 embedded default) and one process's generations would not reach another.
@@ -103,13 +104,15 @@ def release() -> str:
     root = Path(settings.BASE_DIR)
     skip = {".venv", "node_modules", "media", "staticfiles", ".git", "tests", "bench"}
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if relative.parts and relative.parts[0] in skip:
-            continue
-        if path.suffix in RELEASE_SUFFIXES and path.is_file():
-            stat = path.stat()
-            digest.update(f"{relative}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    found = []
+    for directory, subdirectories, files in os.walk(root):
+        if Path(directory) == root:
+            # Pruned, not walked and filtered: the virtual environment alone holds tens of thousands of files.
+            subdirectories[:] = [name for name in subdirectories if name not in skip]
+        found += [Path(directory, name) for name in files if Path(name).suffix in RELEASE_SUFFIXES]
+    for path in sorted(found):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:16]
 
 
