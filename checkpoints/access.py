@@ -26,8 +26,11 @@ def access_checkpoint(*, membership: Membership, pk: int) -> Checkpoint:
         .filter(tour__in=agreement_access.visible_tours(membership=membership))
         .select_related("tour__employee__user", "tour__employee__manager__user", "manager_confirmed_by__user")
         .filter(pk=pk)
-        .first()
+        # One row at most (by its key): no ORDER BY, whose default (the tour's own ordering) added joins to plan
+        # on every request, a kept page's too.
+        .order_by()[:1]
     )
+    checkpoint = next(iter(checkpoint), None)
     if checkpoint is None:
         raise Http404
     return checkpoint
