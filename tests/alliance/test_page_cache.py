@@ -43,6 +43,20 @@ def _without_tokens(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
 
 
+def _kept_timeouts(monkeypatch) -> dict[str, int]:
+    """{page key: seconds it was kept for}, filled as pages are kept from now on."""
+    kept = {}
+    store = page_cache.cache.set
+
+    def spy(key, value, timeout=None, **kwargs):
+        if key.startswith("pc:page:"):
+            kept[key] = timeout
+        return store(key, value, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(page_cache.cache, "set", spy)
+    return kept
+
+
 def test_a_second_read_is_served_from_the_kept_page_with_few_queries(login, employee):
     client = login(employee)
     with CaptureQueriesContext(connection) as rendering:
@@ -431,15 +445,7 @@ def test_a_survey_link_leaves_the_kept_page_when_it_expires(login, alumni, monke
         assert invitation is not None, "the demo alumnus was sent a survey"
         soon = timezone.now() + timedelta(seconds=40)
         SurveyInvitation.objects.filter(pk=invitation.pk).update(answered_at=None, expires_at=soon)
-    kept = {}
-    store = page_cache.cache.set
-
-    def spy(key, value, timeout=None, **kwargs):
-        if key.startswith("pc:page:"):
-            kept[key] = timeout
-        return store(key, value, timeout=timeout, **kwargs)
-
-    monkeypatch.setattr(page_cache.cache, "set", spy)
+    kept = _kept_timeouts(monkeypatch)
     page = _get(login(alumni), reverse("alumni:home", args=["acme"]))
     assert reverse("alumni:survey_answer", args=["acme", invitation.pk]) in page.content.decode()
     assert _state(page) == "miss"
@@ -471,15 +477,7 @@ def test_the_pending_invitations_count_is_kept_no_longer_than_the_first_expiry(l
             token_hash="0" * 64,
             expires_at=timezone.now() + timedelta(seconds=40),
         )
-    kept = {}
-    store = page_cache.cache.set
-
-    def spy(key, value, timeout=None, **kwargs):
-        if key.startswith("pc:page:"):
-            kept[key] = timeout
-        return store(key, value, timeout=timeout, **kwargs)
-
-    monkeypatch.setattr(page_cache.cache, "set", spy)
+    kept = _kept_timeouts(monkeypatch)
     assert _state(_get(login(hr))) == "miss"
     assert kept and all(0 < timeout <= 40 for timeout in kept.values()), kept
 
