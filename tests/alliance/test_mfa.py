@@ -5,13 +5,7 @@ import uuid
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import (
-    TOTP,
-    format_hotp_value,
-    generate_totp_secret,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -21,6 +15,7 @@ from alliance.demo import DEMO_PASSWORD
 from alliance.tenancy import TenantView
 from tests.alliance.test_account_html import structure_faults
 from tests.factories import UserFactory
+from tests.totp import current_code, submit_current_code
 
 
 def _org_patterns():
@@ -60,19 +55,11 @@ def _url(name: str, slug: str = "acme") -> str:
     return reverse(name, kwargs=kwargs)
 
 
-def _code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
-
-
 def _post_code(client: Client, url: str, secret: str):
-    """POST the authenticator app's current code to `url`; again with the next code if the 30-second window
-    turned while the request ran (the code it carried was then refused as a stale one: a slow CI machine)."""
-    for _attempt in range(2):
-        window = next(yield_hotp_counters_from_time())
-        response = client.post(url, {"code": _code(secret)})
-        if response.status_code == 302 or next(yield_hotp_counters_from_time()) == window:
-            return response
-    return response
+    """POST the authenticator app's current code to `url` (tests.totp: again if the window turned meanwhile)."""
+    return submit_current_code(
+        secret, lambda code: client.post(url, {"code": code}), lambda response: response.status_code == 302
+    )
 
 
 def _sign_in(client: Client, email: str, password: str = DEMO_PASSWORD):
@@ -95,7 +82,7 @@ def _activate_totp_through_the_pages(client: Client) -> str:
         page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
     secret = page.context["form"].secret
-    response = client.post(reverse("mfa_activate_totp"), {"code": _code(secret)})
+    response = _post_code(client, reverse("mfa_activate_totp"), secret)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert response["Location"] == reverse("mfa_view_recovery_codes")
     # allauth refuses a code twice; the sign-in below falls in the same 30-second window.
@@ -141,7 +128,9 @@ def test_a_user_turns_on_the_authenticator_app_and_sign_in_then_asks_for_the_cod
     assert not _signed_in(client)
     assert client.get(reverse("mfa_authenticate")).status_code == 200
 
-    wrong = client.post(reverse("mfa_authenticate"), {"code": "000000" if _code(secret) != "000000" else "111111"})
+    wrong = client.post(
+        reverse("mfa_authenticate"), {"code": "000000" if current_code(secret) != "000000" else "111111"}
+    )
     assert wrong.status_code == 200
     assert wrong.context["form"].errors
     assert not _signed_in(client)
