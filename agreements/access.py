@@ -117,16 +117,29 @@ def visible_tours(*, membership: Membership) -> QuerySet[Tour]:
     return qs.filter(rule)
 
 
+def tour_is_visible(membership: Membership, tour: Tour) -> bool:
+    """Whether `visible_tours(membership=membership)` holds `tour`, decided on the row (`tour.employee` loaded,
+    no query): the same rule, for the single-record checks that run on every request, a kept page's too
+    (a pk lookup with the visible-tours subquery cost more to plan than to run). tests/agreements/
+    test_visibility_rule.py holds the two forms equal for every kind of member."""
+    return membership.organization_id == tour.organization_id and can_see_person(membership, tour.employee)
+
+
+def one_row(queryset: QuerySet):
+    """The first row of a queryset that matches one row at most (a pk lookup), or None; without ORDER BY,
+    whose model default would add joins to plan on every request."""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def access_tour(*, membership: Membership, pk: int) -> Tour:
-    """The tour `pk` when `visible_tours` holds it, with its people, alignment and previous tour loaded;
-    Http404 otherwise."""
-    tour = (
-        visible_tours(membership=membership)
+    """The tour `pk` of `membership`'s organization when `visible_tours` holds it (`tour_is_visible`), with its
+    people, alignment and previous tour loaded; Http404 otherwise."""
+    tour = one_row(
+        Tour.objects.for_organization(membership.organization_id)
         .select_related("employee__user", "employee__manager__user", "alignment", "previous")
         .filter(pk=pk)
-        .first()
     )
-    if tour is None:
+    if tour is None or not tour_is_visible(membership, tour):
         raise Http404
     return tour
 
@@ -142,16 +155,14 @@ def can_edit_tour(membership: Membership, tour: Tour) -> bool:
 
 
 def access_agreement(*, membership: Membership, pk: int) -> Agreement:
-    """The agreement `pk` of a tour `membership` may read (`visible_tours`), with its tour's people loaded;
+    """The agreement `pk` of a tour `membership` may read (`tour_is_visible`), with its tour's people loaded;
     Http404 otherwise."""
-    agreement = (
+    agreement = one_row(
         Agreement.objects.for_organization(membership.organization_id)
-        .filter(tour__in=visible_tours(membership=membership))
         .select_related("tour__employee__user", "tour__employee__manager__user")
         .filter(pk=pk)
-        .first()
     )
-    if agreement is None:
+    if agreement is None or not tour_is_visible(membership, agreement.tour):
         raise Http404
     return agreement
 

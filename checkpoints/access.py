@@ -1,8 +1,9 @@
 """Who may see and write which checkpoint. Views reach checkpoints only through these helpers.
 
-A checkpoint is visible to whoever may see its tour (agreements.access.visible_tours: the employee, their current
-manager, and HR through `agreements.read_all_records`); anything else is a 404, so a URL never confirms that
-another person's checkpoint exists. It is written by the parties only: the employee and their current manager.
+A checkpoint is visible to whoever may see its tour (agreements.access.visible_tours, decided on the row by
+tour_is_visible: the employee, their current manager, and HR through `agreements.read_all_records`); anything
+else is a 404, so a URL never confirms that another person's checkpoint exists. It is written by the parties
+only: the employee and their current manager.
 """
 
 from __future__ import annotations
@@ -20,18 +21,15 @@ EMPLOYEE, MANAGER = MeetingSide.EMPLOYEE, MeetingSide.MANAGER
 
 
 def access_checkpoint(*, membership: Membership, pk: int) -> Checkpoint:
-    """The checkpoint `pk` of `membership`'s organization, if its tour is visible to them; Http404 otherwise."""
-    checkpoint = (
+    """The checkpoint `pk` of `membership`'s organization, if its tour is visible to them
+    (agreements.access.tour_is_visible); Http404 otherwise. One pk lookup: it runs on every serve of a kept
+    checkpoint page."""
+    checkpoint = agreement_access.one_row(
         Checkpoint.objects.for_organization(membership.organization_id)
-        .filter(tour__in=agreement_access.visible_tours(membership=membership))
         .select_related("tour__employee__user", "tour__employee__manager__user", "manager_confirmed_by__user")
         .filter(pk=pk)
-        # One row at most (by its key): no ORDER BY, whose default (the tour's own ordering) added joins to plan
-        # on every request, a kept page's too.
-        .order_by()[:1]
     )
-    checkpoint = next(iter(checkpoint), None)
-    if checkpoint is None:
+    if checkpoint is None or not agreement_access.tour_is_visible(membership, checkpoint.tour):
         raise Http404
     return checkpoint
 
@@ -80,15 +78,13 @@ def can_record_outcome(membership: Membership, tour) -> bool:
 
 def access_ending(*, membership: Membership, pk: int) -> TourEnding:
     """The tour ending `pk` of `membership`'s organization, when its tour is visible to them
-    (agreements.access.visible_tours), with its tour's people loaded; Http404 otherwise."""
-    ending = (
+    (agreements.access.tour_is_visible), with its tour's people loaded; Http404 otherwise."""
+    ending = agreement_access.one_row(
         TourEnding.objects.for_organization(membership.organization_id)
-        .filter(tour__in=agreement_access.visible_tours(membership=membership))
         .select_related("tour__employee__user", "tour__employee__manager__user", "proposed_by__user")
         .filter(pk=pk)
-        .first()
     )
-    if ending is None:
+    if ending is None or not agreement_access.tour_is_visible(membership, ending.tour):
         raise Http404
     return ending
 

@@ -1,0 +1,93 @@
+"""The tours a member may read, in its two forms: `visible_tours` (a queryset, for lists) and `tour_is_visible`
+(decided on one loaded row, for the single-record checks that run on every request). The table below holds them
+equal for every member of the demo organizations against every tour, and again with each member turned into
+each role and status (a demoted manager whose reports still name them, an invitation, an alumnus, HR whose
+two-factor setup is pending); the single-record accessors then answer 404 exactly where the rule says no."""
+
+import pytest
+from django.http import Http404
+
+from agreements import access
+from agreements.models import Agreement, Tour
+from alliance.models import Membership, MembershipStatus, Role
+from alliance.permissions import HR_MFA_PENDING_ATTRIBUTE
+from checkpoints import access as checkpoint_access
+from checkpoints.models import Checkpoint, TourEnding
+
+VARIANTS = [
+    ("as stored", {}),
+    *[(f"role {role}", {"role": role}) for role in Role],
+    *[(f"status {status}", {"status": status}) for status in MembershipStatus],
+    ("HR with two-factor setup pending", {"role": Role.HR, HR_MFA_PENDING_ATTRIBUTE: True}),
+]
+
+
+def _members():
+    return list(Membership.objects.select_related("organization").order_by("pk"))
+
+
+@pytest.mark.parametrize("variant", [name for name, _ in VARIANTS])
+def test_the_row_rule_is_the_queryset_rule_for_every_member_and_tour(db, variant):
+    changes = dict(VARIANTS)[variant]
+    tours = list(Tour.objects.select_related("employee").order_by("pk"))
+    assert tours, "the demo data holds tours"
+    compared = seen = 0
+    for member in _members():
+        for field, value in changes.items():
+            setattr(member, field, value)
+        by_queryset = set(access.visible_tours(membership=member).values_list("pk", flat=True))
+        for tour in tours:
+            assert access.tour_is_visible(member, tour) == (tour.pk in by_queryset), (variant, member, tour)
+            compared += 1
+            seen += tour.pk in by_queryset
+    if changes.get("status") == MembershipStatus.INVITED:
+        assert seen == 0, "an invitation reads no tour"
+    else:
+        # The table exercises both answers, not one of them only.
+        assert 0 < seen < compared
+
+
+def _rows(model):
+    return list(model.objects.order_by("pk"))
+
+
+ACCESSORS = [
+    ("tour", Tour, access.access_tour, lambda row: row),
+    ("agreement", Agreement, access.access_agreement, lambda row: row.tour),
+    ("checkpoint", Checkpoint, checkpoint_access.access_checkpoint, lambda row: row.tour),
+    ("ending", TourEnding, checkpoint_access.access_ending, lambda row: row.tour),
+]
+
+
+@pytest.mark.parametrize("name", [name for name, *_ in ACCESSORS])
+def test_each_single_record_accessor_answers_404_exactly_where_the_rule_says_no(db, name):
+    _, model, accessor, tour_of = next(entry for entry in ACCESSORS if entry[0] == name)
+    rows = _rows(model)[:40]
+    assert rows, f"the demo data holds {name}s"
+    opened = refused = 0
+    for member in _members():
+        visible = set(access.visible_tours(membership=member).values_list("pk", flat=True))
+        for row in rows:
+            tour = tour_of(row)
+            if tour.pk in visible and tour.organization_id == member.organization_id:
+                assert accessor(membership=member, pk=row.pk).pk == row.pk
+                opened += 1
+            else:
+                with pytest.raises(Http404):
+                    accessor(membership=member, pk=row.pk)
+                refused += 1
+    assert opened and refused
+
+
+def test_a_missing_pk_is_a_404(db, employee):
+    for _, _model, accessor, _tour_of in ACCESSORS:
+        with pytest.raises(Http404):
+            accessor(membership=employee, pk=0)
+
+
+@pytest.mark.parametrize("name", [name for name, *_ in ACCESSORS])
+def test_a_single_record_check_is_one_query(db, name, hr, django_assert_num_queries):
+    _, model, accessor, _tour_of = next(entry for entry in ACCESSORS if entry[0] == name)
+    row = model.objects.filter(organization=hr.organization).order_by("pk").first()
+    with django_assert_num_queries(1):
+        accessor(membership=hr, pk=row.pk)
