@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -326,12 +326,13 @@ def waiting_for(*, membership: Membership) -> Waiting:
     if hr:
         rule |= Q(status=VersionStatus.PENDING, requires_hr=True)
     versions = list(
-        AgreementVersion.objects.for_organization(membership.organization_id)
-        .filter(rule, agreement__tour__status__in=[TourStatus.DRAFT, TourStatus.ACTIVE])
-        .select_related("agreement__tour__employee__user")
-        .order_by("requested_at", "created_at", "pk")
+        with_signed_roles(
+            AgreementVersion.objects.for_organization(membership.organization_id)
+            .filter(rule, agreement__tour__status__in=[TourStatus.DRAFT, TourStatus.ACTIVE])
+            .select_related("agreement__tour__employee__user")
+            .order_by("requested_at", "created_at", "pk")
+        )
     )
-    signed = signed_roles([v for v in versions if v.status == VersionStatus.PENDING])
     for version in versions:
         tour = version.agreement.tour
         employee = tour.employee
@@ -345,7 +346,7 @@ def waiting_for(*, membership: Membership) -> Waiting:
             item = WaitItem(kind=kind, url_name="agreements:version_edit", url_args=args, **base)
             (waiting.mine if is_mine or is_report else waiting.reports).append(item)
             continue
-        outstanding = outstanding_roles(version, signed[version.pk])
+        outstanding = outstanding_roles(version, signed_roles_carried(version))
         if is_mine and SignerRole.EMPLOYEE in outstanding:
             waiting.mine.append(WaitItem(kind=WaitKind.SIGN, url_name="agreements:sign", url_args=args, **base))
         if version.manager_signer_id == membership.pk and SignerRole.MANAGER in outstanding:
@@ -437,6 +438,24 @@ def signed_roles(versions) -> dict[int, set[str]]:
     ):
         roles[version_id].add(role)
     return roles
+
+
+def _signed_as(role: str) -> str:
+    return f"signed_as_{role}"
+
+
+def with_signed_roles(versions: QuerySet[AgreementVersion]) -> QuerySet[AgreementVersion]:
+    """`versions` with whether each role signed (live signatures only) carried on the same query, one EXISTS per
+    SignerRole, for `signed_roles_carried`: a page then makes as many queries with pending versions as without
+    (signed_roles' own query runs only when there are some)."""
+    live = Signature.objects.filter(version=OuterRef("pk"), voided_at__isnull=True)
+    return versions.annotate(**{_signed_as(role): Exists(live.filter(role=role)) for role in SignerRole.values})
+
+
+def signed_roles_carried(version: AgreementVersion) -> set[str]:
+    """The roles that signed `version`, read from a `with_signed_roles` annotation: what `signed_roles` answers
+    for it, without a query."""
+    return {role for role in SignerRole.values if getattr(version, _signed_as(role))}
 
 
 def outstanding_roles(version: AgreementVersion, signed: set[str]) -> list[str]:
