@@ -33,13 +33,21 @@ def is_manager_of(membership: Membership, employee: Membership) -> bool:
 
 def can_see_person(membership: Membership, employee: Membership) -> bool:
     """Tours and agreements of `employee`: themselves, their manager, and whoever reads all records (HR)."""
+    return can_see_person_by_ids(membership, employee_id=employee.pk, manager_id=employee.manager_id)
+
+
+def can_see_person_by_ids(membership: Membership, *, employee_id: int, manager_id: int | None) -> bool:
+    """`can_see_person` given the employee's pk and their manager's (None for none), for checks that read
+    those two columns rather than the member. The rule: an alumnus sees only themselves; an active member
+    themselves, their reports while in a role with reports (`is_manager_of`), everyone with READ_ALL_RECORDS;
+    anyone else no one."""
     if membership.status == MembershipStatus.ALUMNI:
-        return employee.pk == membership.pk
+        return employee_id == membership.pk
     if membership.status != MembershipStatus.ACTIVE:
         return False
     return (
-        employee.pk == membership.pk
-        or is_manager_of(membership, employee)
+        employee_id == membership.pk
+        or (manager_id == membership.pk and membership_has(membership, VIEW_REPORTS))
         or membership_has(membership, READ_ALL_RECORDS)
     )
 
@@ -51,6 +59,20 @@ def access_person(*, membership: Membership, pk: int) -> Membership:
     if not can_see_person(membership, member):
         raise Http404
     return member
+
+
+def check_person(*, membership: Membership, pk: int) -> None:
+    """Raise Http404 exactly where `access_person` would, reading two columns of the member and building no
+    object: the check that runs before a kept timeline is served (alliance.tenancy.url_object's `check`)."""
+    row = one_row(
+        Membership.objects.for_organization(membership.organization_id).filter(pk=pk).values_list("manager_id")
+    )
+    if row is None:
+        raise Http404
+    (manager_id,) = row
+    # access_membership's rule adds nothing here: whoever can_see_person admits, it admits too.
+    if not can_see_person_by_ids(membership, employee_id=pk, manager_id=manager_id):
+        raise Http404
 
 
 def visible_alignments(*, membership: Membership) -> QuerySet[CareerAlignment]:
@@ -123,6 +145,26 @@ def tour_is_visible(membership: Membership, tour: Tour) -> bool:
     (a pk lookup with the visible-tours subquery cost more to plan than to run). tests/agreements/
     test_visibility_rule.py holds the two forms equal for every kind of member."""
     return membership.organization_id == tour.organization_id and can_see_person(membership, tour.employee)
+
+
+def check_tour_of(queryset: QuerySet, *, membership: Membership, pk: int, tour: str) -> None:
+    """Raise Http404 unless the row `pk` of `queryset` (a tenant queryset of `membership`'s organization) exists
+    and its tour, reached by the lookup path `tour` ("tour", or "" for a tour itself), is visible to
+    `membership` (`tour_is_visible`): one query of three columns, no object built, for the checks that run
+    before a kept page is served."""
+    prefix = f"{tour}__" if tour else ""
+    row = one_row(
+        queryset.filter(pk=pk).values_list(
+            f"{prefix}organization_id", f"{prefix}employee_id", f"{prefix}employee__manager_id"
+        )
+    )
+    if row is None:
+        raise Http404
+    organization_id, employee_id, manager_id = row
+    if organization_id != membership.organization_id or not can_see_person_by_ids(
+        membership, employee_id=employee_id, manager_id=manager_id
+    ):
+        raise Http404
 
 
 def one_row(queryset: QuerySet):

@@ -3,9 +3,10 @@
 The main read pages (home, my alliance, a checkpoint, the timeline, the HR dashboard, the alumni pages) run a
 dozen or more queries and render a large template; a member reads them far more often than anyone writes in
 their organization. A view opts in with `TenantView.page_cache = True`; `TenantView.dispatch` then calls
-`page_key`, `kept_response` and `render_and_keep` after the member's access to the page was checked
-(TenantMiddleware's membership lookup, the capability check and the view's `url_objects` resolvers, the
-object-level checks, always run live, so a member who lost access never receives a kept page).
+`page_key` and `kept_entry`, then `kept_response` after the member's access to the page was checked
+(TenantMiddleware's membership lookup, the capability check and the view's `url_objects` checks, the
+object-level checks, always run live, so a member who lost access never receives a kept page), or
+`render_and_keep` when nothing is kept.
 
 What a kept page is keyed by (`page_key`): the release (the code and templates that rendered it), the
 organization's generation, the user's generation, the global generation, the membership with its role and
@@ -352,18 +353,23 @@ def page_key(request) -> str | None:
     return "pc:page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def kept_response(request, key: str) -> HttpResponse | None:
-    """The kept page under `key` with a fresh CSRF token, or None."""
+def kept_entry(key: str) -> tuple | None:
+    """The page kept under `key` as (headers, body, CSRF placeholder), or None: none kept, the cache down, or
+    an entry of another shape (kept by an earlier release under an unchanged ALLIANCE_RELEASE)."""
     try:
         kept = cache.get(key)
     except Exception:  # pragma: no cover - depends on the cache server
         logger.exception("page cache unavailable")
         return None
-    try:
-        headers, body, placeholder = kept
-    except (TypeError, ValueError):
-        # None, or an entry of another shape (kept by an earlier release under an unchanged ALLIANCE_RELEASE).
+    if not isinstance(kept, tuple) or len(kept) != 3:
         return None
+    return kept
+
+
+def kept_response(request, kept: tuple) -> HttpResponse:
+    """The response for a `kept_entry`, with the reader's own CSRF token in place of the placeholder. The caller
+    has run the view's access checks first (TenantView.dispatch)."""
+    headers, body, placeholder = kept
     if placeholder and placeholder in body:
         body = body.replace(placeholder, get_token(request))
     response = HttpResponse(body, headers=headers)

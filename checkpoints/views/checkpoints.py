@@ -16,11 +16,13 @@ from checkpoints.forms import CheckpointForm
 from checkpoints.models import CheckpointStatus
 from checkpoints.views.context import meeting_context
 
+_visible_checkpoint = url_object(access.access_checkpoint, check=access.check_checkpoint, pk="pk")
+
 
 def checkpoint_for_method(view):
     """The checkpoint `pk` names, as the member may see it (404); for a POST, only a party may act (403), and
-    only while the checkpoint is open (409)."""
-    checkpoint = url_object(access.access_checkpoint, pk="pk")(view)
+    only while the checkpoint is open (409). A kept page (GET only) runs `_visible_checkpoint.check`."""
+    checkpoint = _visible_checkpoint(view)
     if view.request.method == "POST":
         if access.side_of(view.membership, checkpoint) is None:
             raise PermissionDenied
@@ -28,6 +30,9 @@ def checkpoint_for_method(view):
         if conflict is not None:
             raise conflict
     return checkpoint
+
+
+checkpoint_for_method.check = _visible_checkpoint.check
 
 
 class CheckpointView(TenantView, TemplateView):

@@ -19,7 +19,9 @@ class TimelineView(TenantView, TemplateView):
     template_name = "checkpoints/timeline.html"
     capabilities = {"GET": READ_OWN_RECORDS}
     page_cache = True
-    url_objects = {"member": url_object(agreement_access.access_person, pk="member_pk")}
+    url_objects = {
+        "member": url_object(agreement_access.access_person, check=agreement_access.check_person, pk="member_pk")
+    }
 
     def get_context_data(self, **kwargs):
         member = self.member

@@ -47,8 +47,12 @@ def test_the_row_rule_is_the_queryset_rule_for_every_member_and_tour(db, variant
         assert 0 < seen < compared
 
 
-def _rows(model):
-    return list(model.objects.order_by("pk"))
+def _rows(model, per_organization=10):
+    """Up to `per_organization` rows of each organization, so that rows of another organization are asked for."""
+    rows = []
+    for organization_id in model.objects.order_by().values_list("organization_id", flat=True).distinct():
+        rows += list(model.objects.filter(organization_id=organization_id).order_by("pk")[:per_organization])
+    return rows
 
 
 ACCESSORS = [
@@ -62,7 +66,7 @@ ACCESSORS = [
 @pytest.mark.parametrize("name", [name for name, *_ in ACCESSORS])
 def test_each_single_record_accessor_answers_404_exactly_where_the_rule_says_no(db, name):
     _, model, accessor, tour_of = next(entry for entry in ACCESSORS if entry[0] == name)
-    rows = _rows(model)[:40]
+    rows = _rows(model)
     assert rows, f"the demo data holds {name}s"
     opened = refused = 0
     for member in _members():
@@ -91,3 +95,57 @@ def test_a_single_record_check_is_one_query(db, name, hr, django_assert_num_quer
     row = model.objects.filter(organization=hr.organization).order_by("pk").first()
     with django_assert_num_queries(1):
         accessor(membership=hr, pk=row.pk)
+
+
+def _raises_404(call, **arguments) -> bool:
+    try:
+        call(**arguments)
+    except Http404:
+        return True
+    return False
+
+
+CHECKS = [
+    ("checkpoint", Checkpoint, checkpoint_access.access_checkpoint, checkpoint_access.check_checkpoint),
+    ("person", Membership, access.access_person, access.check_person),
+    *[
+        (
+            f"{name} by check_tour_of",
+            model,
+            accessor,
+            lambda *, membership, pk, _m=model, _t=tour_path: access.check_tour_of(
+                _m.objects.for_organization(membership.organization_id), membership=membership, pk=pk, tour=_t
+            ),
+        )
+        for (name, model, accessor, _tour_of), tour_path in zip(ACCESSORS, ["", "tour", "tour", "tour"], strict=True)
+    ],
+]
+
+
+@pytest.mark.parametrize("variant", [name for name, _ in VARIANTS])
+@pytest.mark.parametrize("name", [name for name, *_ in CHECKS])
+def test_each_cheap_check_refuses_exactly_where_its_accessor_does(db, name, variant):
+    """The check that runs before a kept page is served (alliance.tenancy.url_object's `check`) against the
+    accessor that runs before it is rendered: the same 404s for every member, in every role and status, and
+    every row of both organizations."""
+    _, model, accessor, check = next(entry for entry in CHECKS if entry[0] == name)
+    changes = dict(VARIANTS)[variant]
+    rows = _rows(model, per_organization=4)
+    answers = set()
+    for member in _members():
+        for field, value in changes.items():
+            setattr(member, field, value)
+        for row in rows:
+            refused = _raises_404(accessor, membership=member, pk=row.pk)
+            assert _raises_404(check, membership=member, pk=row.pk) == refused, (variant, member, row)
+            answers.add(refused)
+    if changes.get("status") != MembershipStatus.INVITED:
+        assert answers == {True, False}
+
+
+@pytest.mark.parametrize("name", [name for name, *_ in CHECKS])
+def test_a_cheap_check_is_one_query(db, name, hr, django_assert_num_queries):
+    _, model, _accessor, check = next(entry for entry in CHECKS if entry[0] == name)
+    row = model.objects.filter(organization=hr.organization).order_by("pk").first()
+    with django_assert_num_queries(1):
+        check(membership=hr, pk=row.pk)
