@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
 from django.http import Http404
 
 from alliance.models import Membership, MembershipStatus
@@ -165,22 +165,23 @@ def dashboard_card(*, membership: Membership, today: date) -> Card | None:
     """The home page card while a departure is planned: the person's own, a manager's reports' (and HR's: every
     planned one of the organization, the nearest five with the count). None when none is planned.
 
-    One query (two when more than five are followed: the count), on every home page of an active member: the own
-    departure and the nearest followed ones come in one list, with only the person the card names joined."""
+    One query whatever the number followed, on every home page of an active member: the own departure and the
+    nearest followed ones come in one list, with only the person the card names joined, and the number followed
+    on the same rows (a window count), so a large organization makes as many queries as a small one."""
     planned = (
         Departure.objects.for_organization(membership.organization_id)
         .filter(status=DepartureStatus.PLANNED)
         .select_related("membership__user")
     )
     hr = is_hr(membership)
-    followed = (planned if hr else planned.filter(manager=membership)).exclude(membership=membership)
     # At most one planned departure per person (a database constraint): the own one first, then the nearest others.
     shown = planned if hr else planned.filter(Q(membership=membership) | Q(manager=membership))
     own_first = Case(When(membership=membership, then=Value(0)), default=Value(1), output_field=IntegerField())
-    rows = list(shown.order_by(own_first, "last_day", "pk")[:6])
+    rows = list(shown.annotate(shown_total=Window(Count("pk"))).order_by(own_first, "last_day", "pk")[:6])
     own = next((row for row in rows if row.membership_id == membership.pk), None)
     others = [row for row in rows if row.membership_id != membership.pk][:5]
-    total = len(others) if len(others) < 5 else followed.count()
+    # Followed: every row shown but the own one (first when there is one).
+    total = rows[0].shown_total - (1 if own is not None else 0) if rows else 0
     if own is None and not others:
         return None
     return Card(template="alumni/departures/card.html", own=own, others=others, total=total)
