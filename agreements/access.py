@@ -62,8 +62,9 @@ def access_person(*, membership: Membership, pk: int) -> Membership:
 
 
 def check_person(*, membership: Membership, pk: int) -> None:
-    """Raise Http404 exactly where `access_person` would, reading two columns of the member and building no
-    object: the check that runs before a kept timeline is served (alliance.tenancy.url_object's `check`)."""
+    """Raise Http404 exactly where `access_person` would, reading one column of the member (its manager) and
+    building no object: the check that runs before a kept timeline is served (alliance.tenancy.url_object's
+    `check`)."""
     row = one_row(
         Membership.objects.for_organization(membership.organization_id).filter(pk=pk).values_list("manager_id")
     )
@@ -141,9 +142,9 @@ def visible_tours(*, membership: Membership) -> QuerySet[Tour]:
 
 def tour_is_visible(membership: Membership, tour: Tour) -> bool:
     """Whether `visible_tours(membership=membership)` holds `tour`, decided on the row (`tour.employee` loaded,
-    no query): the same rule, for the single-record checks that run on every request, a kept page's too
-    (a pk lookup with the visible-tours subquery cost more to plan than to run). tests/agreements/
-    test_visibility_rule.py holds the two forms equal for every kind of member."""
+    no query): the same rule, for the single-record accessors (a pk lookup with the visible-tours subquery cost
+    more to plan than to run); kept pages run `check_tour_of`, the same rule on three columns.
+    tests/agreements/test_visibility_rule.py holds the forms equal for every kind of member."""
     return membership.organization_id == tour.organization_id and can_see_person(membership, tour.employee)
 
 
@@ -161,6 +162,7 @@ def check_tour_of(queryset: QuerySet, *, membership: Membership, pk: int, tour: 
     if row is None:
         raise Http404
     organization_id, employee_id, manager_id = row
+    # The tour's own organization too, as tour_is_visible asks: a defence should a row ever point across.
     if organization_id != membership.organization_id or not can_see_person_by_ids(
         membership, employee_id=employee_id, manager_id=manager_id
     ):

@@ -114,6 +114,8 @@ class TenantView(View):
        view, fetches through the access helpers and raises Http404 (not visible, or of another organization),
        PermissionDenied (visible, but not for this member to act on) or a state conflict. Later resolvers may
        use earlier results. Each result is set as `self.<name>` and put in the template context as `<name>`.
+       Before a kept page is served (`page_cache`), `check_url_objects` runs instead: a resolver's cheap
+       `check` where it has one (its object is then not produced), else the resolver itself.
     3. A `StateConflict` (alliance.conflicts) raised by a resolver or a handler becomes the 409 page
        (`state_conflict_response`): the state that blocks the action and the next step, never a 403 or a 500.
 
@@ -124,7 +126,7 @@ class TenantView(View):
     capabilities: ClassVar[dict[str, str]] = {}
     url_objects: ClassVar[dict[str, Resolver]] = {}
     # True on the main read pages: a GET is served from the member's kept page (alliance.page_cache), after the
-    # capability check and the url_objects' resolution (the access checks always run live).
+    # capability check and the url_objects' checks (`check_url_objects`: the access checks always run live).
     page_cache: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
@@ -231,10 +233,16 @@ def url_object(fetch: Callable[..., Any], *, check: Callable[..., None] | None =
 
 
 def check_url_objects(view: TenantView) -> None:
-    """Run each of `view.url_objects`' access checks, the cheap `check` form where the resolver has one, else the
-    resolver itself (its object is dropped): what must pass before a kept page of the view is served."""
-    for resolver in view.url_objects.values():
-        getattr(resolver, "check", resolver)(view)
+    """Run each of `view.url_objects`' access checks, in declaration order: what must pass before a kept page of
+    the view is served. A resolver with a cheap `check` runs that, and `self.<name>` is then not set, so a later
+    resolver of a kept view must not read an object that has a check; a resolver without one runs itself and
+    its object is set as usual."""
+    for name, resolver in view.url_objects.items():
+        check = getattr(resolver, "check", None)
+        if check is None:
+            setattr(view, name, resolver(view))
+        else:
+            check(view)
 
 
 def querystring_without_page(request) -> str:

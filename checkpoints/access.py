@@ -22,8 +22,8 @@ EMPLOYEE, MANAGER = MeetingSide.EMPLOYEE, MeetingSide.MANAGER
 
 def access_checkpoint(*, membership: Membership, pk: int) -> Checkpoint:
     """The checkpoint `pk` of `membership`'s organization, if its tour is visible to them
-    (agreements.access.tour_is_visible); Http404 otherwise. One pk lookup: it runs on every serve of a kept
-    checkpoint page."""
+    (agreements.access.tour_is_visible); Http404 otherwise. One pk lookup; a kept checkpoint page runs
+    `check_checkpoint` instead."""
     checkpoint = agreement_access.one_row(
         Checkpoint.objects.for_organization(membership.organization_id)
         .select_related("tour__employee__user", "tour__employee__manager__user", "manager_confirmed_by__user")

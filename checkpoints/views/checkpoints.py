@@ -32,6 +32,8 @@ def checkpoint_for_method(view):
     return checkpoint
 
 
+# A kept page (GET only) runs the visibility check alone: every other rule of this resolver is for POST. A rule
+# for GET added above must be added to the check too, or a kept page would skip it.
 checkpoint_for_method.check = _visible_checkpoint.check
 
 

@@ -25,6 +25,7 @@ from agreements.models import CareerAlignment, CompanyValue
 from alliance import notices, page_cache
 from alliance.models import Membership, MembershipStatus, Notice, Organization, Role
 from alliance.permissions import grant_object_access, revoke_object_access
+from checkpoints.models import Checkpoint
 
 HOME = "/acme/"
 
@@ -422,16 +423,49 @@ def test_the_csrf_placeholder_written_by_a_member_is_not_replaced_by_the_readers
         assert "csrfmiddlewaretoken" in html
 
 
-def test_a_kept_page_is_not_served_to_a_member_who_lost_access_by_a_missed_write(login, employee, manager):
-    # The url_objects (whose timeline) are the object-level access checks: they run before a kept page is
-    # served, so a write the invalidation cannot see (raw SQL here) never leaves a page to someone who lost it.
-    path = reverse("checkpoints:timeline", args=["acme", employee.pk])
-    client = login(manager)
-    _get(client, path)
-    assert _state(_get(client, path)) == "hit"
-    table = connection.ops.quote_name(Membership._meta.db_table)
+def _timeline_of(employee):
+    return reverse("checkpoints:timeline", args=["acme", employee.pk])
+
+
+def _checkpoint_of(employee):
+    with scopes_disabled():
+        checkpoint = Checkpoint.objects.filter(tour__employee=employee).order_by("pk").first()
+    assert checkpoint is not None, "the demo employee has checkpoints"
+    return reverse("checkpoints:checkpoint", args=["acme", checkpoint.pk])
+
+
+def _raw_update(model, pk, assignment, value):
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET manager_id = NULL WHERE id = %s", [employee.pk])  # noqa: S608
+        cursor.execute(f"UPDATE {table} SET {assignment} = %s WHERE id = %s", [value, pk])  # noqa: S608
+
+
+LOST_ACCESS = {
+    # reader, the raw write (which the invalidation cannot see) that takes their access away
+    "the report moved away": (
+        "manager",
+        lambda employee, reader: _raw_update(Membership, employee.pk, "manager_id", None),
+    ),
+    "the manager demoted": ("manager", lambda employee, reader: _raw_update(Membership, reader.pk, "role", "employee")),
+    "HR's two-factor now required": (
+        "hr",
+        lambda employee, reader: _raw_update(Organization, reader.organization_id, "hr_requires_mfa", True),
+    ),
+}
+
+
+@pytest.mark.parametrize("page", [_timeline_of, _checkpoint_of], ids=["timeline", "checkpoint"])
+@pytest.mark.parametrize("loss", list(LOST_ACCESS))
+def test_a_kept_page_is_not_served_to_a_member_who_lost_access_by_a_missed_write(request, login, employee, page, loss):
+    # The url_objects' checks (whose timeline, which checkpoint) run before a kept page is served, so a write the
+    # invalidation cannot see (raw SQL here) never leaves a page to someone who lost access to it.
+    reader_fixture, take_access_away = LOST_ACCESS[loss]
+    reader = request.getfixturevalue(reader_fixture)
+    path = page(employee)
+    client = login(reader)
+    assert _get(client, path).status_code == 200
+    assert _state(_get(client, path)) == "hit"
+    take_access_away(employee, reader)
     assert client.get(path).status_code == 404
 
 
