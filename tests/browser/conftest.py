@@ -67,25 +67,83 @@ def axe():
 def seeded(live_server):
     """The demo data in this test's database: the live server's tests are transactional, so it starts empty.
 
-    Seeding renders the demo's signed agreement PDFs, which takes seconds; on SQLite the first seeded database is
-    kept as a page copy and later tests start from it (seed() then finds everything in place and returns at once).
+    Seeding renders the demo's signed agreement PDFs, which takes seconds (about 40 on CI's PostgreSQL): the first
+    seeded database is kept and later tests start from it (seed() then finds everything in place and returns at
+    once). On SQLite the copy is a page copy; on PostgreSQL each table's rows, written back by COPY with the
+    triggers off (`_pg_restore`).
     """
     from django.db import connection
 
     from alliance import demo
 
-    global _sqlite_snapshot
+    global _sqlite_snapshot, _pg_snapshot
     _restore_sqlite_triggers()
     sqlite = connection.vendor == "sqlite"
+    postgres = connection.vendor == "postgresql"
     if sqlite and _sqlite_snapshot is not None:
         connection.ensure_connection()
         _sqlite_snapshot.backup(connection.connection)
+    if postgres and _pg_snapshot is not None:
+        _pg_restore(_pg_snapshot)
     demo.seed()
     if sqlite and _sqlite_snapshot is None:
         _sqlite_snapshot = sqlite3.connect(":memory:", check_same_thread=False)
         connection.connection.backup(_sqlite_snapshot)
+    if postgres and _pg_snapshot is None:
+        _pg_snapshot = _pg_copy()
     yield live_server
     _let_the_flush_pass_sqlite_triggers()
+
+
+_pg_snapshot: dict[str, bytes] | None = None
+
+
+def _pg_tables() -> list[str]:
+    from django.db import connection
+
+    return sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+
+
+def _pg_copy() -> dict[str, bytes]:
+    """Every Django table's rows as COPY data (the seeded demo)."""
+    from django.db import connection
+
+    snapshot = {}
+    with connection.cursor() as cursor:
+        for table in _pg_tables():
+            data = bytearray()
+            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} TO STDOUT") as copy:
+                for block in copy:
+                    data += block
+            snapshot[table] = bytes(data)
+    return snapshot
+
+
+def _pg_restore(snapshot: dict[str, bytes]) -> None:
+    """Replace every table's rows by the snapshot's: TRUNCATE (the flush left only what post_migrate writes back,
+    content types and permissions, whose ids may differ), COPY with triggers and constraint checks off (history
+    and immutability triggers would write or refuse rows), then move each sequence past its table's ids, and
+    forget the content types cached with the flushed ids."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE " + ", ".join(quote(table) for table in snapshot) + " CASCADE")
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            for table, data in snapshot.items():
+                if data:
+                    with cursor.cursor.copy(f"COPY {quote(table)} FROM STDIN") as copy:
+                        copy.write(data)
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
+        models = [model for model in apps.get_models(include_auto_created=True) if model._meta.db_table in snapshot]
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+    ContentType.objects.clear_cache()
 
 
 _sqlite_snapshot: sqlite3.Connection | None = None
