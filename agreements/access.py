@@ -13,6 +13,9 @@ read as HR. They write nothing (every `can_*` helper answers False for a members
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -61,19 +64,26 @@ def access_person(*, membership: Membership, pk: int) -> Membership:
     return member
 
 
-def check_person(*, membership: Membership, pk: int) -> None:
+def check_person(*, membership: Membership, pk: int) -> int:
     """Raise Http404 exactly where `access_person` would, reading one column of the member (its manager) and
     building no object: the check that runs before a kept timeline is served (alliance.tenancy.url_object's
-    `check`)."""
-    row = one_row(
-        Membership.objects.for_organization(membership.organization_id).filter(pk=pk).values_list("manager_id")
+    `check`). Returns `pk`, the member the page is about (its page-cache topic). One query, compiled once per
+    process (`compiled_row`)."""
+    row = compiled_row(
+        "check_person",
+        lambda organization, pk: (
+            Membership.objects.for_organization(organization).filter(pk=pk).values_list("manager_id")
+        ),
+        organization=membership.organization_id,
+        pk=int(pk),
     )
     if row is None:
         raise Http404
     (manager_id,) = row
     # access_membership's rule adds nothing here: whoever can_see_person admits, it admits too.
-    if not can_see_person_by_ids(membership, employee_id=pk, manager_id=manager_id):
+    if not can_see_person_by_ids(membership, employee_id=int(pk), manager_id=manager_id):
         raise Http404
+    return int(pk)
 
 
 def visible_alignments(*, membership: Membership) -> QuerySet[CareerAlignment]:
@@ -148,16 +158,22 @@ def tour_is_visible(membership: Membership, tour: Tour) -> bool:
     return membership.organization_id == tour.organization_id and can_see_person(membership, tour.employee)
 
 
-def check_tour_of(queryset: QuerySet, *, membership: Membership, pk: int, tour: str) -> None:
-    """Raise Http404 unless the row `pk` of `queryset` (a tenant queryset of `membership`'s organization) exists
-    and its tour, reached by the lookup path `tour` ("tour", or "" for a tour itself), is visible to
-    `membership` (`tour_is_visible`): one query of three columns, no object built, for the checks that run
-    before a kept page is served."""
+def check_tour_of(model, *, membership: Membership, pk: int, tour: str) -> int:
+    """Raise Http404 unless the row `pk` of the tenant `model` exists in `membership`'s organization and its
+    tour, reached by the lookup path `tour` ("tour", or "" for a tour itself), is visible to `membership`
+    (`tour_is_visible`): one query of three columns, no object built, compiled once per process
+    (`compiled_row`), for the checks that run before a kept page is served. Returns the tour's employee (a
+    membership pk): whose record the page shows."""
     prefix = f"{tour}__" if tour else ""
-    row = one_row(
-        queryset.filter(pk=pk).values_list(
-            f"{prefix}organization_id", f"{prefix}employee_id", f"{prefix}employee__manager_id"
-        )
+    row = compiled_row(
+        f"check_tour_of:{model._meta.label}:{tour}",
+        lambda organization, pk: (
+            model.objects.for_organization(organization)
+            .filter(pk=pk)
+            .values_list(f"{prefix}organization_id", f"{prefix}employee_id", f"{prefix}employee__manager_id")
+        ),
+        organization=membership.organization_id,
+        pk=int(pk),
     )
     if row is None:
         raise Http404
@@ -167,6 +183,36 @@ def check_tour_of(queryset: QuerySet, *, membership: Membership, pk: int, tour: 
         membership, employee_id=employee_id, manager_id=manager_id
     ):
         raise Http404
+    return employee_id
+
+
+# name -> (SQL, parameters: ("argument", name) or ("value", value)), per database vendor.
+_COMPILED: dict[tuple[str, str], tuple[str, tuple]] = {}
+
+
+def compiled_row(name: str, build: Callable[..., QuerySet], **arguments: int) -> tuple | None:
+    """The first row of `build(**arguments)` (a queryset of at most one row: a pk lookup), or None; its SQL is
+    compiled once per process and `name`, then only executed: building and compiling a queryset cost more Python
+    than the query's round trip, on the checks every kept page runs. `arguments` are integers (ids); `build`
+    must give the same SQL for any of them (no condition on their value), as a pk and an organization do. The
+    SQL comes from the ORM and its organization scope (`for_organization`), never written by hand."""
+    if any(not -(2**63) <= value < 2**63 for value in arguments.values()):
+        return None  # no row has an id past a 64-bit integer (the ORM answers the same: no row)
+    key = (connection.vendor, name)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        # Stand-in values no id takes, told apart in the compiled parameters.
+        stand_ins = {argument: -(7_000_003 + index) for index, argument in enumerate(sorted(arguments))}
+        sql, params = build(**stand_ins).order_by()[:1].query.sql_with_params()
+        by_value = {value: argument for argument, value in stand_ins.items()}
+        template = tuple(("argument", by_value[p]) if p in by_value else ("value", p) for p in params)
+        if {ref for kind, ref in template if kind == "argument"} != set(arguments):
+            raise ValueError(f"{name}: every argument must be a parameter of the query")
+        compiled = _COMPILED[key] = (sql, template)
+    sql, template = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [arguments[ref] if kind == "argument" else ref for kind, ref in template])
+        return cursor.fetchone()
 
 
 def one_row(queryset: QuerySet):

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.views.generic import TemplateView
 
 from alliance import exports, hr_charts, hr_insights, services
+from alliance import page_cache as kept_pages
 from alliance.hr_forms import FILTER_KEYS, InsightFilterForm
 from alliance.permissions import VIEW_ORG_STATISTICS
 from alliance.tenancy import TenantView, querystring_without_page
@@ -27,6 +28,7 @@ class HrDashboardView(TenantView, TemplateView):
     template_name = "alliance/hr/dashboard.html"
     capabilities = {"GET": VIEW_ORG_STATISTICS}
     page_cache = True
+    page_topic_kinds = (kept_pages.ANY,)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

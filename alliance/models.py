@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.scoping import (  # noqa: F401 - TenantQuerySet, ClosedQuerySet: re-exported for the apps
     ClosedQuerySet,
+    ExplainedSaves,
     RemembersLoadedValues,
     TenantModel,
     TenantQuerySet,
@@ -47,7 +48,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
-class User(AbstractUser):
+class User(ExplainedSaves, AbstractUser):
     """One login for one person, across every organization they belong to."""
 
     username = None
@@ -131,7 +132,7 @@ RESERVED_SLUGS = frozenset(
 )
 
 
-class Organization(RemembersLoadedValues, models.Model):
+class Organization(ExplainedSaves, RemembersLoadedValues, models.Model):
     """A tenant: one company practising the alliance model."""
 
     name = models.CharField(_("name"), max_length=200)

@@ -196,12 +196,14 @@ def record(dues: Iterable[Due]) -> int:
     if not dues:
         return 0
     if connection.vendor == "postgresql":
-        _insert_columns(dues)
-        # Raw SQL sends no post_save: the header's unread count and the notice lists of these organizations
-        # change. After the insert, not before: outside a transaction a page rendered between a bump and the
-        # insert would be kept, with the old count, under the new token.
-        page_cache.bump_organizations({due.organization_id for due in dues})
+        with page_cache.explained(page_cache.EVERY_TABLE):
+            _insert_columns(dues)
+        # Raw SQL sends no post_save: the header's unread count and the notice lists of the recipients change.
+        # After the insert, not before: outside a transaction a page rendered between a bump and the insert
+        # would be kept, with the old count, under the new token.
+        page_cache.bump_notices((due.organization_id, due.recipient_id) for due in dues)
     else:
+        # bulk_create bumps the recipients (TenantQuerySet, page_cache.objs_keys).
         Notice.objects.bulk_create(_rows(dues), ignore_conflicts=True)
     return len(dues)
 

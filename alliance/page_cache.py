@@ -9,31 +9,56 @@ object-level checks, always run live, so a member who lost access never receives
 `render_and_keep` when nothing is kept.
 
 What a kept page is keyed by (`page_key`): the release (the code and templates that rendered it), the
-organization's generation, the user's generation, the global generation, the membership with its role and
-status, the language, the time zone, the local date (pages say "overdue", "in 3 days"), the host and the full
-path with its query string. What changes at another time of day (a survey link that expires) is declared while
-rendering (`changes_at`), and the page is kept no longer than until then.
+generation tokens of its topics (below), the membership with its role and status, the language, the time zone,
+the local date (pages say "overdue", "in 3 days"), the host and the full path with its query string. What changes
+at another time of day (a survey link that expires) is declared while rendering (`changes_at`), and the page is
+kept no longer than until then.
 
 A generation is a random token in the cache: "bumping" it replaces the token, so every page keyed by the old
 one is never read again (and expires after `PAGE_CACHE_SECONDS`). Nothing is compared or counted, so a lost or
 evicted token only costs a render.
 
-What bumps a generation (each at once and again after the transaction commits, `on_commit`, so a page
-rendered in between cannot stay kept under the new token with the old rows):
+Topics: what a page may show, and what a write drops. Every page is keyed by the global generation, its user's,
+its organization's (the "structure": members, roles, names, departments, settings, everything not listed
+below), and the person topic of its reader (their notices, their own records: the header's unread count is on
+every page). Then, by what the page shows (`TenantView.page_topics`):
 
-- `post_save` of any row (`_saved`): its organization's generation; a membership's user's too (the
-  organization switcher); a user's, and the organizations they belong to (names are shown to others); an
-  organization's change bumps the global generation (its name is in every member's switcher); a guardian
-  object grant (no organization of its own): its user's, and the organization of the granted object;
+- `person:<membership>`: the records of one member (their alignments, tours, agreements, KPIs, checkpoints,
+  endings, departure, surveys, notices, calendar feed): a checkpoint page or a timeline adds its subject's;
+- `team:<manager membership>`: the records of the manager's direct reports, on every page a manager reads;
+- `any:<organization>`: any member's records, on every page HR reads (HR reads everyone's);
+- `community:<organization>`: the alumni community (profiles, posts, comments, opportunities, referrals), on
+  the alumni pages and every page an alumnus reads.
+
+A write of a member's record (`NARROWED`: the models whose rows belong to one member, by the path to that
+member) bumps the person topic of that member and of every member the row names (a signer, an author, whoever
+added or confirmed it), the team topic of that member's manager, `any:` of the organization, and for the
+community's rows `community:`; every other write bumps the organization (every page of it), as before. So a
+checkpoint recorded in a 10,000-member organization drops the pages of the two people in it, the manager's
+and HR's, not those of the other 9,997.
+
+What bumps (each at once and again after the transaction commits, `on_commit`, so a page rendered in between
+cannot stay kept under the new token with the old rows):
+
+- `post_save` of any row (`_saved`): a member's record as above (`row_topics`); any other tenant row, its
+  organization; a membership's user's too (the organization switcher); a user's, and the organizations they
+  belong to (names are shown to others); an organization's change bumps the global generation (its name is in
+  every member's switcher); a guardian object grant (no organization of its own): its user's, and the
+  organization of the granted object; the saves of a record shared by such grants also bump its grantees;
 - `post_delete` of the guardian grant models (`remove_perm` deletes by queryset) and `m2m_changed` of any
-  relation: as for a save;
-- `TenantModel.delete()` and the tenant querysets' `update()`, `delete()`, `bulk_create()` and `bulk_update()`
-  (`alliance.scoping`), which send no `post_save`: the organizations of the rows they touch, and for
-  memberships their users (the switcher of their other organizations);
-- the notices recorded by raw SQL (`alliance.notices.record`): their organizations, after the insert;
-- every request with an unsafe method (`InvalidateOnWriteMiddleware`): the organization of an `/<org>/` URL,
-  else the user's generation, and the global one for the admin: whatever a view changed, also by a path the
-  rules above miss.
+  relation: as for a save of a row outside `NARROWED`;
+- `TenantModel.delete()`, the tenant querysets' `delete()`: the organizations of the rows they touch, and for
+  memberships their users; their `update()`, `bulk_create()` and `bulk_update()`, which send no `post_save`:
+  as a save for a member's records (`objs_keys`, `queryset_keys`; the organization past `MAX_NARROW_PEOPLE`
+  people, or when the write moves rows to other people), else the organizations and for memberships their users;
+- the notices recorded by raw SQL (`alliance.notices.record`): their recipients' person topics, after the
+  insert;
+- every request with an unsafe method (`InvalidateOnWriteMiddleware`): the user's generation outside an
+  organization, and the global one for the admin; inside an organization, the organization, unless every
+  statement that wrote during the request was one the rules above bumped for (`explained`): a save of a
+  tenant row, user or organization, a tenant queryset's bulk write, the notices' insert, or a table no page
+  shows (`UNSHOWN_TABLES`). A raw or bulk write a view makes by any other path, or to any other table, drops
+  every page of the organization, whatever the view did.
 
 A page is not kept when: the request is not a plain GET, it is an htmx request, messages are waiting to be
 shown (they are part of the page once), the view read the session (a draft kept in it), the rendering asked for
@@ -50,8 +75,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
+import threading
 from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache as memoize
 from pathlib import Path
 
@@ -133,15 +162,15 @@ def _replace(keys: Iterable[str]) -> None:
 
 
 class _Bump:
-    """An on_commit callback that replaces the tokens of `key` (one per key and transaction: see `_later`)."""
+    """An on_commit callback that replaces the tokens of `keys` (each key once per transaction: see `_later`)."""
 
-    __slots__ = ("key",)
+    __slots__ = ("keys",)
 
-    def __init__(self, key: str):
-        self.key = key
+    def __init__(self, keys: tuple[str, ...]):
+        self.keys = keys
 
     def __call__(self):
-        _replace([self.key])
+        _replace(self.keys)
 
 
 def _later(keys: Iterable[str]) -> None:
@@ -154,15 +183,18 @@ def _later(keys: Iterable[str]) -> None:
     if not enabled():
         return
     keys = list(dict.fromkeys(keys))
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        _replace(keys)
+    if not keys:
         return
+    connection = transaction.get_connection()
     _replace(keys)
-    waiting = {getattr(func, "key", None) for _sids, func, _robust in connection.run_on_commit}
-    for key in keys:
-        if key not in waiting:
-            transaction.on_commit(_Bump(key))
+    if not connection.in_atomic_block:
+        return
+    waiting = set()
+    for _sids, func, _robust in connection.run_on_commit:
+        waiting.update(getattr(func, "keys", ()))
+    fresh = tuple(key for key in keys if key not in waiting)
+    if fresh:
+        transaction.on_commit(_Bump(fresh))
 
 
 def bump_organizations(organization_ids: Iterable[int]) -> None:
@@ -179,6 +211,303 @@ def bump_everything() -> None:
     """Drop every kept page (after the current transaction commits): an organization's name changed, or the
     admin wrote."""
     _later([GLOBAL])
+
+
+# --- topics: the writes of a member's records drop the pages that show them -----------------------------------
+
+PERSON = "person"
+TEAM = "team"
+ANY = "any"
+COMMUNITY = "community"
+# Past this many people of one organization in one write, the write bumps the organization instead: one key per
+# person would cost more than the pages it spares (the reminder scan records notices for thousands at once).
+MAX_NARROW_PEOPLE = 500
+
+
+def topic_key(kind: str, pk: int) -> str:
+    """The generation key of one topic: `kind` is PERSON or TEAM (`pk` a membership) or ANY or COMMUNITY (`pk` an
+    organization)."""
+    return f"pc:gen:{kind}:{pk}"
+
+
+@dataclass(frozen=True)
+class Narrow:
+    """How a member's record is told apart: `path` is the relation path from the row to the member it belongs
+    to ("tour__employee"), None for the community's rows that belong to no one member; `team` also bumps the
+    team topic of that member's manager (their pages show the report's record); `community` also bumps the alumni
+    community of the organization."""
+
+    path: str | None
+    team: bool = True
+    community: bool = False
+
+
+_OF_VERSION = "version__agreement__tour__employee"
+_OF_CHECKPOINT = "checkpoint__tour__employee"
+# The models whose rows are one member's records (module docstring), by label. A model left out bumps its whole
+# organization on every write: adding one here is a claim that no page shows its rows but to that member, to
+# the members the row names, to that member's manager, to HR (and for `community`, on the alumni pages).
+NARROWED: dict[str, Narrow] = {
+    "agreements.CareerAlignment": Narrow("employee"),
+    "agreements.Tour": Narrow("employee"),
+    "agreements.Agreement": Narrow("tour__employee"),
+    "agreements.AgreementVersion": Narrow("agreement__tour__employee"),
+    "agreements.Kpi": Narrow(_OF_VERSION),
+    "agreements.Signature": Narrow(_OF_VERSION),
+    "agreements.SigningEvent": Narrow(_OF_VERSION),
+    "agreements.AgreementPdf": Narrow(_OF_VERSION),
+    "checkpoints.Checkpoint": Narrow("tour__employee"),
+    "checkpoints.TourEnding": Narrow("tour__employee"),
+    "checkpoints.TourOutcome": Narrow("tour__employee"),
+    "checkpoints.KpiMeasurement": Narrow(_OF_CHECKPOINT),
+    "checkpoints.AgendaTopic": Narrow(_OF_CHECKPOINT),
+    "checkpoints.NextAction": Narrow(_OF_CHECKPOINT),
+    "checkpoints.CorrectionNote": Narrow(_OF_CHECKPOINT),
+    "checkpoints.CheckpointCancellation": Narrow(_OF_CHECKPOINT),
+    "checkpoints.CalendarFeed": Narrow("membership", team=False),
+    # A notice is shown to its recipient only (and counted on HR's undelivered list, an HR page).
+    "alliance.Notice": Narrow("recipient", team=False),
+    # Audit entries are read on HR's audit pages only; one naming no member still bumps `any:`.
+    "alliance.AuditEntry": Narrow("subject", team=False),
+    "alumni.Departure": Narrow("membership", community=True),
+    "alumni.Comeback": Narrow("membership", community=True),
+    "alumni.AlumniProfile": Narrow("membership", community=True),
+    "alumni.DigestPreference": Narrow("membership", team=False),
+    "alumni.SurveyInvitation": Narrow("membership"),
+    "alumni.SurveyAnswer": Narrow("invitation__membership"),
+    "alumni.Post": Narrow(None, community=True),
+    "alumni.Comment": Narrow(None, community=True),
+    "alumni.Opportunity": Narrow(None, community=True),
+    "alumni.Interest": Narrow(None, community=True),
+    "alumni.Referral": Narrow(None, community=True),
+    "alumni.ReferralStatusChange": Narrow(None, community=True),
+}
+
+
+@memoize
+def _membership_columns(model) -> tuple[str, ...]:
+    """The columns (attnames) of `model`'s foreign keys to a membership: every member a row names."""
+    return tuple(
+        field.attname
+        for field in model._meta.concrete_fields
+        if field.is_relation
+        and field.related_model is not None
+        and field.related_model._meta.label == "alliance.Membership"
+    )
+
+
+def _columns(model, narrow: Narrow) -> list[str]:
+    """What `_keys_of_rows` reads of each row: organization, the member (and their manager), the members named."""
+    columns = ["organization_id"]
+    if narrow.path:
+        columns.append(f"{narrow.path}_id")
+        if narrow.team:
+            columns.append(f"{narrow.path}__manager_id")
+    return columns + list(_membership_columns(model))
+
+
+def _keys_of_rows(model, narrow: Narrow, rows: Iterable[tuple]) -> list[str]:
+    """The generation keys a write of `rows` (tuples in `_columns` order) bumps: per organization, `any:`, the
+    people and teams, `community:`; the organization's own key instead when it has more than MAX_NARROW_PEOPLE
+    people in the write."""
+    people: dict[int, set[int]] = {}
+    teams: dict[int, set[int]] = {}
+    for row in rows:
+        organization_id, *rest = row
+        named = people.setdefault(organization_id, set())
+        managers = teams.setdefault(organization_id, set())
+        if narrow.path:
+            named.add(rest.pop(0))
+            if narrow.team:
+                managers.add(rest.pop(0))
+        named.update(rest)
+    keys = []
+    for organization_id, named in people.items():
+        named.discard(None)
+        managers = teams[organization_id] - {None}
+        if len(named) + len(managers) > MAX_NARROW_PEOPLE:
+            keys.append(_organization_key(organization_id))
+            continue
+        keys.append(topic_key(ANY, organization_id))
+        if narrow.community:
+            keys.append(topic_key(COMMUNITY, organization_id))
+        keys += [topic_key(PERSON, pk) for pk in sorted(named)]
+        keys += [topic_key(TEAM, pk) for pk in sorted(managers)]
+    return keys
+
+
+def narrow_of(model) -> Narrow | None:
+    """The `Narrow` of `model` (a class), or None when its writes bump the whole organization."""
+    return NARROWED.get(model._meta.label)
+
+
+def queryset_keys(queryset) -> list[str] | None:
+    """The keys a write of the rows `queryset` selects bumps (read before the write: `TenantQuerySet.update`),
+    or None when its model is not narrowed. One query."""
+    narrow = narrow_of(queryset.model)
+    if narrow is None:
+        return None
+    rows = queryset.order_by().values_list(*_columns(queryset.model, narrow)).distinct()
+    return _keys_of_rows(queryset.model, narrow, rows)
+
+
+def _on_the_row(model, columns) -> bool:
+    """Whether every one of `columns` is a column of `model` itself (no relation to follow)."""
+    own = {field.attname for field in model._meta.concrete_fields}
+    return all(column in own for column in columns)
+
+
+def objs_keys(model, objs: list) -> list[str] | None:
+    """The keys a write of the instances `objs` of `model` bumps (after `bulk_create` / `bulk_update`), or None
+    when the model is not narrowed, or when a pk is unknown and the row does not hold every column read. No
+    query when the rows hold every column, else one, across organization scopes (only ids leave it)."""
+    from django_scopes import scopes_disabled
+
+    narrow = narrow_of(model)
+    if narrow is None or not objs:
+        return None
+    columns = _columns(model, narrow)
+    if _on_the_row(model, columns):
+        return _keys_of_rows(model, narrow, [tuple(getattr(obj, column) for column in columns) for obj in objs])
+    pks = [obj.pk for obj in objs]
+    if any(pk is None for pk in pks):
+        return None
+    with scopes_disabled():
+        rows = model._base_manager.filter(pk__in=pks).order_by().values_list(*_columns(model, narrow)).distinct()
+        return _keys_of_rows(model, narrow, list(rows))
+
+
+def instance_keys(instance) -> list[str] | None:
+    """The keys a save of `instance` bumps, or None when its model is not narrowed. The members the row named when
+    it was read (`_loaded_values`) are bumped too; a row moved to another member's record (its path's first
+    relation changed) bumps its organization. No query when the row holds every column, else one."""
+    from django_scopes import scopes_disabled
+
+    model = type(instance)
+    narrow = narrow_of(model)
+    if narrow is None:
+        return None
+    loaded = getattr(instance, "_loaded_values", None) or {}
+    first_hop = f"{narrow.path.split('__')[0]}_id" if narrow.path else None
+    if first_hop and first_hop in loaded and loaded[first_hop] != getattr(instance, first_hop):
+        return [_organization_key(instance.organization_id)]
+    columns = _columns(model, narrow)
+    if _on_the_row(model, columns):
+        rows = [tuple(getattr(instance, column) for column in columns)]
+    else:
+        with scopes_disabled():
+            rows = list(model._base_manager.filter(pk=instance.pk).values_list(*columns))
+        if not rows:
+            return [_organization_key(instance.organization_id)]
+    before = tuple(loaded.get(column) for column in _membership_columns(model))
+    rows.append((instance.organization_id, *([None] * (len(columns) - 1 - len(before))), *before))
+    return _keys_of_rows(model, narrow, rows)
+
+
+def grantees_of(instance) -> list[int]:
+    """The users holding a guardian object grant on `instance` (its direct grant model's rows): a record shared
+    with a colleague is shown on the colleague's pages. One query where the model has such grants, else none."""
+    from django_scopes import scopes_disabled
+
+    grants = _grant_models().get(type(instance)._meta.label)
+    if grants is None or instance.pk is None:
+        return []
+    with scopes_disabled():
+        return list(grants.objects.filter(content_object_id=instance.pk).values_list("user_id", flat=True))
+
+
+@memoize
+def _grant_models() -> dict:
+    """label of a model -> its direct guardian user-grant model (e.g. CareerAlignmentUserPermission)."""
+    from django.apps import apps
+
+    found = {}
+    for model in apps.get_models():
+        if is_object_permission(model):
+            names = {field.name for field in model._meta.fields}
+            # Guardian's generic models (content_type, object_pk) have no direct relation to follow.
+            if "content_object" in names and "user" in names:
+                found[model._meta.get_field("content_object").related_model._meta.label] = model
+    return found
+
+
+def bump_keys(keys: Iterable[str]) -> None:
+    """Bump these generation keys (from `instance_keys`, `objs_keys`, `queryset_keys`, `topic_key`), now and
+    after the current transaction commits."""
+    _later(keys)
+
+
+def bump_notices(recipients: Iterable[tuple[int, int]]) -> None:
+    """The bump of notices recorded without a save (`alliance.notices.record`): `recipients` are
+    (organization id, recipient membership id) pairs."""
+    narrow = NARROWED["alliance.Notice"]
+    from django.apps import apps
+
+    model = apps.get_model("alliance", "Notice")
+    named = [None] * len(_membership_columns(model))
+    _later(_keys_of_rows(model, narrow, [(organization_id, person, *named) for organization_id, person in recipients]))
+
+
+# --- writes the bumps account for ------------------------------------------------------------------------------
+
+# Tables no kept page shows: a write to one needs no bump (the session, allauth's record of signed-in sessions).
+UNSHOWN_TABLES = frozenset({"django_session", "usersessions_usersession"})
+EVERY_TABLE = "*"
+_READ_VERBS = frozenset({"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "SET", "SHOW", "BEGIN", "COMMIT", "PRAGMA"})
+# SQLite writes `INSERT OR IGNORE INTO` for bulk_create(ignore_conflicts=True).
+_WRITE_TARGET = re.compile(
+    r'^(?:INSERT\s+(?:OR\s+[A-Z]+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_.]+)"?', re.IGNORECASE
+)
+_windows = threading.local()
+
+
+@contextmanager
+def explained(*tables: str):
+    """Within this block, the statements that write into `tables` (names, or EVERY_TABLE) are accounted for: the
+    code around them bumps what they change. Used around a model's save of one table (`ExplainedSaves`), a
+    tenant queryset's bulk write and the notices' insert. Only the innermost block counts."""
+    stack = _windows.__dict__.setdefault("stack", [])
+    stack.append(frozenset(tables))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def written_tables(sql) -> list[str | None]:
+    """The tables the statements of `sql` write into, in order: None for a statement that writes where this cannot
+    tell (`WITH`, `CREATE`, `COPY`, ...). Statements that only read are left out; `;` separates statements
+    (pghistory prefixes a SELECT to the statement it tracks)."""
+    if isinstance(sql, bytes):
+        sql = sql.decode(errors="replace")
+    found: list[str | None] = []
+    for statement in str(sql).split(";"):
+        statement = statement.strip()
+        if not statement:
+            continue
+        verb = statement.split(None, 1)[0].upper()
+        if verb in _READ_VERBS:
+            continue
+        match = _WRITE_TARGET.match(statement)
+        found.append(match.group(1).split(".")[-1] if match else None)
+    return found
+
+
+class WriteWatch:
+    """An execute wrapper (`connection.execute_wrapper`) that notes every statement writing where no `explained`
+    block accounts for it: `unexplained` holds those tables (or a statement's start when no table is told)."""
+
+    def __init__(self):
+        self.unexplained: set[str] = set()
+
+    def __call__(self, execute, sql, params, many, context):
+        stack = getattr(_windows, "stack", None)
+        window = stack[-1] if stack else frozenset()
+        for table in written_tables(sql):
+            if table in UNSHOWN_TABLES or EVERY_TABLE in window or (table is not None and table in window):
+                continue
+            self.unexplained.add(table or str(sql)[:80])
+        return execute(sql, params, many, context)
 
 
 def organizations_of(queryset) -> list[int]:
@@ -202,10 +531,17 @@ def users_of(queryset) -> list[int]:
     return list(queryset.order_by().values_list("user_id", flat=True).distinct())
 
 
-def bump_rows(objs) -> None:
-    """The bump of `bulk_create` / `bulk_update` of tenant rows: their organizations, and for memberships their
-    users."""
+def bump_rows(objs, *, deleted: bool = False) -> None:
+    """The bump of `bulk_create` / `bulk_update` of tenant rows (one model's): a member's records as their saves
+    would (`objs_keys`, at most one query); any other rows, or `deleted` ones (`TenantModel.delete`), their
+    organizations, and for memberships their users."""
     objs = list(objs)
+    if not objs:
+        return
+    keys = None if deleted else objs_keys(type(objs[0]), objs)
+    if keys is not None:
+        bump_keys(keys)
+        return
     bump_organizations({obj.organization_id for obj in objs})
     bump_users({obj.user_id for obj in objs if obj._meta.label == "alliance.Membership"})
 
@@ -271,6 +607,12 @@ def _touched(instance) -> None:
             )
         return
     organization_id = getattr(instance, "organization_id", None)
+    keys = instance_keys(instance) if organization_id is not None else None
+    if keys is not None:
+        # A member's record: the pages of the people it concerns (module docstring), and of those it is shared with.
+        bump_keys(keys)
+        bump_users(grantees_of(instance))
+        return
     if organization_id is not None:
         bump_organizations([organization_id])
     if label == "alliance.Membership":
@@ -314,17 +656,38 @@ def connect() -> None:
 # --- serving ---------------------------------------------------------------------------------------------------
 
 
-def page_key(request) -> str | None:
-    """The cache key of the page `request` asks for, or None when the page must be rendered and not kept."""
+def keepable_request(request) -> bool:
+    """Whether the page `request` asks for may be served kept or kept: a plain GET (not htmx) of a member with no
+    message waiting to be shown."""
     if request.method != "GET" or request.headers.get("HX-Request"):
-        return None
-    membership = getattr(request, "membership", None)
-    if membership is None:
-        return None
+        return False
+    if getattr(request, "membership", None) is None:
+        return False
     storage = getattr(request, "_messages", None)
-    if storage is not None and len(storage):
+    return storage is None or not len(storage)
+
+
+def reader_topics(membership) -> list[str]:
+    """The topics of every page `membership` reads (module docstring): their own records and their reports';
+    everyone's for HR (active, in the HR role); the community's for an alumnus."""
+    # The values of MembershipStatus and Role: this module imports no model (alliance.scoping imports it).
+    keys = [topic_key(PERSON, membership.pk), topic_key(TEAM, membership.pk)]
+    if membership.status == "active" and membership.role == "hr":
+        keys.append(topic_key(ANY, membership.organization_id))
+    if membership.status == "alumni":
+        keys.append(topic_key(COMMUNITY, membership.organization_id))
+    return keys
+
+
+def page_key(request, topics: Iterable[str] = ()) -> str | None:
+    """The cache key of the page `request` asks for, or None when the page must be rendered and not kept.
+    `topics` are the generation keys (`topic_key`) of what the page shows besides its reader's own
+    (`reader_topics`, always added)."""
+    if not keepable_request(request):
         return None
+    membership = request.membership
     keys = [_organization_key(membership.organization_id), _user_key(membership.user_id), GLOBAL]
+    keys += [key for key in dict.fromkeys([*reader_topics(membership), *topics]) if key not in keys]
     try:
         tokens = cache.get_many(keys)
     except Exception:  # pragma: no cover - depends on the cache server
@@ -472,23 +835,32 @@ def context_csrf(request) -> dict:
 
 
 class InvalidateOnWriteMiddleware:
-    """After every request with an unsafe method: bump the organization of an `/<org>/` URL, else the user's
-    generation (their profile, e-mail, two-factor, an invitation accepted), and for the admin the global one.
-    The model-level bumps miss a raw or bulk write a view may make; this does not, whatever the view did."""
+    """Around every request with an unsafe method: outside an organization, bump the user's generation (their
+    profile, e-mail, two-factor, an invitation accepted), and for the admin the global one. Inside an
+    organization (`/<org>/`), watch every statement the request runs (`WriteWatch`) and bump the organization
+    when one wrote where the model-level bumps do not account for it (`explained`): a raw or bulk write a view
+    makes by another path drops every page of the organization, whatever the view did."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        if request.method not in SAFE_METHODS and enabled():
-            organization = getattr(request, "organization", None)
-            if organization is not None:
+        if request.method in SAFE_METHODS or not enabled():
+            return self.get_response(request)
+        from django.db import connection
+
+        watch = WriteWatch()
+        with connection.execute_wrapper(watch):
+            response = self.get_response(request)
+        organization = getattr(request, "organization", None)
+        if organization is not None:
+            if watch.unexplained:
+                logger.debug("unexplained writes %s: organization %s", sorted(watch.unexplained), organization.pk)
                 bump_organizations([organization.pk])
-            else:
-                user = getattr(request, "user", None)
-                if user is not None and user.is_authenticated:
-                    bump_users([user.pk])
-                if request.path.startswith("/admin/"):
-                    bump_everything()
+        else:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                bump_users([user.pk])
+            if request.path.startswith("/admin/"):
+                bump_everything()
         return response

@@ -20,6 +20,20 @@ class RemembersLoadedValues:
         return instance
 
 
+class ExplainedSaves:
+    """A model whose saves the page cache's post_save receiver bumps for (`alliance.page_cache`): each table's
+    INSERT or UPDATE of a save runs in an `explained` block, so the write watch of a request
+    (`InvalidateOnWriteMiddleware`) does not count it as a write nothing bumped for. Only the statements of the
+    save itself: what post_save receivers write runs outside the block."""
+
+    def _save_table(self, raw=False, cls=None, *args, **kwargs):
+        from alliance import page_cache
+
+        table = (cls or self.__class__)._meta.concrete_model._meta.db_table
+        with page_cache.explained(table):
+            return super()._save_table(raw, cls, *args, **kwargs)
+
+
 class TenantQuerySet(models.QuerySet):
     """The queryset of tenant models; app querysets (`InvitationQuerySet`) extend it.
 
@@ -35,6 +49,14 @@ class TenantQuerySet(models.QuerySet):
 
         if not page_cache.enabled():
             return super().update(**kwargs)
+        keys = None if self._moves_records(kwargs) else page_cache.queryset_keys(self)
+        if keys is not None:
+            # A member's records: the people they concern, read before the update (which changes none of them).
+            with page_cache.explained(self.model._meta.db_table):
+                count = super().update(**kwargs)
+            if count:
+                page_cache.bump_keys(keys)
+            return count
         organizations = page_cache.organizations_of(self)
         users = page_cache.users_of(self)
         count = super().update(**kwargs)
@@ -44,6 +66,23 @@ class TenantQuerySet(models.QuerySet):
         return count
 
     update.alters_data = True
+
+    def _moves_records(self, fields) -> bool:
+        """Whether writing `fields` (names or attnames) may move rows to another member's record: it sets a
+        foreign key to a membership, or the first relation of the model's path to its member."""
+        from alliance import page_cache
+
+        narrow = page_cache.narrow_of(self.model)
+        if narrow is None:
+            return True
+        moving = set(page_cache._membership_columns(self.model))
+        if narrow.path:
+            moving.add(f"{narrow.path.split('__')[0]}_id")
+        for name in fields:
+            field = self.model._meta.get_field(name)
+            if getattr(field, "attname", name) in moving:
+                return True
+        return False
 
     def delete(self):
         from alliance import page_cache
@@ -67,7 +106,8 @@ class TenantQuerySet(models.QuerySet):
         if not page_cache.enabled():
             return super().bulk_create(objs, *args, **kwargs)
         objs = list(objs)
-        created = super().bulk_create(objs, *args, **kwargs)
+        with page_cache.explained(self.model._meta.db_table):
+            created = super().bulk_create(objs, *args, **kwargs)
         page_cache.bump_rows(objs)
         return created
 
@@ -77,7 +117,14 @@ class TenantQuerySet(models.QuerySet):
         if not page_cache.enabled():
             return super().bulk_update(objs, fields, *args, **kwargs)
         objs = list(objs)
-        updated = super().bulk_update(objs, fields, *args, **kwargs)
+        if self._moves_records(fields):
+            # Rows moved to another member: the organization (their previous members are not known here).
+            updated = super().bulk_update(objs, fields, *args, **kwargs)
+            page_cache.bump_organizations({obj.organization_id for obj in objs})
+            page_cache.bump_users({obj.user_id for obj in objs if obj._meta.label == "alliance.Membership"})
+            return updated
+        with page_cache.explained(self.model._meta.db_table):
+            updated = super().bulk_update(objs, fields, *args, **kwargs)
         page_cache.bump_rows(objs)
         return updated
 
@@ -141,7 +188,7 @@ def tenant_manager(queryset_class: type[models.QuerySet] = TenantQuerySet) -> mo
     return TenantManager()
 
 
-class TenantModel(RemembersLoadedValues, models.Model):
+class TenantModel(ExplainedSaves, RemembersLoadedValues, models.Model):
     """Base of every tenant-owned row: `organization` is the isolation key and the first index column, and
     `objects` is scoped by it (`tenant_manager`): a query outside an organization scope raises."""
 
@@ -159,5 +206,5 @@ class TenantModel(RemembersLoadedValues, models.Model):
         from alliance import page_cache
 
         result = super().delete(*args, **kwargs)
-        page_cache.bump_rows([self])
+        page_cache.bump_rows([self], deleted=True)
         return result

@@ -128,6 +128,9 @@ class TenantView(View):
     # True on the main read pages: a GET is served from the member's kept page (alliance.page_cache), after the
     # capability check and the url_objects' checks (`check_url_objects`: the access checks always run live).
     page_cache: ClassVar[bool] = False
+    # What a kept page shows of the organization besides its reader's records and the URL's member
+    # (`page_topics`): kept_pages.ANY for a page of everyone's records, kept_pages.COMMUNITY for the alumni pages.
+    page_topic_kinds: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -167,22 +170,38 @@ class TenantView(View):
             raise PermissionDenied
         self.organization = request.organization
         self.membership = request.membership
-        key = kept_pages.page_key(request) if self.page_cache and kept_pages.enabled() else None
-        kept = kept_pages.kept_entry(key) if key is not None else None
+        key = None
         try:
-            if kept is not None:
+            if self.page_cache and kept_pages.enabled() and kept_pages.keepable_request(request):
                 # The object-level access checks (whose timeline, which checkpoint) run before a kept page is
-                # served too, live whatever the kept pages' invalidation missed; their cheap form, since the
-                # kept page needs no object.
-                check_url_objects(self)
-                return kept_pages.kept_response(request, kept)
+                # served, live whatever the kept pages' invalidation missed; their cheap form, since the kept
+                # page needs no object. They also name whose records the page shows: its topics.
+                subjects = check_url_objects(self)
+                key = kept_pages.page_key(request, self.page_topics(subjects))
+                kept = kept_pages.kept_entry(key) if key is not None else None
+                if kept is not None:
+                    return kept_pages.kept_response(request, kept)
             for name, resolver in self.url_objects.items():
-                setattr(self, name, resolver(self))
+                if key is None or getattr(resolver, "check", None) is not None:
+                    setattr(self, name, resolver(self))
         except StateConflict as conflict:
             return state_conflict_response(request, conflict)
         if key is None:
             return self._handle(request, *args, **kwargs)
         return kept_pages.render_and_keep(request, key, lambda: self._handle(request, *args, **kwargs))
+
+    def page_topics(self, subjects: list[int | None]) -> list[str]:
+        """The page-cache topics of this page besides its reader's (alliance.page_cache, `topic_key`): the person
+        topic of each member `subjects` names (what `check_url_objects` returned), and `any:` of the organization
+        for a URL object whose member is not known (None); then `page_topic_kinds`, each of the organization."""
+        organization_id = self.organization.pk
+        keys = [
+            kept_pages.topic_key(kept_pages.ANY, organization_id)
+            if subject is None
+            else kept_pages.topic_key(kept_pages.PERSON, subject)
+            for subject in subjects
+        ]
+        return keys + [kept_pages.topic_key(kind, organization_id) for kind in self.page_topic_kinds]
 
     def _handle(self, request, *args, **kwargs):
         try:
@@ -214,9 +233,10 @@ def url_object(fetch: Callable[..., Any], *, check: Callable[..., None] | None =
     `url_object(access.access_version, agreement_pk="pk", number="number")`. `fetch` is an access helper that
     raises Http404 for rows outside the organization or not visible to the member.
 
-    `check`, when given, takes the same arguments and raises exactly where `fetch` would, returning nothing: the
-    cheaper form (a few columns, no objects) that runs before a kept page is served in place of `fetch`, whose
-    object a kept page does not need (`resolver.check`; `check_url_objects`). Its equivalence to `fetch` is a
+    `check`, when given, takes the same arguments and raises exactly where `fetch` would, returning the member
+    (a membership pk) whose record the object is, or None when it is no one member's: the cheaper form (a few
+    columns, no objects) that runs before a kept page is served in place of `fetch`, whose object a kept page
+    does not need (`resolver.check`; `check_url_objects`). Its equivalence to `fetch` is a
     test's business (tests/agreements/test_visibility_rule.py).
     """
 
@@ -232,17 +252,31 @@ def url_object(fetch: Callable[..., Any], *, check: Callable[..., None] | None =
     return resolve
 
 
-def check_url_objects(view: TenantView) -> None:
+def check_url_objects(view: TenantView) -> list[int | None]:
     """Run each of `view.url_objects`' access checks, in declaration order: what must pass before a kept page of
     the view is served. A resolver with a cheap `check` runs that, and `self.<name>` is then not set, so a later
     resolver of a kept view must not read an object that has a check; a resolver without one runs itself and
-    its object is set as usual."""
+    its object is set as usual.
+
+    Returns, per resolver, the member whose records its object is (a membership pk: what the check returned, or
+    the reader for a resolver marked `reader_only`), or None when not known: the page's topics
+    (`TenantView.page_topics`)."""
+    subjects: list[int | None] = []
     for name, resolver in view.url_objects.items():
         check = getattr(resolver, "check", None)
         if check is None:
             setattr(view, name, resolver(view))
+            subjects.append(view.membership.pk if getattr(resolver, "reader_only", False) else None)
         else:
-            check(view)
+            subjects.append(check(view))
+    return subjects
+
+
+def reader_only(resolver: Resolver) -> Resolver:
+    """Mark `resolver` (a url_objects entry) as giving the reader's own record or no member's record at all (the
+    reader's membership, a permission check): a kept page of its view needs no topic for it."""
+    resolver.reader_only = True
+    return resolver
 
 
 def querystring_without_page(request) -> str:

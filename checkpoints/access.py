@@ -34,12 +34,11 @@ def access_checkpoint(*, membership: Membership, pk: int) -> Checkpoint:
     return checkpoint
 
 
-def check_checkpoint(*, membership: Membership, pk: int) -> None:
+def check_checkpoint(*, membership: Membership, pk: int) -> int:
     """Raise Http404 exactly where `access_checkpoint` would, in one query of three columns: the check run
-    before a kept checkpoint page is served (alliance.tenancy.url_object's `check`)."""
-    agreement_access.check_tour_of(
-        Checkpoint.objects.for_organization(membership.organization_id), membership=membership, pk=pk, tour="tour"
-    )
+    before a kept checkpoint page is served (alliance.tenancy.url_object's `check`). Returns the tour's employee
+    (a membership pk), whose record the page shows."""
+    return agreement_access.check_tour_of(Checkpoint, membership=membership, pk=pk, tour="tour")
 
 
 def side_of(membership: Membership, checkpoint: Checkpoint) -> str | None:

@@ -26,7 +26,7 @@ from alliance.permissions import (
     membership_has,
 )
 from alliance.sections import collect_sections
-from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page, url_object
+from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page, reader_only, url_object
 
 PEOPLE_PER_PAGE = 25
 
@@ -39,7 +39,8 @@ class MyAllianceView(TenantView, TemplateView):
     template_name = "agreements/my_alliance.html"
     capabilities = {"GET": READ_OWN_RECORDS}
     page_cache = True
-    url_objects = {"member": lambda view: view.membership}
+    # The reader's own record: the page's topics are the reader's (alliance.page_cache).
+    url_objects = {"member": reader_only(lambda view: view.membership)}
 
     def get_context_data(self, **kwargs):
         member = self.member

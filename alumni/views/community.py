@@ -11,8 +11,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from alliance import page_cache as kept_pages
 from alliance.permissions import VIEW_ALUMNI_PAGES, membership_has
-from alliance.tenancy import TenantView, querystring_without_page
+from alliance.tenancy import TenantView, querystring_without_page, reader_only
 from alumni import access
 from alumni.capabilities import KEEP_ALUMNI_PROFILE, MANAGE_COMMUNITY
 from alumni.forms_community import CommunitySettingsForm, DirectoryFilterForm, ProfileForm
@@ -117,7 +118,8 @@ class DirectoryView(TenantView, TemplateView):
     template_name = "alumni/community/directory.html"
     capabilities = {"GET": VIEW_ALUMNI_PAGES}
     page_cache = True
-    url_objects = {"viewer": directory_viewer}
+    page_topic_kinds = (kept_pages.COMMUNITY,)
+    url_objects = {"viewer": reader_only(directory_viewer)}
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.views.generic import TemplateView
 
+from alliance import page_cache as kept_pages
 from alliance.permissions import VIEW_ALUMNI_PAGES
 from alliance.tenancy import TenantView
 from alumni import access
@@ -17,6 +18,7 @@ class CommunityHomeView(TenantView, TemplateView):
     template_name = "alumni/home.html"
     capabilities = {"GET": VIEW_ALUMNI_PAGES}
     page_cache = True
+    page_topic_kinds = (kept_pages.COMMUNITY,)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from alliance import page_cache as kept_pages
 from alliance.tenancy import TenantView, apply_form_errors, querystring_without_page, url_object
 from alumni.capabilities import MANAGE_COMMUNITY, USE_COMMUNITY
 from alumni.forms_posts import CommentForm, DigestForm, HideForm, PostForm
@@ -67,6 +68,7 @@ class FeedView(FeedContext, TenantView, TemplateView):
     template_name = "alumni/posts/feed.html"
     capabilities = {"GET": USE_COMMUNITY, "POST": USE_COMMUNITY}
     page_cache = True
+    page_topic_kinds = (kept_pages.COMMUNITY,)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

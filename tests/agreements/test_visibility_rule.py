@@ -106,7 +106,7 @@ CHECKS = [
             model,
             accessor,
             lambda *, membership, pk, _m=model, _t=tour_path: access.check_tour_of(
-                _m.objects.for_organization(membership.organization_id), membership=membership, pk=pk, tour=_t
+                _m, membership=membership, pk=pk, tour=_t
             ),
         )
         for (name, model, accessor, _tour_of), tour_path in zip(ACCESSORS, ["", "tour", "tour", "tour"], strict=True)
@@ -147,3 +147,14 @@ def test_each_single_record_accessor_and_check_is_one_query(db, name, hr, django
     row = model.objects.filter(organization=hr.organization).order_by("pk").first()
     with django_assert_num_queries(1):
         call(membership=hr, pk=row.pk)
+
+
+@pytest.mark.parametrize("pk", [0, -1, 2**31, 2**63 - 1, 2**63, 2**80, -(2**63) - 1])
+@pytest.mark.parametrize("name", [name for name, *_ in CHECKS])
+def test_a_check_of_an_id_no_row_has_is_a_404(db, name, pk):
+    """The checks run compiled SQL (access.compiled_row): an id past any column's range is a 404 like any other
+    missing row, not a database error."""
+    _, _model, accessor, check = next(entry for entry in CHECKS if entry[0] == name)
+    member = Membership.objects.select_related("organization").filter(organization__slug="acme", role="hr").first()
+    with pytest.raises(Http404):
+        check(membership=member, pk=pk)
