@@ -2,6 +2,8 @@
 
     uv run python bench/http_pages.py --dataset demo --database-url postgres://postgres@127.0.0.1:5432/alliance_bench
     uv run python bench/http_pages.py --dataset bench --database-url postgres://... [--seed] [--duration 30]
+    uv run python bench/http_pages.py --dataset bench --database-url postgres://... --redis-url redis://... \
+        --writes-per-second 2 [--write-scope others|self]
 
 What it does, in order:
 1. Installs the load generator if it is missing (`apt-get install -y wrk`, the Debian package; on macOS
@@ -21,21 +23,39 @@ What it does, in order:
    each page up, then runs wrk for a fixed duration and concurrency on each page, with the persona's session
    cookie. The default concurrency is one connection per worker: sync workers serve one request each, so more
    connections only queue (raising latency, not throughput). Any response that is not a 200 (a redirect to the
-   sign-in page included), and any connection error or timeout, fails the run.
+   sign-in page included), and any connection error or timeout, fails the run. With `--writes-per-second R`, a
+   writer writes R times a second during each page's measured load (see below).
 5. Writes `bench/results/http_pages-<dataset>.json` (machine, settings, per page p50/p95/p99 in ms,
-   requests/s, ratio to the bare view's requests/s, queries) and prints a table.
+   requests/s, ratio to the bare view's requests/s, queries) and prints a table; with writes,
+   `http_pages-<dataset>-writes<R>.json` (`-writes<R>-self.json` with `--write-scope self`), whose pages also
+   have `page_cache_hits`, `page_cache_misses`, `hit_rate` and `writes` (performed, seconds, achieved rate per
+   second, rate asked), and whose table has a "hit %" column.
 
 The members' kept pages are on by default, as in production with Redis (`--redis-url` is then required): the
 load repeats one member's page, so after the warm-up each request is served from the kept page, which is what a
 member reading a page again between writes gets. `--page-cache off` (PAGE_CACHE_SECONDS=0 for gunicorn)
 renders every request, and writes `http_pages-<dataset>-rendered.json`: the cost of the first read after a
-write. The target (issue 12): p95
-   under 150 ms at the benchmark size, at no less than a quarter of the bare view's throughput.
+write. The target (issue 12): p95 under 150 ms at the benchmark size, at no less than a quarter of the bare
+view's throughput.
+
+Reads alone overstate production: a write drops kept pages (alliance/page_cache.py: today every kept page of its
+organization). `--writes-per-second R` (default 0: no writes, the output above unchanged) measures the pages
+under writes: while wrk loads a page (not during its warm-up, nor for the bare view), a thread of this process
+(Django set up with the workers' environment: the same database and Redis, so its bumps reach them) adds R agenda
+topics a second to the next 1on1 of members of the page's organization, each time a member chosen at random, as
+that member, through `checkpoints.services.meeting.agenda_topic_add` (its post_save signals drop the kept pages,
+as after a real POST). `--write-scope others` (default) chooses among members other than the page's persona and
+their direct reports; `self` writes on the persona's own scheduled checkpoint (every write concerns the page
+measured; the HR and alumnus personas have none, and the run says so). Every response says whether it was a kept
+page (`X-Page-Cache: hit`) or rendered (`miss`); bench/wrk_report.lua counts both, and `hit_rate` is hits /
+(hits + misses). A write that fails fails the run. The writes add rows (agenda topics, audit entries) to the
+dataset.
 
 Query counts must not grow with the data: when the other dataset's results file exists, the counts are compared
 and any difference is printed (and recorded under "query_counts_differ_from").
 
-The pure parts (parsing wrk's output, ratios, resolving the pages of the personas) are tested in
+The pure parts (parsing wrk's output, ratios, the kept-page counts, the results file's name, the writer's pace,
+resolving the pages of the personas and whom to write about, one write dropping kept pages) are tested in
 tests/test_bench_http.py; the rest needs gunicorn, wrk and PostgreSQL and is not part of the test suite.
 """
 
@@ -46,6 +66,7 @@ import http.client
 import json
 import os
 import platform
+import random
 import re
 import secrets
 import shlex
@@ -54,7 +75,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
@@ -272,19 +295,71 @@ def resolve_pages(dataset: Dataset) -> list[Page]:
 
 
 def format_table(results: list[dict], bare: dict) -> str:
-    """The printed table: one row per page then the bare view; ms, requests/s, ratio, queries, target met."""
+    """The printed table: one row per page then the bare view; ms, requests/s, ratio, queries, target met, and,
+    when any row has a `hit_rate` (a run with writes), the kept-page hit rate in percent (blank where a row has
+    none: the bare view keeps nothing)."""
+    with_hits = any("hit_rate" in row for row in results)
     header = (
-        f"{'page':18s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} {'ratio':>6s} {'queries':>7s}  ok"
+        f"{'page':18s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} {'ratio':>6s} {'queries':>7s}"
+        + (f" {'hit %':>6s}" if with_hits else "")
+        + "  ok"
     )
     lines = [header, "-" * len(header)]
     for row in [*results, bare]:
         target = row.get("meets_target")
+        hits = ""
+        if with_hits:
+            rate = row.get("hit_rate")
+            hits = f" {'' if rate is None else format(rate * 100, '.1f'):>6s}"
         lines.append(
             f"{row['name']:18s} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['p99_ms']:8.1f} "
-            f"{row['requests_per_s']:8.1f} {row['ratio_to_bare']:6.3f} {str(row.get('queries', '')):>7s}  "
+            f"{row['requests_per_s']:8.1f} {row['ratio_to_bare']:6.3f} {str(row.get('queries', '')):>7s}{hits}  "
             f"{'' if target is None else ('yes' if target else 'NO')}"
         )
     return "\n".join(lines)
+
+
+def page_cache_counts(raw: dict) -> dict:
+    """The kept-page figures of a wrk run (bench/wrk_report.lua counts the `X-Page-Cache` header of every
+    response): {"page_cache_hits": n, "page_cache_misses": n, "hit_rate": hits / (hits + misses), 3 decimals,
+    or None when no response carried the header}. A report without the counts (an older script) counts zero."""
+    hits = int(raw.get("page_cache_hits", 0))
+    misses = int(raw.get("page_cache_misses", 0))
+    total = hits + misses
+    return {
+        "page_cache_hits": hits,
+        "page_cache_misses": misses,
+        "hit_rate": round(hits / total, 3) if total else None,
+    }
+
+
+def results_path(dataset_name: str, *, page_cache: str = "on", writes_per_second: float = 0, write_scope="others"):
+    """The default results file: bench/results/http_pages-<dataset>.json, `-rendered` with the page cache off,
+    `-writes<R>` with R writes a second (R as written, `2` not `2.0`), and `-writes<R>-self` when the writes
+    concern the measured persona. The read-only runs keep their files: a run with writes never overwrites them.
+    """
+    suffix = "" if page_cache == "on" else "-rendered"
+    if writes_per_second > 0:
+        suffix += f"-writes{writes_per_second:g}" + ("-self" if write_scope == "self" else "")
+    return RESULTS_DIR / f"http_pages-{dataset_name}{suffix}.json"
+
+
+def seconds_until_next_write(started: float, done: int, rate: float, now: float) -> float:
+    """How long the writer waits before its next write: write n (from 0) is due at `started + n / rate`, so a
+    late write (a slow one, a busy machine) shortens the next waits instead of shifting every later write; 0
+    when it is due already."""
+    return max(0.0, started + done / rate - now)
+
+
+def write_figures(writes: int, seconds: float, rate: float) -> dict:
+    """What the writer did during one page's measured load: writes performed, over how many seconds, the
+    achieved rate (writes / seconds, 2 decimals; 0.0 for no time) and the rate asked for."""
+    return {
+        "performed": writes,
+        "seconds": round(seconds, 2),
+        "per_s": round(writes / seconds, 2) if seconds > 0 else 0.0,
+        "per_s_asked": rate,
+    }
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -466,6 +541,57 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+class Writer(threading.Thread):
+    """Calls `write(number)` `rate` times a second (write n due at start + n / rate, see
+    `seconds_until_next_write`) from its own thread until `stop_writing()`, then closes the thread's database
+    connections. A write that raises stops the writer: `error` keeps the exception (the run must then fail, its
+    figures were not measured under the writes asked for). `figures()` gives what it did (`write_figures`).
+
+    In a thread of this process (Django set up with the gunicorn workers' environment, `configure_environment`):
+    the same database and the same Redis, so the generations the writes bump are those the workers read.
+    """
+
+    def __init__(self, rate: float, write: Callable[[int], None], *, close_connections: bool = True):
+        super().__init__(name="bench-writer", daemon=True)
+        if rate <= 0:
+            raise ValueError("the writer needs a rate above 0")
+        self.rate = rate
+        self.write = write
+        self.close_connections = close_connections
+        self.writes = 0
+        self.error: BaseException | None = None
+        self.started_at: float | None = None
+        self.stopped_at: float | None = None
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        self.started_at = time.monotonic()
+        try:
+            while not self._stop_event.wait(
+                seconds_until_next_write(self.started_at, self.writes, self.rate, time.monotonic())
+            ):
+                try:
+                    self.write(self.writes)
+                except BaseException as error:  # noqa: BLE001 - reported by the main thread
+                    self.error = error
+                    return
+                self.writes += 1
+        finally:
+            self.stopped_at = time.monotonic()
+            if self.close_connections:
+                from django.db import connections
+
+                connections.close_all()
+
+    def stop_writing(self) -> None:
+        """Stop after the write in progress, and wait for the thread to end."""
+        self._stop_event.set()
+        self.join()
+
+    def figures(self) -> dict:
+        return write_figures(self.writes, (self.stopped_at or time.monotonic()) - (self.started_at or 0), self.rate)
+
+
 def run_wrk(
     wrk: str, port: int, path: str, cookie: str | None, *, duration: float, concurrency: int, label: str, warmup=False
 ):
@@ -603,6 +729,82 @@ def count_queries(dataset: Dataset, pages: list[Page]) -> tuple[dict[str, int], 
     return rendered, kept
 
 
+# The write the writer repeats: an agenda topic added to a member's next 1on1 by that member, through the
+# service a POST of the checkpoint page calls. Cheap (a locked read, one insert, one audit row), repeatable
+# (each text is new, so none is a double POST that writes nothing), and it drops kept pages by the normal path:
+# the post_save of the topic and of the audit row bump the organization's generation (alliance/page_cache.py).
+WRITE_DESCRIPTION = (
+    "checkpoints.services.meeting.agenda_topic_add: a member adds a topic to the agenda of their next 1on1 "
+    "(scheduled checkpoint of their active tour)"
+)
+MAX_WRITE_TARGETS = 500
+
+
+def write_targets(dataset: Dataset, persona: str, scope: str = "others", *, limit: int = MAX_WRITE_TARGETS) -> list:
+    """The checkpoints the writer may add agenda topics to while `persona`'s page is measured: scheduled
+    checkpoints of active tours of active members of the dataset's organization, with their employee loaded
+    (`tour.employee`, the member who writes). `scope` "others": members other than the persona and their direct
+    reports (whose changes the persona's pages may show); "self": the persona's own. At most `limit`, chosen at
+    random among the first 20 × `limit` by id, one per member.
+
+    Needs Django set up. Raises BenchFailure when there is none (a persona without a scheduled checkpoint of
+    their own for "self", or an organization without other members' checkpoints).
+    """
+    from agreements.models import TourStatus
+    from alliance.models import Membership, MembershipStatus, Organization
+    from alliance.tenancy import organization_scope
+    from checkpoints.models import Checkpoint, CheckpointStatus
+
+    if scope not in ("others", "self"):
+        raise ValueError(f"unknown write scope {scope!r}")
+    organization = Organization.objects.filter(slug=dataset.slug).first()
+    if organization is None:
+        raise BenchFailure(f"organization {dataset.slug!r} ({dataset.name} dataset) is not in this database")
+    with organization_scope(organization.pk):
+        member = Membership.objects.filter(organization=organization, user__email=dataset.personas[persona]).first()
+        if member is None:
+            raise BenchFailure(f"{dataset.personas[persona]} is not a member of {dataset.slug!r}")
+        checkpoints = Checkpoint.objects.filter(
+            organization_id=member.organization_id,
+            status=CheckpointStatus.SCHEDULED,
+            tour__status=TourStatus.ACTIVE,
+            tour__employee__status=MembershipStatus.ACTIVE,
+        )
+        if scope == "self":
+            checkpoints = checkpoints.filter(tour__employee=member)
+        else:
+            checkpoints = checkpoints.exclude(tour__employee=member).exclude(tour__employee__manager=member)
+        found = list(checkpoints.select_related("tour__employee").order_by("pk")[: 20 * limit])
+    one_each = list({checkpoint.tour.employee_id: checkpoint for checkpoint in found}.values())
+    if not one_each:
+        email = dataset.personas[persona]
+        whose = f"{email}'s own" if scope == "self" else f"those of members other than {email} and their reports"
+        raise BenchFailure(f"no scheduled checkpoint of an active tour in {dataset.slug!r} among {whose}")
+    return random.sample(one_each, min(limit, len(one_each)))
+
+
+def agenda_write(targets: list, *, rng: random.Random | None = None) -> Callable[[int], None]:
+    """`write(number)` for the Writer: adds one agenda topic, new text each time, to a checkpoint of `targets`
+    (`write_targets`) chosen at random, as its employee, in the organization's scope, through
+    `agenda_topic_add` (its own transaction: the bumps run on commit, as after a request)."""
+    from alliance.tenancy import organization_scope
+    from checkpoints.services.meeting import agenda_topic_add
+
+    rng = rng or random.Random()  # noqa: S311 - choosing whom to write about, not a secret
+    run = secrets.token_hex(3)
+
+    def write(number: int) -> None:
+        checkpoint = rng.choice(targets)
+        with organization_scope(checkpoint.organization_id):
+            agenda_topic_add(
+                checkpoint=checkpoint,
+                actor=checkpoint.tour.employee,
+                text=f"Benchmark topic {run}-{number}: where the next milestone stands",
+            )
+
+    return write
+
+
 # --------------------------------------------------------------------------------------------------------------
 
 
@@ -633,23 +835,49 @@ def main(argv: list[str] | None = None) -> int:
         "every request rendered (default on)",
     )
     parser.add_argument(
+        "--writes-per-second",
+        type=float,
+        default=0,
+        help="while each page is loaded, write this many times a second in its organization (an agenda topic "
+        "added by another member, through the service) and report the kept-page hit rate (default 0: no writes)",
+    )
+    parser.add_argument(
+        "--write-scope",
+        choices=["others", "self"],
+        default="others",
+        help="whom the writes concern: 'others' (members other than the page's persona and their reports, "
+        "default) or 'self' (the persona: every write drops the page measured; needs a scheduled checkpoint of "
+        "their own)",
+    )
+    parser.add_argument(
         "--output",
         default="",
         help="results file (default bench/results/http_pages-<dataset>.json, -<dataset>-rendered.json with "
-        "--page-cache off)",
+        "--page-cache off, -<dataset>-writes<R>.json with --writes-per-second R, -writes<R>-self.json with "
+        "--write-scope self)",
     )
     args = parser.parse_args(argv)
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url postgres://... is required (or DATABASE_URL)")
     if args.page_cache == "on" and not args.redis_url:
         parser.error("--page-cache on needs --redis-url (the kept pages live in the shared cache)")
+    if args.writes_per_second < 0:
+        parser.error("--writes-per-second cannot be negative")
+    if args.writes_per_second > 0 and args.page_cache == "off":
+        parser.error("--writes-per-second measures the kept pages under writes: it needs --page-cache on")
+    writing = args.writes_per_second > 0
 
     dataset = DATASETS[args.dataset]
     cores = os.cpu_count() or 1
     workers = args.workers or 2 * cores + 1
     concurrency = args.concurrency or workers
-    suffix = "" if args.page_cache == "on" else "-rendered"
-    output = Path(args.output) if args.output else RESULTS_DIR / f"http_pages-{dataset.name}{suffix}.json"
+
+    def default_output(name: str) -> Path:
+        return results_path(
+            name, page_cache=args.page_cache, writes_per_second=args.writes_per_second, write_scope=args.write_scope
+        )
+
+    output = Path(args.output) if args.output else default_output(dataset.name)
 
     load_before = load_average()
     try:
@@ -670,6 +898,10 @@ def main(argv: list[str] | None = None) -> int:
             pages = [page for page in pages if page.name in wanted]
         print("Counting queries per page (in-process, not under load)...")
         queries, queries_kept = count_queries(dataset, [BARE_PAGE, *pages])
+        targets_by_page = {}
+        if writing:
+            print(f"Choosing whom to write about ({args.write_scope})...")
+            targets_by_page = {page.name: write_targets(dataset, page.persona, args.write_scope) for page in pages}
         connections.close_all()
 
         port = free_port()
@@ -685,6 +917,7 @@ def main(argv: list[str] | None = None) -> int:
             for page in pages:
                 check_page(port, page.path, cookies[page.persona], page.name)
             measured = []
+            writes_by_page = {}
             targets = [("bare", BARE_PATH, None)] + [(page.name, page.path, cookies[page.persona]) for page in pages]
             for label, path, cookie in targets:
                 print(f"  {label:18s} {path}", flush=True)
@@ -692,7 +925,20 @@ def main(argv: list[str] | None = None) -> int:
                     run_wrk(
                         wrk, port, path, cookie, duration=args.warmup, concurrency=concurrency, label=label, warmup=True
                     )
-                raw = run_wrk(wrk, port, path, cookie, duration=args.duration, concurrency=concurrency, label=label)
+                # The writes run during the measured load of each page (not the bare view's: the ceiling).
+                writer = None
+                if label in targets_by_page:
+                    writer = Writer(args.writes_per_second, agenda_write(targets_by_page[label]))
+                    writer.start()
+                try:
+                    raw = run_wrk(wrk, port, path, cookie, duration=args.duration, concurrency=concurrency, label=label)
+                finally:
+                    if writer is not None:
+                        writer.stop_writing()
+                if writer is not None:
+                    if writer.error is not None:
+                        raise BenchFailure(f"{label}: a write failed: {writer.error!r}") from writer.error
+                    writes_by_page[label] = writer.figures()
                 measured.append((label, path, raw))
         finally:
             stop(server)
@@ -728,6 +974,8 @@ def main(argv: list[str] | None = None) -> int:
                 "meets_target": meets_target(figures, ratio),
             }
         )
+        if writing:
+            rows[-1].update({**page_cache_counts(raw), "writes": writes_by_page[label]})
 
     import django as django_module
 
@@ -759,13 +1007,24 @@ def main(argv: list[str] | None = None) -> int:
             "concurrency": concurrency,
             "wrk_threads": min(2, concurrency),
             "page_cache": args.page_cache,
+            **(
+                {
+                    "writes_per_second": args.writes_per_second,
+                    "write_scope": args.write_scope,
+                    "write": WRITE_DESCRIPTION,
+                    "writer": "a thread of the harness (Django in-process, the workers' settings, database and "
+                    "Redis), during each page's measured load only",
+                }
+                if writing
+                else {}
+            ),
         },
         "target": {"p95_ms_below": TARGET_P95_MS, "min_ratio_to_bare": TARGET_MIN_RATIO},
         "bare": bare,
         "pages": rows,
     }
     other_name = "bench" if dataset.name == "demo" else "demo"
-    other_file = output.with_name(f"http_pages-{other_name}{suffix}.json")
+    other_file = output.with_name(default_output(other_name).name)
     if other_file.exists():
         other = {row["name"]: row.get("queries") for row in json.loads(other_file.read_text()).get("pages", [])}
         differences = query_count_differences(queries, other)
@@ -782,6 +1041,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{report['machine']['load_average_before']} before, {report['machine']['load_average_after']} after"
     )
     print(format_table(rows, bare))
+    if writing:
+        for row in rows:
+            writes = row["writes"]
+            print(
+                f"{row['name']}: {row['page_cache_hits']} kept, {row['page_cache_misses']} rendered; "
+                f"{writes['performed']} writes in {writes['seconds']:g} s ({writes['per_s']:g}/s, "
+                f"{writes['per_s_asked']:g}/s asked, {args.write_scope})"
+            )
     print(f"\nWritten to {output}")
     return 0
 

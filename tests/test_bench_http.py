@@ -1,14 +1,20 @@
 """The pure parts of the HTTP benchmark (bench/http_pages.py), so CI guards the harness without gunicorn or wrk:
 reading wrk's report, refusing a run that measured anything but 200s, the figures and ratios, and finding the
-personas' pages in the demo data."""
+personas' pages in the demo data; and the mode with writes: counting kept pages served and rendered, its results
+file, the writer's pace, whom it writes about, and that one of its writes drops kept pages."""
 
 import json
 import re
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.test import override_settings
 from django.urls import Resolver404, resolve
+from django_scopes import scope
 
+from alliance import page_cache
 from alliance.models import Membership
 from bench import http_pages
 from bench.http_pages import BenchFailure
@@ -37,6 +43,8 @@ def raw_report(**overrides):
         "mean_us": 40120.0,
         "non200": 0,
         "non200_status": 0,
+        "page_cache_hits": 590,
+        "page_cache_misses": 10,
         "errors": {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0},
     }
     report.update(overrides)
@@ -204,3 +212,185 @@ def test_the_sign_in_form_gives_the_token_the_harness_posts_back(db, client):
     assert re.search(http_pages.CSRF_FIELD, response.content)
     cookies = http_pages.cookies_from([("Set-Cookie", response.cookies["csrftoken"].OutputString())])
     assert cookies["csrftoken"] == response.cookies["csrftoken"].value
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Kept pages under writes (--writes-per-second)
+
+
+def test_the_lua_report_counts_kept_pages_by_their_header():
+    script = http_pages.WRK_SCRIPT.read_text()
+    assert re.search(r'headers\["X-Page-Cache"\]', script)
+    assert '"hit"' in script and '"miss"' in script
+    for name in ("page_cache_hits", "page_cache_misses"):
+        assert f'thread:get("{name}")' in script  # summed over wrk's threads, not one thread's count
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_counts_the_kept_and_rendered_responses_it_received():
+    """The real script in real wrk, against a server that answers kept and rendered pages in turn (the header's
+    name in two spellings: wrk passes it as the server wrote it) and a few with no such header."""
+    sent = {"hit": 0, "miss": 0, "none": 0}
+    lock = threading.Lock()
+
+    class Pages(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802 - http.server's name
+            with lock:
+                number = sum(sent.values())
+                kind = "none" if number % 5 == 4 else ("hit" if number % 2 else "miss")
+                sent[kind] += 1
+            body = b"<html>page</html>"
+            self.send_response(200)
+            if kind == "hit":
+                self.send_header("X-Page-Cache", "hit")
+            elif kind == "miss":
+                self.send_header("x-page-cache", "miss")
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        raw = http_pages.run_wrk(
+            shutil.which("wrk"), server.server_address[1], "/", None, duration=1, concurrency=1, label="fake"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    counted = http_pages.page_cache_counts(raw)
+    assert counted["page_cache_hits"] > 0 and counted["page_cache_misses"] > 0
+    # one connection: wrk counted every response but, at most, the last one in flight when it stopped
+    assert sent["hit"] - 1 <= counted["page_cache_hits"] <= sent["hit"]
+    assert sent["miss"] - 1 <= counted["page_cache_misses"] <= sent["miss"]
+    assert counted["page_cache_hits"] + counted["page_cache_misses"] < raw["requests"]  # headerless: neither
+
+
+@pytest.mark.parametrize(
+    ("hits", "misses", "rate"),
+    [(590, 10, 0.983), (1, 2, 0.333), (0, 40, 0.0), (40, 0, 1.0), (0, 0, None)],
+    ids=["mostly kept", "rounded", "all rendered", "all kept", "no page cache header (bare view)"],
+)
+def test_the_hit_rate_is_kept_pages_over_pages_that_said_which(hits, misses, rate):
+    counted = http_pages.page_cache_counts(raw_report(page_cache_hits=hits, page_cache_misses=misses))
+    assert counted == {"page_cache_hits": hits, "page_cache_misses": misses, "hit_rate": rate}
+
+
+def test_a_report_without_the_counts_has_no_hit_rate():
+    raw = raw_report()
+    del raw["page_cache_hits"], raw["page_cache_misses"]
+    assert http_pages.page_cache_counts(raw)["hit_rate"] is None
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({}, "http_pages-bench.json"),
+        ({"page_cache": "off"}, "http_pages-bench-rendered.json"),
+        ({"writes_per_second": 0, "write_scope": "self"}, "http_pages-bench.json"),
+        ({"writes_per_second": 2.0}, "http_pages-bench-writes2.json"),
+        ({"writes_per_second": 0.5}, "http_pages-bench-writes0.5.json"),
+        ({"writes_per_second": 10, "write_scope": "self"}, "http_pages-bench-writes10-self.json"),
+    ],
+)
+def test_a_run_with_writes_has_its_own_results_file(options, name):
+    assert http_pages.results_path("bench", **options) == http_pages.RESULTS_DIR / name
+
+
+def test_the_writer_keeps_its_pace_without_drifting():
+    assert http_pages.seconds_until_next_write(100.0, 0, 2.0, 100.0) == 0.0  # the first write at once
+    assert http_pages.seconds_until_next_write(100.0, 1, 2.0, 100.1) == pytest.approx(0.4)
+    assert http_pages.seconds_until_next_write(100.0, 4, 2.0, 101.0) == pytest.approx(1.0)
+    assert http_pages.seconds_until_next_write(100.0, 1, 2.0, 101.3) == 0.0  # late: the next one at once
+
+
+def test_the_writes_figures_are_the_achieved_rate():
+    assert http_pages.write_figures(9, 4.5, 2.0) == {"performed": 9, "seconds": 4.5, "per_s": 2.0, "per_s_asked": 2.0}
+    assert http_pages.write_figures(10, 5.004, 2) == {"performed": 10, "seconds": 5.0, "per_s": 2.0, "per_s_asked": 2}
+    assert http_pages.write_figures(0, 0.0, 2)["per_s"] == 0.0
+
+
+def test_a_failed_write_stops_the_writer_and_is_reported():
+    done = []
+
+    def write(number):
+        if number == 3:
+            raise RuntimeError("deadlock detected")
+        done.append(number)
+
+    writer = http_pages.Writer(1000, write, close_connections=False)
+    writer.start()
+    writer.join(timeout=5)
+    assert not writer.is_alive()
+    assert done == [0, 1, 2]
+    assert writer.writes == 3
+    assert isinstance(writer.error, RuntimeError)
+    writer.stop_writing()  # stopping a writer that stopped is harmless
+    assert writer.figures()["performed"] == 3
+
+
+def test_the_table_shows_the_hit_rate_only_for_runs_with_writes():
+    bare = {"name": "bare", **http_pages.summarise(raw_report()), "ratio_to_bare": 1.0, "queries": 1}
+    row = {**bare, "name": "home-employee", "ratio_to_bare": 0.3, "queries": 22, "meets_target": True}
+    read_only = http_pages.format_table([row], bare).splitlines()
+    assert "hit" not in read_only[0]
+    with_writes = http_pages.format_table([{**row, "hit_rate": 0.125}], bare).splitlines()
+    assert with_writes[0].split()[-3:] == ["hit", "%", "ok"]
+    assert with_writes[2].split()[-2:] == ["12.5", "yes"]
+    assert with_writes[3].split()[-1] == "1"  # the bare view: queries, then no hit rate and no target
+
+
+def test_the_writes_concern_other_members_than_the_persona_and_their_reports(db, employee, manager):
+    dataset = http_pages.DATASETS["demo"]
+    with scope():  # as in the harness: scoping on, no organization entered
+        targets = http_pages.write_targets(dataset, "employee")
+        some = http_pages.write_targets(dataset, "employee", limit=1)
+        with pytest.raises(BenchFailure, match="other than manager@acme.example and their reports"):
+            http_pages.write_targets(dataset, "manager")
+    assert targets
+    employees = [checkpoint.tour.employee for checkpoint in targets]
+    assert len({member.pk for member in employees}) == len(employees)  # one checkpoint per member
+    for checkpoint in targets:
+        assert checkpoint.tour.employee.pk != employee.pk
+        assert checkpoint.tour.employee.organization.slug == "acme"
+        assert checkpoint.status == "scheduled" and checkpoint.tour.status == "active"
+    assert some[0] in targets
+    # In the demo every member on a tour reports to the manager persona: none is left to write about (above).
+    assert all(member.manager_id == manager.pk for member in employees)
+
+
+def test_the_writes_about_the_persona_are_on_their_own_checkpoint(db, employee):
+    dataset = http_pages.DATASETS["demo"]
+    with scope():
+        targets = http_pages.write_targets(dataset, "employee", "self")
+        with pytest.raises(BenchFailure, match="alumni@acme.example"):
+            http_pages.write_targets(dataset, "alumnus", "self")
+    assert [checkpoint.tour.employee.pk for checkpoint in targets] == [employee.pk]
+
+
+@override_settings(PAGE_CACHE_SECONDS=300)
+def test_a_write_adds_an_agenda_topic_through_the_service_and_drops_the_organizations_kept_pages(db, acme):
+    from alliance.models import AuditEntry
+    from checkpoints.models import AgendaTopic
+
+    with scope():
+        targets = http_pages.write_targets(http_pages.DATASETS["demo"], "employee", limit=1)
+    write = http_pages.agenda_write(targets)
+    key = page_cache._organization_key(acme.pk)
+    before = page_cache.cache.get(key)
+    topics, audits = AgendaTopic.objects.count(), AuditEntry.objects.count()
+    with scope():  # the writer's thread has no scope of its own
+        write(0)
+        write(1)  # a new text each time: never a double POST that writes nothing
+    assert AgendaTopic.objects.count() == topics + 2
+    assert AuditEntry.objects.count() == audits + 2
+    topic = AgendaTopic.objects.latest("pk")
+    assert topic.checkpoint == targets[0] and topic.added_by == targets[0].tour.employee
+    assert page_cache.cache.get(key) not in (None, before)
