@@ -222,6 +222,8 @@ COMMUNITY = "community"
 # Past this many people of one organization in one write, the write bumps the organization instead: one key per
 # person would cost more than the pages it spares (the reminder scan records notices for thousands at once).
 MAX_NARROW_PEOPLE = 500
+# Past this many rows read to find the people of a bulk write, it bumps the organizations instead.
+MAX_NARROW_ROWS = 2000
 
 
 def topic_key(kind: str, pk: int) -> str:
@@ -347,7 +349,9 @@ def queryset_keys(queryset) -> list[str] | None:
     narrow = narrow_of(queryset.model)
     if narrow is None:
         return None
-    rows = queryset.order_by().values_list(*_columns(queryset.model, narrow)).distinct()
+    rows = list(queryset.order_by().values_list(*_columns(queryset.model, narrow)).distinct()[: MAX_NARROW_ROWS + 1])
+    if len(rows) > MAX_NARROW_ROWS:
+        return None  # a write of that many records: the organizations (read without reading every row)
     return _keys_of_rows(queryset.model, narrow, rows)
 
 
@@ -370,7 +374,7 @@ def objs_keys(model, objs: list) -> list[str] | None:
     if _on_the_row(model, columns):
         return _keys_of_rows(model, narrow, [tuple(getattr(obj, column) for column in columns) for obj in objs])
     pks = [obj.pk for obj in objs]
-    if any(pk is None for pk in pks):
+    if len(pks) > MAX_NARROW_ROWS or any(pk is None for pk in pks):
         return None
     with scopes_disabled():
         rows = model._base_manager.filter(pk__in=pks).order_by().values_list(*_columns(model, narrow)).distinct()

@@ -343,3 +343,22 @@ def test_many_people_in_one_write_drop_the_organization(employee, monkeypatch):
 def test_the_reader_topics_compare_the_models_own_values():
     # page_cache.reader_topics compares the status and role by value (it imports no model).
     assert (MembershipStatus.ACTIVE, MembershipStatus.ALUMNI, Role.HR) == ("active", "alumni", "hr")
+
+
+def _update_everyones_notices(employee):
+    Notice.objects.filter(organization_id=employee.organization_id).update(label="読み替え")
+
+
+@pytest.mark.parametrize("write", [_bulk_create_agenda_topics, _update_everyones_notices], ids=["bulk", "update"])
+def test_a_bulk_write_of_many_rows_drops_the_organization_without_reading_them_all(employee, monkeypatch, write):
+    # Two agenda topics (two rows: their pks are read), the notices of several members (distinct people).
+    from django.core.cache import cache
+
+    monkeypatch.setattr(page_cache, "MAX_NARROW_ROWS", 1)
+    key = f"pc:gen:org:{employee.organization_id}"
+    cache.set(key, "before", None)
+    with scopes_disabled():
+        recipients = Notice.objects.filter(organization_id=employee.organization_id).values("recipient").distinct()
+        assert recipients.count() >= 2, "the demo has notices to several members"
+        write(employee)
+    assert cache.get(key) != "before"
