@@ -18,6 +18,7 @@ from collections.abc import Callable
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django_scopes import scopes_disabled
 
 from agreements.capabilities import READ_ALIGNMENTS_SHARED_WITH_HR, READ_ALL_RECORDS
 from agreements.models import Agreement, AgreementVersion, CareerAlignment, CareerAlignmentUserPermission, Tour
@@ -186,7 +187,7 @@ def check_tour_of(model, *, membership: Membership, pk: int, tour: str) -> int:
     return employee_id
 
 
-# name -> (SQL, parameters: ("argument", name) or ("value", value)), per database vendor.
+# (database vendor, name) -> (SQL, the argument of each parameter in order).
 _COMPILED: dict[tuple[str, str], tuple[str, tuple]] = {}
 
 
@@ -201,17 +202,19 @@ def compiled_row(name: str, build: Callable[..., QuerySet], **arguments: int) ->
     key = (connection.vendor, name)
     compiled = _COMPILED.get(key)
     if compiled is None:
-        # Stand-in values no id takes, told apart in the compiled parameters.
+        # Stand-in values no id takes, told apart in the compiled parameters. Compiled outside the request's
+        # organization scope, whose filter django-scopes would otherwise add with that organization's id as a
+        # constant of every later call: the organization is an argument (`for_organization`) instead.
         stand_ins = {argument: -(7_000_003 + index) for index, argument in enumerate(sorted(arguments))}
-        sql, params = build(**stand_ins).order_by()[:1].query.sql_with_params()
+        with scopes_disabled():
+            sql, params = build(**stand_ins).order_by()[:1].query.sql_with_params()
         by_value = {value: argument for argument, value in stand_ins.items()}
-        template = tuple(("argument", by_value[p]) if p in by_value else ("value", p) for p in params)
-        if {ref for kind, ref in template if kind == "argument"} != set(arguments):
-            raise ValueError(f"{name}: every argument must be a parameter of the query")
-        compiled = _COMPILED[key] = (sql, template)
-    sql, template = compiled
+        if any(param not in by_value for param in params) or set(by_value.values()) - {by_value[p] for p in params}:
+            raise ValueError(f"{name}: the query's parameters must be exactly its arguments (no constant)")
+        compiled = _COMPILED[key] = (sql, tuple(by_value[param] for param in params))
+    sql, order = compiled
     with connection.cursor() as cursor:
-        cursor.execute(sql, [arguments[ref] if kind == "argument" else ref for kind, ref in template])
+        cursor.execute(sql, [arguments[argument] for argument in order])
         return cursor.fetchone()
 
 

@@ -376,15 +376,19 @@ def test_the_writes_about_the_persona_are_on_their_own_checkpoint(db, employee):
 
 
 @override_settings(PAGE_CACHE_SECONDS=300)
-def test_a_write_adds_an_agenda_topic_through_the_service_and_drops_the_organizations_kept_pages(db, acme):
+def test_a_write_adds_an_agenda_topic_through_the_service_and_drops_the_writers_kept_pages(db, acme):
     from alliance.models import AuditEntry
     from checkpoints.models import AgendaTopic
 
     with scope():
         targets = http_pages.write_targets(http_pages.DATASETS["demo"], "employee", limit=1)
     write = http_pages.agenda_write(targets)
-    key = page_cache._organization_key(acme.pk)
-    before = page_cache.cache.get(key)
+    # The member's own pages (their person topic) are dropped, not the organization's (alliance.page_cache).
+    key = page_cache.topic_key(page_cache.PERSON, targets[0].tour.employee_id)
+    page_cache.cache.set(key, "before", None)
+    organization_key = page_cache._organization_key(acme.pk)
+    page_cache.cache.set(organization_key, "before", None)
+    before = "before"
     topics, audits = AgendaTopic.objects.count(), AuditEntry.objects.count()
     with scope():  # the writer's thread has no scope of its own
         write(0)
@@ -394,3 +398,4 @@ def test_a_write_adds_an_agenda_topic_through_the_service_and_drops_the_organiza
     topic = AgendaTopic.objects.latest("pk")
     assert topic.checkpoint == targets[0] and topic.added_by == targets[0].tour.employee
     assert page_cache.cache.get(key) not in (None, before)
+    assert page_cache.cache.get(organization_key) == "before"

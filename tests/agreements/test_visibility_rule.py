@@ -158,3 +158,32 @@ def test_a_check_of_an_id_no_row_has_is_a_404(db, name, pk):
     member = Membership.objects.select_related("organization").filter(organization__slug="acme", role="hr").first()
     with pytest.raises(Http404):
         check(membership=member, pk=pk)
+
+
+def test_a_check_compiled_inside_one_organizations_scope_serves_every_organization(db):
+    """The first call of a check in a process compiles its SQL (access.compiled_row), usually inside a request's
+    organization scope: that scope's filter must not become a constant of the SQL every organization then runs."""
+    from django_scopes import scope
+
+    access._COMPILED.clear()
+    acme, globex = (
+        Membership.objects.filter(organization__slug=slug, role="hr").first() for slug in ("acme", "globex")
+    )
+    checkpoints = {
+        m.organization_id: Checkpoint.objects.filter(organization_id=m.organization_id).first() for m in (acme, globex)
+    }
+    with scope(organization=acme.organization):
+        assert checkpoint_access.check_checkpoint(membership=acme, pk=checkpoints[acme.organization_id].pk)
+    assert checkpoint_access.check_checkpoint(membership=globex, pk=checkpoints[globex.organization_id].pk)
+    with pytest.raises(Http404):
+        checkpoint_access.check_checkpoint(membership=globex, pk=checkpoints[acme.organization_id].pk)
+
+
+def test_a_compiled_check_refuses_a_query_with_a_constant(db):
+    with pytest.raises(ValueError, match="exactly its arguments"):
+        access.compiled_row(
+            "constant",
+            lambda organization, pk: Membership.objects.for_organization(organization).filter(pk=pk, role="hr"),
+            organization=1,
+            pk=1,
+        )
