@@ -382,18 +382,23 @@ def objs_keys(model, objs: list) -> list[str] | None:
 
 
 def instance_keys(instance) -> list[str] | None:
-    """The keys a save of `instance` bumps, or None when its model is not narrowed. The members the row named when
-    it was read (`_loaded_values`) are bumped too; a row moved to another member's record (its path's first
-    relation changed) bumps its organization. No query when the row holds every column, else one."""
+    """The keys a save of `instance` bumps, or None when its model is not narrowed. The members the row named
+    before this save are bumped too (as read, or as this instance last saved them: `_before_save`); a row moved
+    to another member's record (its path's first relation changed) or to another organization bumps the
+    organizations. No query when the row holds every column, else one."""
     from django_scopes import scopes_disabled
 
     model = type(instance)
     narrow = narrow_of(model)
     if narrow is None:
         return None
-    loaded = getattr(instance, "_loaded_values", None) or {}
+    before = _before_save(instance)
+    _remember_saved(instance, narrow)
+    previous_organization = before.get("organization_id", instance.organization_id)
+    if previous_organization != instance.organization_id:
+        return [_organization_key(previous_organization), _organization_key(instance.organization_id)]
     first_hop = f"{narrow.path.split('__')[0]}_id" if narrow.path else None
-    if first_hop and first_hop in loaded and loaded[first_hop] != getattr(instance, first_hop):
+    if first_hop and first_hop in before and before[first_hop] != getattr(instance, first_hop):
         return [_organization_key(instance.organization_id)]
     columns = _columns(model, narrow)
     if _on_the_row(model, columns):
@@ -403,9 +408,34 @@ def instance_keys(instance) -> list[str] | None:
             rows = list(model._base_manager.filter(pk=instance.pk).values_list(*columns))
         if not rows:
             return [_organization_key(instance.organization_id)]
-    before = tuple(loaded.get(column) for column in _membership_columns(model))
-    rows.append((instance.organization_id, *([None] * (len(columns) - 1 - len(before))), *before))
+    named_before = tuple(before.get(column) for column in _membership_columns(model))
+    rows.append((instance.organization_id, *([None] * (len(columns) - 1 - len(named_before))), *named_before))
     return _keys_of_rows(model, narrow, rows)
+
+
+def _tracked_columns(model, narrow: Narrow) -> list[str]:
+    """The columns whose value before a save matters to its bump: the organization, the path's first relation,
+    the members named."""
+    columns = ["organization_id", *_membership_columns(model)]
+    if narrow.path:
+        columns.append(f"{narrow.path.split('__')[0]}_id")
+    return columns
+
+
+def _before_save(instance) -> dict:
+    """The tracked columns' values before this save: as this instance last saved them (`_remember_saved`), else
+    as it was read (`_loaded_values`, RemembersLoadedValues), else nothing (a new row)."""
+    saved = getattr(instance, "_page_cache_saved", None)
+    if saved is not None:
+        return saved
+    return getattr(instance, "_loaded_values", None) or {}
+
+
+def _remember_saved(instance, narrow: Narrow) -> None:
+    """Keep the tracked columns' values this save wrote, for the instance's next save (its `_loaded_values`
+    stay as read: alliance.audit.diff compares with them)."""
+    columns = _tracked_columns(type(instance), narrow)
+    instance._page_cache_saved = {column: getattr(instance, column) for column in columns}
 
 
 def grantees_of(instance) -> list[int]:

@@ -61,7 +61,9 @@ class TenantQuerySet(models.QuerySet):
         users = page_cache.users_of(self)
         count = super().update(**kwargs)
         if count:
-            page_cache.bump_organizations(organizations)
+            # Rows moved to another organization (no app code does): that one's pages too.
+            moved_to = kwargs.get("organization", kwargs.get("organization_id"))
+            page_cache.bump_organizations([*organizations, getattr(moved_to, "pk", moved_to)])
             page_cache.bump_users(users)
         return count
 
@@ -69,13 +71,14 @@ class TenantQuerySet(models.QuerySet):
 
     def _moves_records(self, fields) -> bool:
         """Whether writing `fields` (names or attnames) may move rows to another member's record: it sets a
-        foreign key to a membership, or the first relation of the model's path to its member."""
+        foreign key to a membership, the first relation of the model's path to its member, or the
+        organization."""
         from alliance import page_cache
 
         narrow = page_cache.narrow_of(self.model)
         if narrow is None:
             return True
-        moving = set(page_cache._membership_columns(self.model))
+        moving = {"organization_id", *page_cache._membership_columns(self.model)}
         if narrow.path:
             moving.add(f"{narrow.path.split('__')[0]}_id")
         for name in fields:
