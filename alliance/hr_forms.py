@@ -12,7 +12,7 @@ from alliance.forms import ManagerChoiceField
 from alliance.hr_insights import InsightFilters
 from alliance.models import Department, Membership, Role
 from alliance.periods import validate_day
-from alliance.selectors import manager_choices
+from alliance.selectors import manager_choice_rows, manager_choices
 
 # The default period: the twelve months up to today, both ends included (today and the same day a year ago + 1).
 DEFAULT_PERIOD_DAYS = 365
@@ -90,7 +90,7 @@ class InsightFilterForm(forms.Form):
         translated each time, was most of the HR dashboard's Python time at that size)."""
         chosen = str(self.data.get("manager", ""))
         roles = {key: conditional_escape(str(label)) for key, label in Role.choices}
-        rows = self.fields["manager"].queryset.values_list("pk", "user__name", "user__email", "role")
+        rows = manager_choice_rows(organization=self.organization)
         return mark_safe(  # noqa: S308 - the id is an integer, every name and label is escaped
             "".join(
                 f'<option value="{pk}"{" selected" if str(pk) == chosen else ""}>'
