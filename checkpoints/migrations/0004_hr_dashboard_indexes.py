@@ -6,7 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0009_hr_dashboard_indexes'),
         ('alliance', '0008_notice_fewer_indexes'),
         ('checkpoints', '0003_meeting_endings_calendar'),
     ]
