@@ -1,7 +1,8 @@
 """The HR dashboard's and HR home's figures computed by the faster queries (checkpoints due, overdue and held from
-one range by manager plus a held count; the overdue total with the tour's organization repeated; the manager
-select's options with each user read by key): each held against a plain Python count over every row (an oracle
-with no SQL cleverness), on a table of edge cases and on a seeded random organization."""
+one range by manager plus a held count; the overdue total with the tour's organization repeated; the people who
+shared an alignment with HR counted in the same pass as the current alignments; the manager select's options with
+each user read by key): each held against a plain Python count over every row (an oracle with no SQL cleverness),
+on a table of edge cases and on a seeded random organization. These tests also pass on the queries they replaced."""
 
 import random
 from datetime import timedelta
@@ -235,3 +236,89 @@ def test_manager_options_are_escaped_and_keep_the_chosen_one(managers):
         assert f'<option value="{membership.pk}"{selected}>{label} (' in html
     assert "<b>" not in html and "&lt;b&gt;人事&lt;/b&gt;" in html
     assert html.count("<option") == 8 and html.count(" selected") == 1
+
+
+# --- alignments shared with HR: counted in the same pass as the current alignments -------------------------------
+
+
+def _shared(filters):
+    from agreements.hr_insights import build_alignments
+
+    section = build_alignments(filters)
+    (figure,) = [f for f in section.figures if f.label == gettext("Shared with HR")]
+    return figure.value
+
+
+# (member status, the member's alignments as (status, shared) pairs) -> the "Shared with HR" figure.
+SHARED_CASES = [
+    ("active", [("confirmed", True)], 1),
+    ("active", [("confirmed", True), ("confirmed", True)], 1),  # a person counts once, however many they shared
+    ("active", [("draft", True)], 1),  # whatever the alignment's status
+    ("active", [("confirmed", False)], 0),
+    ("active", [("confirmed", False), ("draft", True)], 1),
+    ("active", [], 0),
+    ("alumni", [("confirmed", True)], 0),  # only active people
+]
+
+
+@pytest.mark.parametrize("member_status, alignments, expected", SHARED_CASES)
+def test_shared_with_hr_on_each_edge_case(db, member_status, alignments, expected):
+    world = Org()
+    member = world.person("m", status=member_status)
+    for days_ago, (status, shared) in enumerate(alignments, start=5):
+        CareerAlignment.objects.create(
+            organization=world.org,
+            employee=member,
+            held_on=TODAY - timedelta(days=days_ago),
+            status=status,
+            shared_with_hr=shared,
+        )
+    # Another organization's shared alignment never counts here.
+    other = Org("other-shared")
+    CareerAlignment.objects.create(
+        organization=other.org, employee=other.person("x"), held_on=TODAY, status="confirmed", shared_with_hr=True
+    )
+    assert _shared(_filters(world.org)) == expected
+
+
+def test_shared_with_hr_is_narrowed_by_department_and_manager(db):
+    from alliance.models import Department
+
+    world = Org()
+    sales = Department.objects.create(organization=world.org, name="営業部")
+    boss = world.person("boss", role="manager")
+    in_sales = world.person("s")
+    in_sales.department, in_sales.manager = sales, boss
+    in_sales.save(update_fields=["department", "manager"])
+    elsewhere = world.person("e")
+    for member in (in_sales, elsewhere):
+        CareerAlignment.objects.create(
+            organization=world.org, employee=member, held_on=TODAY, status="confirmed", shared_with_hr=True
+        )
+    start, end = default_period(TODAY)
+    narrowed = {"organization": world.org, "period_start": start, "period_end": end}
+    assert _shared(InsightFilters(**narrowed)) == 2
+    assert _shared(InsightFilters(**narrowed, department=sales)) == 1
+    assert _shared(InsightFilters(**narrowed, manager=boss)) == 1
+
+
+def test_shared_with_hr_matches_a_python_count_on_a_random_organization(db):
+    rng = random.Random(7)
+    world = Org()
+    people = [world.person(f"p{i}", status=rng.choice(["active", "active", "alumni"])) for i in range(40)]
+    for _ in range(90):
+        CareerAlignment.objects.create(
+            organization=world.org,
+            employee=rng.choice(people),
+            held_on=TODAY - timedelta(days=rng.randint(0, 900)),
+            status=rng.choice(["confirmed", "draft"]),
+            shared_with_hr=rng.random() < 0.4,
+        )
+    expected = len(
+        {
+            a.employee_id
+            for a in CareerAlignment.objects.filter(organization=world.org).select_related("employee")
+            if a.shared_with_hr and a.employee.status == "active"
+        }
+    )
+    assert _shared(_filters(world.org)) == expected
