@@ -322,3 +322,36 @@ def test_shared_with_hr_matches_a_python_count_on_a_random_organization(db):
         }
     )
     assert _shared(_filters(world.org)) == expected
+
+
+# --- the chart tables, written in Python rather than by template loops --------------------------------------------
+
+# What alliance/hr/_chart.html's loops wrote before the rows were built in Python (alliance.hr_charts._table_body).
+OLD_TABLE_BODY = (
+    '{% load i18n %}{% for label, cells in drawing.rows %}<tr><th scope="row">{{ label }}</th>{% for cell in cells %}'
+    '<td class="num">{{ cell }}</td>{% endfor %}</tr>{% empty %}<tr><td colspan="{{ drawing.legend|length|add:1 }}">'
+    '{% translate "No figures in this period" %}</td></tr>{% endfor %}'
+)
+
+TABLE_CHARTS = [
+    dict(title="t", labels=[], series=[]),  # nothing at all: the "no figures" row spans the category column
+    dict(title="t", labels=[], series=[("A", []), ("B", [])]),  # two series, no label: colspan 3
+    dict(title="t", labels=["2026-01", "2026-02"], series=[("件数", [3, 1234])]),  # grouping: 1,234
+    dict(title="t", labels=["<b>x</b>", "O'Neil & co"], series=[("a<", [None, 2.25]), ("b", [0, 7])]),  # escaped
+    dict(title="t", labels=["a", "b", "c"], series=[("s", [1.0, 2.5])], unit="%"),  # a missing cell: —
+]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("kwargs", TABLE_CHARTS, ids=range(len(TABLE_CHARTS)))
+def test_chart_table_rows_are_what_the_template_loops_wrote(language, kwargs):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from alliance.hr_charts import draw
+    from alliance.hr_insights import Chart
+
+    with translation.override(language):
+        drawing = draw(Chart(**kwargs))
+        old = Template(OLD_TABLE_BODY).render(Context({"drawing": drawing}))
+        assert str(drawing.table_body()) == old
