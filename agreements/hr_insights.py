@@ -66,21 +66,20 @@ def _people(filters: InsightFilters):
 
 def build_alignments(filters: InsightFilters) -> Section | None:
     """Active people with and without a current alignment (now), how many shared an alignment with HR (a count),
-    and alignments confirmed per month over the period. Three queries."""
+    and alignments confirmed per month over the period. Two queries."""
     today = timezone.localdate()
-    # Both counts in one pass over the people (the current ones through the same uncorrelated IN).
+    # The three counts in one pass over the people: the current ones and those who shared an alignment with HR
+    # (whatever its status) through uncorrelated INs (hashed subplans on PostgreSQL). The shared count was its
+    # own DISTINCT over the alignments joined to the people (7 ms at 10,000 members); the same people are counted.
+    shared_alignments = CareerAlignment.objects.filter(organization=filters.organization, shared_with_hr=True)
     counts = _people(filters).aggregate(
-        total=Count("pk"), current=Count("pk", filter=_current_alignment(today, filters.organization))
+        total=Count("pk"),
+        current=Count("pk", filter=_current_alignment(today, filters.organization)),
+        shared=Count("pk", filter=Q(pk__in=shared_alignments.values("employee"))),
     )
     if not counts["total"]:
         return None
-    shared = (
-        CareerAlignment.objects.filter(filters.member_q("employee"), organization=filters.organization)
-        .filter(shared_with_hr=True, employee__status=MembershipStatus.ACTIVE)
-        .values("employee")
-        .distinct()
-        .count()
-    )
+    shared = counts["shared"]
     figures = [
         Figure(
             label=str(ALIGNMENT_KINDS["without"]),
@@ -149,8 +148,14 @@ def _tour_q(kind: str, today) -> Q:
 
 
 def _tours(filters: InsightFilters):
+    # employee__organization repeats the employee's organization (always the tour's): PostgreSQL then reads the
+    # organization's memberships by an index rather than every organization's active members (a scan of 100,000
+    # memberships at bench size). The same in _waiting and the count of alignments shared with HR.
     return Tour.objects.filter(
-        filters.member_q("employee"), organization=filters.organization, employee__status=MembershipStatus.ACTIVE
+        filters.member_q("employee"),
+        organization=filters.organization,
+        employee__status=MembershipStatus.ACTIVE,
+        employee__organization=filters.organization,
     )
 
 
@@ -224,6 +229,7 @@ def _waiting(filters: InsightFilters):
         organization=filters.organization,
         status=VersionStatus.PENDING,
         agreement__tour__employee__status=MembershipStatus.ACTIVE,
+        agreement__tour__employee__organization=filters.organization,
     )
 
 

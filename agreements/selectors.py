@@ -328,7 +328,14 @@ def waiting_for(*, membership: Membership) -> Waiting:
     versions = list(
         with_signed_roles(
             AgreementVersion.objects.for_organization(membership.organization_id)
-            .filter(rule, agreement__tour__status__in=[TourStatus.DRAFT, TourStatus.ACTIVE])
+            .filter(
+                rule,
+                agreement__tour__status__in=[TourStatus.DRAFT, TourStatus.ACTIVE],
+                # The agreement's organization is always the version's: said again so that PostgreSQL reads the
+                # organization's agreements by an index instead of hashing every organization's (25 ms at bench
+                # size, on HR's home page).
+                agreement__organization=membership.organization_id,
+            )
             .select_related("agreement__tour__employee__user")
             .order_by("requested_at", "created_at", "pk")
         )

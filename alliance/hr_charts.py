@@ -82,6 +82,10 @@ class Drawing:
     def has_data(self) -> bool:
         return bool(self.bars or self.points)
 
+    def table_body(self) -> SafeString:
+        """The table's <tr> rows (alliance/hr/_chart.html): see _table_body."""
+        return _table_body(self)
+
     def svg(self) -> SafeString:
         """The picture as inline SVG markup (escaped; classes and presentation attributes only, for the strict CSP):
         built here rather than by template loops, which cost a large share of the HR dashboard's rendering for
@@ -141,6 +145,22 @@ class Drawing:
             )
         parts.append("\n</svg>")
         return mark_safe("".join(parts))  # noqa: S308 - every part is format_html output or a literal
+
+
+def _table_body(drawing: Drawing) -> SafeString:
+    """The rows of the table beside a chart as HTML (escaped), exactly as the template's loops wrote them: one
+    row a label with a cell a series, or one row saying there is no figure. Built here for the same reason as the
+    SVG: the template loops over a dozen charts' rows and cells were a large share of the page's rendering."""
+    if not drawing.rows:
+        return format_html('<tr><td colspan="{}">{}</td></tr>', len(drawing.legend) + 1, _("No figures in this period"))
+    return format_html_join(
+        "",
+        '<tr><th scope="row">{}</th>{}</tr>',
+        (
+            (label, format_html_join("", '<td class="num">{}</td>', ((cell,) for cell in cells)))
+            for label, cells in drawing.rows
+        ),
+    )
 
 
 def _add(value, number: int):

@@ -1,6 +1,7 @@
 """The HR dashboard's filter form: department, manager and period, shared by the dashboard and its lists."""
 
 from datetime import date, timedelta
+from html import escape
 
 from django import forms
 from django.utils import timezone
@@ -12,7 +13,7 @@ from alliance.forms import ManagerChoiceField
 from alliance.hr_insights import InsightFilters
 from alliance.models import Department, Membership, Role
 from alliance.periods import validate_day
-from alliance.selectors import manager_choices
+from alliance.selectors import manager_choice_rows, manager_choices
 
 # The default period: the twelve months up to today, both ends included (today and the same day a year ago + 1).
 DEFAULT_PERIOD_DAYS = 365
@@ -87,14 +88,16 @@ class InsightFilterForm(forms.Form):
         """The manager select's <option> elements as safe HTML (one query): built here, not through the widget or
         a template loop, because an organization of 10,000 has a thousand managers (bench/hr_dashboard.py). Each
         role's label is translated and escaped once, not once an option (format_html per option, with a lazy label
-        translated each time, was most of the HR dashboard's Python time at that size)."""
+        translated each time, was most of the HR dashboard's Python time at that size). Names are plain text from
+        the database, escaped by the standard library's html.escape, which Django's escape wraps (the same output
+        without its lazy-string checks, a thousand times a page)."""
         chosen = str(self.data.get("manager", ""))
         roles = {key: conditional_escape(str(label)) for key, label in Role.choices}
-        rows = self.fields["manager"].queryset.values_list("pk", "user__name", "user__email", "role")
+        rows = manager_choice_rows(organization=self.organization)
         return mark_safe(  # noqa: S308 - the id is an integer, every name and label is escaped
             "".join(
                 f'<option value="{pk}"{" selected" if str(pk) == chosen else ""}>'
-                f"{conditional_escape(name or email)} ({roles.get(role) or conditional_escape(role)})</option>"
+                f"{escape(name or email)} ({roles.get(role) or escape(role)})</option>"
                 for pk, name, email, role in rows
             )
         )

@@ -1,7 +1,7 @@
-from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django_scopes import scopes_disabled
 
-from alliance.models import Department, Invitation, Membership, MembershipStatus, Organization, Role
+from alliance.models import Department, Invitation, Membership, MembershipStatus, Organization, Role, User
 from alliance.permissions import REPORTS_TO_MANAGER, VIEW_REPORTS, roles_with
 from alliance.text import normalize_search
 
@@ -71,12 +71,32 @@ def member_list(
     return qs.order_by("_invited", email_if_invited, *qs.query.order_by)
 
 
+def _can_have_reports(organization: Organization) -> QuerySet[Membership]:
+    return Membership.objects.for_organization(organization).filter(
+        status=MembershipStatus.ACTIVE, role__in=roles_with(VIEW_REPORTS)
+    )
+
+
 def manager_choices(*, organization: Organization) -> QuerySet[Membership]:
     """Active members who can have reports: managers and HR."""
-    return by_reading(
-        Membership.objects.for_organization(organization)
-        .filter(status=MembershipStatus.ACTIVE, role__in=roles_with(VIEW_REPORTS))
-        .select_related("user")
+    return by_reading(_can_have_reports(organization).select_related("user"))
+
+
+def manager_choice_rows(*, organization: Organization) -> QuerySet:
+    """manager_choices as (pk, name, e-mail, role) tuples, in the same order (by_reading), for a select of a
+    thousand options. One query; each person's user is read by primary key beside the row rather than joined:
+    PostgreSQL hashed the users of every organization for the join (110,000 rows, 25-60 ms at bench size)."""
+    user = User.objects.filter(pk=OuterRef("user_id"))
+    return (
+        _can_have_reports(organization)
+        .annotate(
+            _name=Subquery(user.values("name")),
+            _email=Subquery(user.values("email")),
+            _reading=Subquery(user.values("reading_key")),
+        )
+        .annotate(_no_reading=Case(When(_reading="", then=Value(1)), default=Value(0), output_field=IntegerField()))
+        .order_by("_no_reading", "_reading", "_name", "_email", "pk")
+        .values_list("pk", "_name", "_email", "role")
     )
 
 

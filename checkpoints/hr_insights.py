@@ -57,27 +57,41 @@ def _state_q(state: str, today) -> Q:
 
 
 def _open_checkpoints(filters: InsightFilters):
-    # Only the statuses the figures count, so the (organization, status, due_date) index narrows the scan.
+    # Only the statuses the figures count, so the (organization, status, due_date, tour) index narrows the scan.
+    # tour__organization repeats the tour's organization (always the checkpoint's): PostgreSQL then reads the
+    # organization's active tours by an index (tour_org_status_employee) instead of hashing every organization's.
     return Checkpoint.objects.filter(
         filters.member_q("tour__employee"),
         organization=filters.organization,
         status__in=(CheckpointStatus.SCHEDULED, CheckpointStatus.HELD),
         tour__status=TourStatus.ACTIVE,
+        tour__organization=filters.organization,
     )
 
 
 def build_checkpoints(filters: InsightFilters) -> Section | None:
     """Checkpoints of active tours now: due within DUE_SOON_DAYS (today included), overdue, held but not yet
     confirmed by both; due and overdue by the employee's manager (the TOP_MANAGERS with most, the rest summed).
-    Three queries."""
+    Three queries: due and overdue by manager (the figures are their sums), held, the managers' names."""
     today = timezone.localdate()
     qs = _open_checkpoints(filters)
-    # Narrowed to the rows the figures count: three ranges of the (organization, status, due_date) index rather
-    # than every scheduled checkpoint of the organization (most are in the future and count in no figure).
-    counted = _state_q("due", today) | _state_q("overdue", today) | _state_q("held", today)
-    counts = qs.filter(counted).aggregate(
-        **{state: Count("pk", filter=_state_q(state, today)) for state in CHECKPOINT_STATES}
+    # Every scheduled checkpoint due by the end of the due-soon window is either overdue or due soon, so one range
+    # of the (organization, status, due_date, tour) index gives both figures by manager: the totals are the sums
+    # of the groups (no second pass over the same rows, which cost 60 ms at 10,000 members). Counted by the tour
+    # (never null, so the same count as the id's): the index then holds every checkpoint column read.
+    rows = list(
+        qs.filter(status=CheckpointStatus.SCHEDULED, due_date__lte=today + timedelta(DUE_SOON_DAYS))
+        .values("tour__employee__manager")
+        .annotate(
+            due=Count("tour", filter=_state_q("due", today)), overdue=Count("tour", filter=_state_q("overdue", today))
+        )
+        .order_by("-overdue", "-due", "tour__employee__manager")
     )
+    counts = {
+        "due": sum(row["due"] for row in rows),
+        "overdue": sum(row["overdue"] for row in rows),
+        "held": qs.filter(_state_q("held", today)).count(),
+    }
     figures = [
         Figure(label=str(label), value=counts[state], list_key="checkpoints", list_params={"state": state})
         for state, label in CHECKPOINT_STATES.items()
@@ -89,14 +103,6 @@ def build_checkpoints(filters: InsightFilters) -> Section | None:
             figures=figures,
             empty_message=_("No checkpoint is due or overdue."),
         )
-    rows = list(
-        qs.filter(_state_q("due", today) | _state_q("overdue", today))
-        .values("tour__employee__manager")
-        .annotate(
-            due=Count("pk", filter=_state_q("due", today)), overdue=Count("pk", filter=_state_q("overdue", today))
-        )
-        .order_by("-overdue", "-due", "tour__employee__manager")
-    )
     names = {
         m.pk: m.user.display_name
         for m in Membership.objects.filter(
@@ -169,11 +175,13 @@ def build_health(filters: InsightFilters) -> Section | None:
     # Grouped by day and folded into months here: a month function runs per row in Python on SQLite (seconds
     # for 10,000 people, bench/hr_dashboard.py), a day group is at most 366 × 4 rows a year.
     # order_by(): Meta.ordering (tour, sequence) is dropped from a GROUP BY, but not the join to the tours it
-    # set up, which made PostgreSQL hash every tour of the organization for nothing.
+    # set up, which made PostgreSQL hash every tour of the organization for nothing. COUNT(*) rather than of the
+    # id (never null, the same count): every column read is then in the checkpoint_org_held_answers index, which
+    # PostgreSQL reads alone (an index-only scan of the period's rows, not the organization's every checkpoint).
     rows = list(
         _held(filters)
         .values("held_on", "health")
-        .annotate(n=Count("pk"), average=Avg("confidence"), scored=Count("confidence"))
+        .annotate(n=Count("*"), average=Avg("confidence"), scored=Count("confidence"))
         .order_by()
     )
     if not rows:
@@ -293,10 +301,13 @@ def _ended_query(filters: InsightFilters):
     # A join rather than EXISTS: a tour has at most one confirmed ending (constraint tour_ending_ends_once), so no
     # row doubles, and PostgreSQL plans the join far better than the correlated subquery (bench/hr_dashboard.py).
     since, until = filters.instants()
+    # endings__organization repeats the ending's organization (always its tour's) so that PostgreSQL reads the
+    # organization's endings by an index rather than every organization's.
     return Tour.objects.filter(
         filters.member_q("employee"),
         organization=filters.organization,
         status__in=list(ENDING_KINDS),
+        endings__organization=filters.organization,
         endings__status=EndingStatus.CONFIRMED,
         endings__confirmed_at__gte=since,
         endings__confirmed_at__lt=until,

@@ -93,7 +93,18 @@ class Checkpoint(TenantModel):
                 name="checkpoint_confidence_1_to_10",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "status", "due_date"], name="checkpoint_org_status_due")]
+        # Both serve the HR dashboard and HR's home at 10,000 members by index-only scans on PostgreSQL (the
+        # extra key columns stand in for INCLUDE, which SQLite lacks: models.W040): the due and overdue
+        # checkpoints by due date with their tour, and the checkpoints held in a period with the answers and
+        # confidence the health figures read. A scan of the organization's checkpoints took 15-60 ms a query.
+        indexes = [
+            models.Index(fields=["organization", "status", "due_date", "tour"], name="checkpoint_org_status_due_tour"),
+            models.Index(
+                fields=["organization", "held_on", "employee_alignment", "manager_alignment", "confidence"],
+                condition=models.Q(status__in=["held", "confirmed"]),
+                name="checkpoint_org_held_answers",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.tour} #{self.sequence}"

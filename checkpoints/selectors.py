@@ -604,9 +604,16 @@ class OverdueCount:
 def overdue_total(*, organization: Organization | int, today: date) -> int:
     """How many checkpoints are overdue (as overdue_checkpoints), every manager's reports and those without a
     manager together: the sum of overdue_counts in one COUNT. One query."""
+    # tour__organization repeats the tour's organization (always the checkpoint's) so that PostgreSQL reads the
+    # organization's active tours from an index rather than hashing every organization's (56 ms at bench size).
     return (
         Checkpoint.objects.for_organization(organization)
-        .filter(status=CheckpointStatus.SCHEDULED, due_date__lt=today, tour__status=TourStatus.ACTIVE)
+        .filter(
+            status=CheckpointStatus.SCHEDULED,
+            due_date__lt=today,
+            tour__status=TourStatus.ACTIVE,
+            tour__organization=organization,
+        )
         .count()
     )
 
@@ -616,7 +623,12 @@ def overdue_counts(*, organization: Organization | int, today: date) -> list[Ove
     "no manager" last. Two queries whatever the number of managers."""
     counts = (
         Checkpoint.objects.for_organization(organization)
-        .filter(status=CheckpointStatus.SCHEDULED, due_date__lt=today, tour__status=TourStatus.ACTIVE)
+        .filter(
+            status=CheckpointStatus.SCHEDULED,
+            due_date__lt=today,
+            tour__status=TourStatus.ACTIVE,
+            tour__organization=organization,
+        )
         .values("tour__employee__manager_id")
         .annotate(n=Count("pk"))
     )
