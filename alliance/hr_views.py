@@ -28,10 +28,14 @@ class HrDashboardView(TenantView, TemplateView):
     template_name = "alliance/hr/dashboard.html"
     capabilities = {"GET": VIEW_ORG_STATISTICS}
     page_cache = True
-    page_topic_kinds = (kept_pages.ANY,)
+    # Figures of everyone's records, shown "as of" their rendering: they follow other members' writes within
+    # PAGE_CACHE_SETTLE_SECONDS (alliance.page_cache.settled_token), HR's own writes at once.
+    page_topic_kinds = (kept_pages.SETTLED,)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        ctx["figures_as_of"] = timezone.localtime()
+        ctx["settle_seconds"] = kept_pages.settle_seconds()
         form = InsightFilterForm(self.request.GET, organization=self.organization)
         form.is_valid()
         filters = form.filters()

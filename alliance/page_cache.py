@@ -28,7 +28,12 @@ every page). Then, by what the page shows (`TenantView.page_topics`):
 - `team:<manager membership>`: the records of the manager's direct reports, on every page a manager reads;
 - `any:<organization>`: any member's records, on every page HR reads (HR reads everyone's);
 - `community:<organization>`: the alumni community (profiles, posts, comments, opportunities, referrals), on
-  the alumni pages and every page an alumnus reads.
+  the alumni pages and every page an alumnus reads;
+- `settled:<organization>`: everyone's records as HR's figures (the HR dashboard) show them: in place of
+  `any:`, it follows the writes of `any:` at most every PAGE_CACHE_SETTLE_SECONDS (`settled_token`), so in a
+  large organization, where someone writes every few seconds, the dashboard is rendered about once a minute
+  rather than at every read; the page says when its figures were taken. The reader's own writes (every POST
+  bumps its writer's person topic) and the organization's changes show at once.
 
 A write of a member's record (`NARROWED`: the models whose rows belong to one member, by the path to that
 member) bumps the person topic of that member and of every member the row names (a signer, an author, whoever
@@ -53,8 +58,9 @@ cannot stay kept under the new token with the old rows):
   people, or when the write moves rows to other people), else the organizations and for memberships their users;
 - the notices recorded by raw SQL (`alliance.notices.record`): their recipients' person topics, after the
   insert;
-- every request with an unsafe method (`InvalidateOnWriteMiddleware`): the user's generation outside an
-  organization, and the global one for the admin; inside an organization, the organization, unless every
+- every request with an unsafe method (`InvalidateOnWriteMiddleware`): the writer's person topic; the user's
+  generation outside an organization, and the global one for the admin; inside an organization, the
+  organization, unless every
   statement that wrote during the request was one the rules above bumped for (`explained`): a save of a
   tenant row, user or organization, a tenant queryset's bulk write, the notices' insert, or a table no page
   shows (`UNSHOWN_TABLES`). A raw or bulk write a view makes by any other path, or to any other table, drops
@@ -78,6 +84,7 @@ import logging
 import re
 import secrets
 import threading
+import time
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -155,10 +162,49 @@ def _replace(keys: Iterable[str]) -> None:
     keys = list(dict.fromkeys(keys))
     if not keys:
         return
+    values = {key: secrets.token_hex(8) for key in keys}
+    # A write of anyone's records: when the settled figures last saw one (`settled_token`).
+    now = time.time()
+    values.update({_wrote_key(key.rsplit(":", 1)[1]): now for key in keys if key.startswith(_ANY_PREFIX)})
     try:
-        cache.set_many({key: secrets.token_hex(8) for key in keys}, timeout=None)
+        cache.set_many(values, timeout=None)
     except Exception:  # pragma: no cover - depends on the cache server
         logger.exception("could not bump page cache generations %s", keys)
+
+
+_ANY_PREFIX = "pc:gen:any:"
+
+
+def _wrote_key(organization_id) -> str:
+    return f"pc:wrote:{organization_id}"
+
+
+def settled_token(organization_id: int, now: float) -> str:
+    """The token of the `settled:` topic of an organization (HR's figures): the time it was last renewed (and a
+    random part). It is
+    renewed, by the read that finds it so, when a member's record was written since (`_replace` notes when, with
+    each bump of `any:`) and it is at least PAGE_CACHE_SETTLE_SECONDS old: a page keyed by it lags behind
+    others' writes by less than that. `now` is the time taken before the page is rendered, so a write committed
+    after it is newer than the new token and renews it again later. Two reads renewing at once only cost a
+    render."""
+    key = topic_key(SETTLED, organization_id)
+    try:
+        found = cache.get_many([key, _wrote_key(organization_id)])
+        token, wrote = found.get(key), found.get(_wrote_key(organization_id))
+        renewed_at = float(str(token).split()[0]) if token is not None else None
+        if renewed_at is None or (wrote is not None and wrote >= renewed_at and now - renewed_at >= settle_seconds()):
+            # The time it was renewed, and a random part: two renewals at one clock reading still differ.
+            token = f"{now!r} {secrets.token_hex(4)}"
+            cache.set(key, token, timeout=None)
+    except Exception:  # pragma: no cover - depends on the cache server
+        logger.exception("page cache unavailable")
+        return secrets.token_hex(8)
+    return str(token)
+
+
+def settle_seconds() -> int:
+    """PAGE_CACHE_SETTLE_SECONDS: how long a `settled:` page may lag behind others' writes."""
+    return max(getattr(settings, "PAGE_CACHE_SETTLE_SECONDS", 0), 0)
 
 
 class _Bump:
@@ -219,6 +265,8 @@ PERSON = "person"
 TEAM = "team"
 ANY = "any"
 COMMUNITY = "community"
+# HR's figures: follows `any:` at most every PAGE_CACHE_SETTLE_SECONDS (`settled_token`).
+SETTLED = "settled"
 # Past this many people of one organization in one write, the write bumps the organization instead: one key per
 # person would cost more than the pages it spares (the reminder scan records notices for thousands at once).
 MAX_NARROW_PEOPLE = 500
@@ -716,24 +764,31 @@ def reader_topics(membership) -> list[str]:
 def page_key(request, topics: Iterable[str] = ()) -> str | None:
     """The cache key of the page `request` asks for, or None when the page must be rendered and not kept.
     `topics` are the generation keys (`topic_key`) of what the page shows besides its reader's own
-    (`reader_topics`, always added)."""
+    (`reader_topics`, always added). A page with the `settled:` topic (HR's figures) is not keyed by `any:`:
+    it follows others' writes through `settled_token`, within PAGE_CACHE_SETTLE_SECONDS."""
     if not keepable_request(request):
         return None
+    now = time.time()
     membership = request.membership
     keys = [_organization_key(membership.organization_id), _user_key(membership.user_id), GLOBAL]
     keys += [key for key in dict.fromkeys([*reader_topics(membership), *topics]) if key not in keys]
+    settled = topic_key(SETTLED, membership.organization_id)
+    if settled in keys:
+        keys = [key for key in keys if key != topic_key(ANY, membership.organization_id)]
     try:
-        tokens = cache.get_many(keys)
+        tokens = cache.get_many([key for key in keys if key != settled])
     except Exception:  # pragma: no cover - depends on the cache server
         logger.exception("page cache unavailable")
         return None
-    missing = {key: secrets.token_hex(8) for key in keys if key not in tokens}
+    missing = {key: secrets.token_hex(8) for key in keys if key not in tokens and key != settled}
     if missing:
         # add(): two requests starting a generation at once keep the same token.
         for key, token in missing.items():
             if not cache.add(key, token, timeout=None):
                 token = cache.get(key)
             tokens[key] = token
+    if settled in keys:
+        tokens[settled] = settled_token(membership.organization_id, now)
     parts = [
         release(),
         *(str(tokens.get(key)) for key in keys),
@@ -887,6 +942,10 @@ class InvalidateOnWriteMiddleware:
         with connection.execute_wrapper(watch):
             response = self.get_response(request)
         organization = getattr(request, "organization", None)
+        membership = getattr(request, "membership", None)
+        if membership is not None:
+            # A member sees their own write at once on every page they read, the `settled:` ones too.
+            bump_keys([topic_key(PERSON, membership.pk)])
         if organization is not None:
             if watch.unexplained:
                 logger.debug("unexplained writes %s: organization %s", sorted(watch.unexplained), organization.pk)

@@ -246,6 +246,9 @@ if REDIS_URL:
 # Seconds a member's rendered main page is kept in the cache (alliance/page_cache.py; 0 turns it off). Off
 # without Redis: the local-memory cache is per process, and one process's invalidations would not reach another.
 PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "300" if REDIS_URL else "0"))
+# How long HR's figures (the HR dashboard) may lag behind other members' writes: kept that long at most after a
+# write, then rendered again on the next read; HR's own writes and changes to the organization show at once.
+PAGE_CACHE_SETTLE_SECONDS = int(env("PAGE_CACHE_SETTLE_SECONDS", "60"))
 
 # Celery: with no broker configured, tasks run in-process (the embedded default) and errors surface at once.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)

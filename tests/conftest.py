@@ -165,6 +165,8 @@ def _page_cache(settings):
     """Members' pages are kept (alliance.page_cache) in every test, as in production with Redis: a test that
     reads a page after a write proves the write drops it. ALLIANCE_TEST_PAGE_CACHE_SECONDS=0 turns it off."""
     settings.PAGE_CACHE_SECONDS = int(os.environ.get("ALLIANCE_TEST_PAGE_CACHE_SECONDS", "300"))
+    # HR's figures follow others' writes at once in tests (the delay has its own tests).
+    settings.PAGE_CACHE_SETTLE_SECONDS = 0
 
 
 def _counting_rendered_pages(pytestconfig, settings, *, exact: bool):

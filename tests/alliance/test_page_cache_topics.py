@@ -362,3 +362,84 @@ def test_a_bulk_write_of_many_rows_drops_the_organization_without_reading_them_a
         assert recipients.count() >= 2, "the demo has notices to several members"
         write(employee)
     assert cache.get(key) != "before"
+
+
+# --- HR's figures follow others' writes within PAGE_CACHE_SETTLE_SECONDS ----------------------------------------
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """time.time() of alliance.page_cache, moved by hand: `clock.now += 61`."""
+
+    class Clock:
+        now = 1_800_000_000.0
+
+    monkeypatch.setattr(page_cache.time, "time", lambda: Clock.now)
+    return Clock
+
+
+def _dashboard(client):
+    return _get(client, reverse("hr_dashboard", args=["acme"]))
+
+
+def test_the_hr_dashboard_follows_others_writes_within_the_settle_delay(login, hr, employee, settings, clock):
+    settings.PAGE_CACHE_SETTLE_SECONDS = 60
+    client = login(hr)
+    first = _dashboard(client)
+    assert "data-as-of=" in first.content.decode()
+    assert _state(_dashboard(client)) == "hit"
+    with scopes_disabled():
+        _create_agenda_topic(employee)
+    clock.now += 30
+    assert _state(_dashboard(client)) == "hit", "another member's write shows within the delay, not at once"
+    clock.now += 31
+    assert _state(_dashboard(client)) == "miss", "past the delay, the next read renders the figures again"
+    assert _state(_dashboard(client)) == "hit"
+    clock.now += 200  # (the fake clock is the cache's too: under PAGE_CACHE_SECONDS, the page is still kept)
+    assert _state(_dashboard(client)) == "hit", "no write since: nothing to renew however long"
+
+
+def test_hrs_own_write_and_a_change_of_the_organization_show_at_once(login, hr, employee, settings, clock):
+    settings.PAGE_CACHE_SETTLE_SECONDS = 60
+    client = login(hr)
+    _dashboard(client)
+    assert _state(_dashboard(client)) == "hit"
+    # A POST of HR's (a form with errors writes nothing, but it is HR's request): their own pages drop.
+    client.post(reverse("agreements:mine", args=["acme"]), {})
+    assert _state(_dashboard(client)) == "miss"
+    assert _state(_dashboard(client)) == "hit"
+    with scopes_disabled():
+        Membership.objects.get(pk=employee.pk).save()  # the organization's structure
+    assert _state(_dashboard(client)) == "miss"
+
+
+SETTLE = [
+    # (token before, last write, seconds since the token, delay, renewed)
+    (None, None, 0, 60, True),
+    ("100.0 a1", None, 500, 60, False),
+    ("100.0 a1", 90.0, 500, 60, False),
+    ("100.0 a1", 130.0, 59, 60, False),
+    ("100.0 a1", 130.0, 60, 60, True),
+    # A write at the very clock reading of the renewal may have come after the rendering read: renewed again.
+    ("100.0 a1", 100.0, 60, 60, True),
+    ("100.0 a1", 100.5, 0, 0, True),
+]
+
+
+@pytest.mark.parametrize(("token", "wrote", "age", "delay", "renewed"), SETTLE)
+def test_settled_token(db, settings, token, wrote, age, delay, renewed):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SETTLE_SECONDS = delay
+    key = page_cache.topic_key(page_cache.SETTLED, 42)
+    cache.delete_many([key, "pc:wrote:42"])
+    if token is not None:
+        cache.set(key, token, None)
+    if wrote is not None:
+        cache.set("pc:wrote:42", wrote, None)
+    now = float((token or "100.0").split()[0]) + age
+    got = page_cache.settled_token(42, now)
+    assert (got != token) is renewed
+    assert cache.get(key) == got
+    if renewed:
+        assert float(got.split()[0]) == now
