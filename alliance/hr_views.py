@@ -35,7 +35,8 @@ class HrDashboardView(TenantView, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["figures_as_of"] = timezone.localtime()
-        ctx["settle_seconds"] = kept_pages.settle_seconds()
+        # The delay is said only where pages are kept (no delay without the page cache).
+        ctx["settle_seconds"] = kept_pages.settle_seconds() if kept_pages.enabled() else 0
         form = InsightFilterForm(self.request.GET, organization=self.organization)
         form.is_valid()
         filters = form.filters()

@@ -32,8 +32,9 @@ every page). Then, by what the page shows (`TenantView.page_topics`):
 - `settled:<organization>`: everyone's records as HR's figures (the HR dashboard) show them: in place of
   `any:`, it follows the writes of `any:` at most every PAGE_CACHE_SETTLE_SECONDS (`settled_token`), so in a
   large organization, where someone writes every few seconds, the dashboard is rendered about once a minute
-  rather than at every read; the page says when its figures were taken. The reader's own writes (every POST
-  bumps its writer's person topic) and the organization's changes show at once.
+  rather than at every read; the page says when its figures were taken. The reader's own requests (every
+  POST bumps its writer's `own:` topic, which these pages carry) and the organization's changes show at once;
+  a write a background task makes for them later lags like anyone else's.
 
 A write of a member's record (`NARROWED`: the models whose rows belong to one member, by the path to that
 member) bumps the person topic of that member and of every member the row names (a signer, an author, whoever
@@ -58,7 +59,7 @@ cannot stay kept under the new token with the old rows):
   people, or when the write moves rows to other people), else the organizations and for memberships their users;
 - the notices recorded by raw SQL (`alliance.notices.record`): their recipients' person topics, after the
   insert;
-- every request with an unsafe method (`InvalidateOnWriteMiddleware`): the writer's person topic; the user's
+- every request with an unsafe method (`InvalidateOnWriteMiddleware`): the writer's `own:` topic; the user's
   generation outside an organization, and the global one for the admin; inside an organization, the
   organization, unless every
   statement that wrote during the request was one the rules above bumped for (`explained`): a save of a
@@ -163,42 +164,44 @@ def _replace(keys: Iterable[str]) -> None:
     if not keys:
         return
     values = {key: secrets.token_hex(8) for key in keys}
-    # A write of anyone's records: when the settled figures last saw one (`settled_token`).
-    now = time.time()
-    values.update({_wrote_key(key.rsplit(":", 1)[1]): now for key in keys if key.startswith(_ANY_PREFIX)})
     try:
         cache.set_many(values, timeout=None)
     except Exception:  # pragma: no cover - depends on the cache server
         logger.exception("could not bump page cache generations %s", keys)
 
 
-_ANY_PREFIX = "pc:gen:any:"
-
-
-def _wrote_key(organization_id) -> str:
-    return f"pc:wrote:{organization_id}"
+class CacheUnavailable(Exception):
+    """The cache could not be read: the page is rendered and not kept."""
 
 
 def settled_token(organization_id: int, now: float) -> str:
-    """The token of the `settled:` topic of an organization (HR's figures): the time it was last renewed (and a
-    random part). It is
-    renewed, by the read that finds it so, when a member's record was written since (`_replace` notes when, with
-    each bump of `any:`) and it is at least PAGE_CACHE_SETTLE_SECONDS old: a page keyed by it lags behind
-    others' writes by less than that. `now` is the time taken before the page is rendered, so a write committed
-    after it is newer than the new token and renews it again later. Two reads renewing at once only cost a
-    render."""
-    key = topic_key(SETTLED, organization_id)
+    """The token of the `settled:` topic of an organization (HR's figures): "<renewal time> <the `any:` token
+    seen then> <random>". A read renews it when the `any:` token changed since (a member's record was written)
+    and the renewal is at least PAGE_CACHE_SETTLE_SECONDS old: a page keyed by it lags behind others' writes by
+    less than that. The `any:` token is read before the page is rendered, so a write committed during a
+    rendering changes it again and renews the token later; tokens are compared, not clocks, so the clocks of
+    other processes only matter to the delay's length. A missing or unreadable token is renewed (a render); two
+    reads renewing at once only cost a render. Raises CacheUnavailable when the cache cannot be read."""
+    key, any_key = topic_key(SETTLED, organization_id), topic_key(ANY, organization_id)
     try:
-        found = cache.get_many([key, _wrote_key(organization_id)])
-        token, wrote = found.get(key), found.get(_wrote_key(organization_id))
-        renewed_at = float(str(token).split()[0]) if token is not None else None
-        if renewed_at is None or (wrote is not None and wrote >= renewed_at and now - renewed_at >= settle_seconds()):
-            # The time it was renewed, and a random part: two renewals at one clock reading still differ.
-            token = f"{now!r} {secrets.token_hex(4)}"
+        found = cache.get_many([key, any_key])
+        seen_now = found.get(any_key)
+        if seen_now is None:
+            # No `any:` token yet (or evicted): start one, as page_key does for every generation.
+            seen_now = secrets.token_hex(8)
+            if not cache.add(any_key, seen_now, timeout=None):
+                seen_now = cache.get(any_key)
+        token = found.get(key)
+        try:
+            renewed_at, seen = str(token).split()[:2]
+            renewed_at = float(renewed_at)
+        except ValueError:  # none yet, or of another shape: renew it
+            renewed_at, seen = None, None
+        if renewed_at is None or (seen != str(seen_now) and now - renewed_at >= settle_seconds()):
+            token = f"{now!r} {seen_now} {secrets.token_hex(4)}"
             cache.set(key, token, timeout=None)
-    except Exception:  # pragma: no cover - depends on the cache server
-        logger.exception("page cache unavailable")
-        return secrets.token_hex(8)
+    except Exception as error:  # pragma: no cover - depends on the cache server
+        raise CacheUnavailable from error
     return str(token)
 
 
@@ -267,6 +270,8 @@ ANY = "any"
 COMMUNITY = "community"
 # HR's figures: follows `any:` at most every PAGE_CACHE_SETTLE_SECONDS (`settled_token`).
 SETTLED = "settled"
+# A member's own requests with an unsafe method (InvalidateOnWriteMiddleware), on the `settled:` pages.
+OWN = "own"
 # Past this many people of one organization in one write, the write bumps the organization instead: one key per
 # person would cost more than the pages it spares (the reminder scan records notices for thousands at once).
 MAX_NARROW_PEOPLE = 500
@@ -275,8 +280,8 @@ MAX_NARROW_ROWS = 2000
 
 
 def topic_key(kind: str, pk: int) -> str:
-    """The generation key of one topic: `kind` is PERSON or TEAM (`pk` a membership) or ANY or COMMUNITY (`pk` an
-    organization)."""
+    """The generation key of one topic: `kind` is PERSON, TEAM or OWN (`pk` a membership), or ANY, COMMUNITY or
+    SETTLED (`pk` an organization)."""
     return f"pc:gen:{kind}:{pk}"
 
 
@@ -774,7 +779,9 @@ def page_key(request, topics: Iterable[str] = ()) -> str | None:
     keys += [key for key in dict.fromkeys([*reader_topics(membership), *topics]) if key not in keys]
     settled = topic_key(SETTLED, membership.organization_id)
     if settled in keys:
+        # Not keyed by `any:` (settled_token follows it), but by the reader's own writes, which show at once.
         keys = [key for key in keys if key != topic_key(ANY, membership.organization_id)]
+        keys.append(topic_key(OWN, membership.pk))
     try:
         tokens = cache.get_many([key for key in keys if key != settled])
     except Exception:  # pragma: no cover - depends on the cache server
@@ -788,7 +795,11 @@ def page_key(request, topics: Iterable[str] = ()) -> str | None:
                 token = cache.get(key)
             tokens[key] = token
     if settled in keys:
-        tokens[settled] = settled_token(membership.organization_id, now)
+        try:
+            tokens[settled] = settled_token(membership.organization_id, now)
+        except CacheUnavailable:  # pragma: no cover - depends on the cache server
+            logger.exception("page cache unavailable")
+            return None
     parts = [
         release(),
         *(str(tokens.get(key)) for key in keys),
@@ -924,7 +935,8 @@ def context_csrf(request) -> dict:
 
 
 class InvalidateOnWriteMiddleware:
-    """Around every request with an unsafe method: outside an organization, bump the user's generation (their
+    """Around every request with an unsafe method: bump the writer's `own:` topic (the `settled:` pages show their
+    own writes at once); outside an organization, bump the user's generation (their
     profile, e-mail, two-factor, an invitation accepted), and for the admin the global one. Inside an
     organization (`/<org>/`), watch every statement the request runs (`WriteWatch`) and bump the organization
     when one wrote where the model-level bumps do not account for it (`explained`): a raw or bulk write a view
@@ -944,8 +956,8 @@ class InvalidateOnWriteMiddleware:
         organization = getattr(request, "organization", None)
         membership = getattr(request, "membership", None)
         if membership is not None:
-            # A member sees their own write at once on every page they read, the `settled:` ones too.
-            bump_keys([topic_key(PERSON, membership.pk)])
+            # The writer sees their own writes at once on the `settled:` pages (HR's figures) too.
+            bump_keys([topic_key(OWN, membership.pk)])
         if organization is not None:
             if watch.unexplained:
                 logger.debug("unexplained writes %s: organization %s", sorted(watch.unexplained), organization.pk)

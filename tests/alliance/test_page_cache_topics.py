@@ -7,6 +7,8 @@ a request's raw SQL) and reads each reader's page before and after."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import RequestFactory
@@ -369,7 +371,8 @@ def test_a_bulk_write_of_many_rows_drops_the_organization_without_reading_them_a
 
 @pytest.fixture
 def clock(monkeypatch):
-    """time.time() of alliance.page_cache, moved by hand: `clock.now += 61`."""
+    """time.time(), moved by hand (`clock.now += 61`): the page cache's clock, and the local-memory cache's too
+    (a kept page then expires after PAGE_CACHE_SECONDS of this clock)."""
 
     class Clock:
         now = 1_800_000_000.0
@@ -382,30 +385,48 @@ def _dashboard(client):
     return _get(client, reverse("hr_dashboard", args=["acme"]))
 
 
-def test_the_hr_dashboard_follows_others_writes_within_the_settle_delay(login, hr, employee, settings, clock):
+def _shared_with_hr(response) -> int:
+    html = response.content.decode()
+    found = re.search(r"<dt>Shared with HR</dt>\s*<dd><span data-value=\"(\d+)\"", html)
+    assert found, "the dashboard shows how many alignments are shared with HR"
+    return int(found.group(1))
+
+
+def _share_an_alignment(employee):
+    from agreements import services
+    from agreements.models import CareerAlignment
+
+    alignment = CareerAlignment.objects.filter(employee=employee, shared_with_hr=False).first()
+    assert alignment is not None, "the demo employee has an alignment not shared with HR"
+    services.alignment_share_with_hr(alignment=alignment, actor=employee, shared=True)
+
+
+def test_the_hr_dashboards_figures_follow_others_writes_within_the_settle_delay(login, hr, employee, settings, clock):
     settings.PAGE_CACHE_SETTLE_SECONDS = 60
-    client = login(hr)
+    client = login(hr, language="en")
     first = _dashboard(client)
-    assert "data-as-of=" in first.content.decode()
-    assert _state(_dashboard(client)) == "hit"
+    assert "within 60 seconds" in first.content.decode()
+    before = _shared_with_hr(first)
     with scopes_disabled():
-        _create_agenda_topic(employee)
+        _share_an_alignment(employee)
     clock.now += 30
-    assert _state(_dashboard(client)) == "hit", "another member's write shows within the delay, not at once"
+    kept = _dashboard(client)
+    assert (_state(kept), _shared_with_hr(kept)) == ("hit", before), "within the delay: the figures as taken"
     clock.now += 31
-    assert _state(_dashboard(client)) == "miss", "past the delay, the next read renders the figures again"
+    renewed = _dashboard(client)
+    assert (_state(renewed), _shared_with_hr(renewed)) == ("miss", before + 1), "past it: taken again"
     assert _state(_dashboard(client)) == "hit"
-    clock.now += 200  # (the fake clock is the cache's too: under PAGE_CACHE_SECONDS, the page is still kept)
+    clock.now += 200  # under PAGE_CACHE_SECONDS since the last rendering
     assert _state(_dashboard(client)) == "hit", "no write since: nothing to renew however long"
 
 
-def test_hrs_own_write_and_a_change_of_the_organization_show_at_once(login, hr, employee, settings, clock):
+def test_hrs_own_request_and_a_change_of_the_organization_show_at_once(login, hr, employee, settings, clock):
     settings.PAGE_CACHE_SETTLE_SECONDS = 60
     client = login(hr)
     _dashboard(client)
     assert _state(_dashboard(client)) == "hit"
-    # A POST of HR's (a form with errors writes nothing, but it is HR's request): their own pages drop.
-    client.post(reverse("agreements:mine", args=["acme"]), {})
+    # Any request of HR's with an unsafe method (here one the page refuses: 405) drops HR's own settled pages.
+    assert client.post(reverse("agreements:mine", args=["acme"]), {}).status_code == 405
     assert _state(_dashboard(client)) == "miss"
     assert _state(_dashboard(client)) == "hit"
     with scopes_disabled():
@@ -413,33 +434,59 @@ def test_hrs_own_write_and_a_change_of_the_organization_show_at_once(login, hr, 
     assert _state(_dashboard(client)) == "miss"
 
 
+def test_the_post_middleware_bumps_its_writers_own_topic_only(employee, manager):
+    from django.core.cache import cache
+
+    keys = {member: page_cache.topic_key(page_cache.OWN, member.pk) for member in (employee, manager)}
+    cache.set_many({key: "before" for key in keys.values()}, None)
+    with scopes_disabled():
+        organization = employee.organization
+    _through_middleware(organization, employee, lambda: None)
+    assert cache.get(keys[employee]) != "before"
+    assert cache.get(keys[manager]) == "before"
+
+
+@pytest.mark.parametrize("path", ["/acme/", "timeline"])
+def test_hrs_other_pages_still_follow_every_write_at_once(login, hr, employee, settings, clock, path):
+    # Only the dashboard settles: HR's home and the pages of one member drop at the write.
+    settings.PAGE_CACHE_SETTLE_SECONDS = 60
+    if path == "timeline":
+        path = reverse("checkpoints:timeline", args=["acme", employee.pk])
+    client = login(hr)
+    _get(client, path)
+    assert _state(_get(client, path)) == "hit"
+    with scopes_disabled():
+        _share_an_alignment(employee)
+    assert _state(_get(client, path)) == "miss"
+
+
 SETTLE = [
-    # (token before, last write, seconds since the token, delay, renewed)
-    (None, None, 0, 60, True),
-    ("100.0 a1", None, 500, 60, False),
-    ("100.0 a1", 90.0, 500, 60, False),
-    ("100.0 a1", 130.0, 59, 60, False),
-    ("100.0 a1", 130.0, 60, 60, True),
-    # A write at the very clock reading of the renewal may have come after the rendering read: renewed again.
-    ("100.0 a1", 100.0, 60, 60, True),
-    ("100.0 a1", 100.5, 0, 0, True),
+    # (token before, the any: token now, seconds since the renewal, delay, renewed)
+    (None, "a1", 0, 60, True),
+    ("garbled", "a1", 0, 60, True),
+    ("100.0 a1 x", "a1", 500, 60, False),
+    ("100.0 a1 x", "b2", 59, 60, False),
+    ("100.0 a1 x", "b2", 60, 60, True),
+    ("100.0 a1 x", None, 60, 60, True),
+    ("100.0 a1 x", "b2", 0, 0, True),
 ]
 
 
-@pytest.mark.parametrize(("token", "wrote", "age", "delay", "renewed"), SETTLE)
-def test_settled_token(db, settings, token, wrote, age, delay, renewed):
+@pytest.mark.parametrize(("token", "seen_now", "age", "delay", "renewed"), SETTLE)
+def test_settled_token(db, settings, token, seen_now, age, delay, renewed):
     from django.core.cache import cache
 
     settings.PAGE_CACHE_SETTLE_SECONDS = delay
-    key = page_cache.topic_key(page_cache.SETTLED, 42)
-    cache.delete_many([key, "pc:wrote:42"])
+    key, any_key = page_cache.topic_key(page_cache.SETTLED, 42), page_cache.topic_key(page_cache.ANY, 42)
+    cache.delete_many([key, any_key])
     if token is not None:
         cache.set(key, token, None)
-    if wrote is not None:
-        cache.set("pc:wrote:42", wrote, None)
-    now = float((token or "100.0").split()[0]) + age
+    if seen_now is not None:
+        cache.set(any_key, seen_now, None)
+    now = 100.0 + age
     got = page_cache.settled_token(42, now)
     assert (got != token) is renewed
     assert cache.get(key) == got
     if renewed:
-        assert float(got.split()[0]) == now
+        renewed_at, seen, _ = got.split()
+        assert (float(renewed_at), seen) == (now, cache.get(any_key))
