@@ -71,8 +71,9 @@ A page is not kept when: the request is not a plain GET, it is an htmx request, 
 shown (they are part of the page once), the view read the session (a draft kept in it), the rendering asked for
 the real CSRF token, or the response is not a 200 HTML page without cookies. The CSRF token of a kept page is a
 placeholder, random for each rendering and kept with the page, replaced on each serve by a fresh masked token
-of the reader's own secret (`get_token`). A member keeps at most `MAX_KEPT_PER_MEMBER` pages at a time; past
-that, pages are rendered and not kept.
+of the reader's own secret (`get_token`). A member keeps the pages of at most `MAX_KEPT_PER_MEMBER` paths per
+window of `PAGE_CACHE_SECONDS` (a page dropped by a write and rendered again counts once); past that, new
+paths are rendered and not kept.
 
 Off when `PAGE_CACHE_SECONDS` is 0: the default without `REDIS_URL`, where the cache is per process (the
 embedded default) and one process's generations would not reach another.
@@ -874,7 +875,7 @@ def render_and_keep(request, key: str, respond) -> HttpResponse:
     body = response.content.decode(response.charset)
     headers = {name: value for name, value in response.headers.items() if name.lower() != "content-length"}
     try:
-        if _within_quota(request.membership.pk):
+        if _within_quota(request.membership.pk, request.get_full_path()):
             cache.set(key, (headers, body, placeholder), timeout=seconds)
     except Exception:  # pragma: no cover - depends on the cache server
         logger.exception("page cache unavailable")
@@ -883,16 +884,25 @@ def render_and_keep(request, key: str, respond) -> HttpResponse:
     return response
 
 
-def _within_quota(membership_id: int) -> bool:
-    """Count one more kept page for the membership in the current window of PAGE_CACHE_SECONDS (the window
-    starts with its first page); False past MAX_KEPT_PER_MEMBER."""
+def _within_quota(membership_id: int, path: str) -> bool:
+    """Whether a page of `path` may be kept for the membership: the paths it keeps in the current window of
+    PAGE_CACHE_SECONDS (which starts with its first page) are at most MAX_KEPT_PER_MEMBER. A path already counted
+    in the window is kept again at no cost (a page dropped by a write and rendered anew), so a member whose pages
+    are often dropped keeps them; new paths past the cap are rendered and not kept, and not even noted."""
+    window = settings.PAGE_CACHE_SECONDS
     counter = f"pc:count:{membership_id}"
-    cache.add(counter, 0, timeout=settings.PAGE_CACHE_SECONDS)
-    try:
-        return cache.incr(counter) <= MAX_KEPT_PER_MEMBER
-    except ValueError:  # expired between add() and incr(): this page opens a new window
-        cache.add(counter, 1, timeout=settings.PAGE_CACHE_SECONDS)
+    seen = f"pc:seen:{membership_id}:{hashlib.sha256(path.encode()).hexdigest()[:32]}"
+    if cache.get(seen):
         return True
+    cache.add(counter, 0, timeout=window)
+    try:
+        allowed = cache.incr(counter) <= MAX_KEPT_PER_MEMBER
+    except ValueError:  # expired between add() and incr(): this page opens a new window
+        cache.add(counter, 1, timeout=window)
+        allowed = True
+    if allowed:
+        cache.set(seen, 1, timeout=window)
+    return allowed
 
 
 def _keepable(response, *, session_read: bool, token_asked: bool) -> bool:
