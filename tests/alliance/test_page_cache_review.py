@@ -11,33 +11,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from alliance.models import Membership, MembershipStatus, Role
-
-HOME = "/acme/"
-
-
-def _get(client, path: str = HOME):
-    response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return response
-
-
-def _state(response) -> str:
-    return response.headers.get("X-Page-Cache", "")
-
-
-@pytest.fixture
-def bystander(db, employee, manager):
-    """An active employee of acme who is neither the employee, nor their manager, nor HR."""
-    with scopes_disabled():
-        member = (
-            Membership.objects.select_related("user")
-            .filter(organization_id=employee.organization_id, status=MembershipStatus.ACTIVE, role=Role.EMPLOYEE)
-            .exclude(pk__in=[employee.pk, manager.pk])
-            .first()
-        )
-    assert member is not None, "the demo has a second employee"
-    return member
+# The helpers and the bystander of the topics' table (a fixture imported is a fixture of this module too).
+from tests.alliance.test_page_cache_topics import HOME, _get, _state, bystander  # noqa: E402, F401
 
 
 @pytest.fixture
