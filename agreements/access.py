@@ -13,15 +13,12 @@ read as HR. They write nothing (every `can_*` helper answers False for a members
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django_scopes import scopes_disabled
 
 from agreements.capabilities import READ_ALIGNMENTS_SHARED_WITH_HR, READ_ALL_RECORDS
 from agreements.models import Agreement, AgreementVersion, CareerAlignment, CareerAlignmentUserPermission, Tour
+from alliance.compiled import compiled_row
 from alliance.models import Membership, MembershipStatus
 from alliance.permissions import VIEW_REPORTS, access_membership, membership_has
 
@@ -185,37 +182,6 @@ def check_tour_of(model, *, membership: Membership, pk: int, tour: str) -> int:
     ):
         raise Http404
     return employee_id
-
-
-# (database vendor, name) -> (SQL, the argument of each parameter in order).
-_COMPILED: dict[tuple[str, str], tuple[str, tuple]] = {}
-
-
-def compiled_row(name: str, build: Callable[..., QuerySet], **arguments: int) -> tuple | None:
-    """The first row of `build(**arguments)` (a queryset of at most one row: a pk lookup), or None; its SQL is
-    compiled once per process and `name`, then only executed: building and compiling a queryset cost more Python
-    than the query's round trip, on the checks every kept page runs. `arguments` are integers (ids); `build`
-    must give the same SQL for any of them (no condition on their value), as a pk and an organization do. The
-    SQL comes from the ORM and its organization scope (`for_organization`), never written by hand."""
-    if any(not -(2**63) <= value < 2**63 for value in arguments.values()):
-        return None  # no row has an id past a 64-bit integer (the ORM answers the same: no row)
-    key = (connection.vendor, name)
-    compiled = _COMPILED.get(key)
-    if compiled is None:
-        # Stand-in values no id takes, told apart in the compiled parameters. Compiled outside the request's
-        # organization scope, whose filter django-scopes would otherwise add with that organization's id as a
-        # constant of every later call: the organization is an argument (`for_organization`) instead.
-        stand_ins = {argument: -(7_000_003 + index) for index, argument in enumerate(sorted(arguments))}
-        with scopes_disabled():
-            sql, params = build(**stand_ins).order_by()[:1].query.sql_with_params()
-        by_value = {value: argument for argument, value in stand_ins.items()}
-        if any(param not in by_value for param in params) or set(by_value.values()) - {by_value[p] for p in params}:
-            raise ValueError(f"{name}: the query's parameters must be exactly its arguments (no constant)")
-        compiled = _COMPILED[key] = (sql, tuple(by_value[param] for param in params))
-    sql, order = compiled
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [arguments[argument] for argument in order])
-        return cursor.fetchone()
 
 
 def one_row(queryset: QuerySet):

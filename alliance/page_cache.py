@@ -818,7 +818,7 @@ def page_key(request, topics: Iterable[str] = ()) -> str | None:
 
 
 def kept_entry(key: str) -> tuple | None:
-    """The page kept under `key` as (headers, body, CSRF placeholder), or None: none kept, the cache down, or
+    """The page kept under `key` as (headers, body bytes, CSRF placeholder), or None: none kept, the cache down, or
     an entry of another shape (kept by an earlier release under an unchanged ALLIANCE_RELEASE)."""
     try:
         kept = cache.get(key)
@@ -834,8 +834,11 @@ def kept_response(request, kept: tuple) -> HttpResponse:
     """The response for a `kept_entry`, with the reader's own CSRF token in place of the placeholder. The caller
     has run the view's access checks first (TenantView.dispatch)."""
     headers, body, placeholder = kept
-    if placeholder and placeholder in body:
-        body = body.replace(placeholder, get_token(request))
+    if isinstance(body, str):  # kept as text by an earlier release under an unchanged ALLIANCE_RELEASE
+        body = body.encode(HttpResponse(headers=headers).charset)
+    marker = placeholder.encode() if placeholder else b""
+    if marker and marker in body:
+        body = body.replace(marker, get_token(request).encode())
     response = HttpResponse(body, headers=headers)
     response["X-Page-Cache"] = "hit"
     return response
@@ -872,14 +875,15 @@ def render_and_keep(request, key: str, respond) -> HttpResponse:
         if placeholder.encode() in getattr(response, "content", b""):
             response.content = response.content.replace(placeholder.encode(), get_token(request).encode())
         return response
-    body = response.content.decode(response.charset)
+    # Kept as the bytes sent (the placeholder is ASCII): a kept page is neither decoded nor encoded again.
+    body = response.content
     headers = {name: value for name, value in response.headers.items() if name.lower() != "content-length"}
     try:
         if _within_quota(request.membership.pk, request.get_full_path()):
             cache.set(key, (headers, body, placeholder), timeout=seconds)
     except Exception:  # pragma: no cover - depends on the cache server
         logger.exception("page cache unavailable")
-    response.content = body.replace(placeholder, get_token(request)).encode(response.charset)
+    response.content = body.replace(placeholder.encode(), get_token(request).encode())
     response["X-Page-Cache"] = "miss"
     return response
 

@@ -19,9 +19,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from alliance import page_cache as kept_pages
+from alliance.compiled import compiled_instance
 from alliance.conflicts import StateConflict
 from alliance.models import Membership, MembershipStatus
 from alliance.permissions import ALUMNI, holder_of, membership_has
@@ -71,22 +72,7 @@ class TenantMiddleware:
             return None
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        # Across organizations on purpose: this is the lookup that decides the tenant. It returns at most the
-        # requesting user's own membership in the organization the URL names.
-        # At most one row (one membership per user and organization): no ORDER BY, whose joins on the
-        # model's default ordering (user's name) cost more to compile than the query costs to run, on every request.
-        # The user is request.user (the filter says so): not joined again, a fifth of the lookup's cost.
-        with scopes_disabled():
-            found = list(
-                Membership.objects.select_related("organization", "manager__user")
-                .filter(
-                    organization__slug=slug,
-                    user=request.user,
-                    status__in=[MembershipStatus.ACTIVE, MembershipStatus.ALUMNI],
-                )
-                .order_by()[:1]
-            )
-        membership = found[0] if found else None
+        membership = tenant_membership(slug=slug, user_id=request.user.pk)
         if membership is None:
             raise Http404
         membership.user = request.user
@@ -94,6 +80,24 @@ class TenantMiddleware:
         request.membership = membership
         request._tenant_scope.enter_context(organization_scope(membership.organization))
         return None
+
+
+def tenant_membership(*, slug: str, user_id: int) -> Membership | None:
+    """The membership of user `user_id` in the organization whose slug is `slug`, active or alumni, with its
+    organization and its manager's user loaded; None when there is none (another organization's URL, a member who
+    left without alumni status, a suspended one). The lookup that decides the tenant of every `/<org>/` request:
+    across organizations on purpose, it returns at most the user's own membership (one per user and organization).
+    Compiled once per process (alliance.compiled); no ORDER BY (the model's default would join the user)."""
+    return compiled_instance(
+        "tenant_membership",
+        lambda slug, user, active, alumni: Membership.objects.select_related("organization", "manager__user").filter(
+            organization__slug=slug, user_id=user, status__in=[active, alumni]
+        ),
+        slug=slug,
+        user=user_id,
+        active=str(MembershipStatus.ACTIVE),
+        alumni=str(MembershipStatus.ALUMNI),
+    )
 
 
 Resolver = Callable[["TenantView"], Any]

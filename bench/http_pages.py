@@ -21,10 +21,13 @@ What it does, in order:
    and CSRF origin checks of production stay on.
 4. Signs each persona in with a real login POST (CSRF token and cookie), checks every page answers 200, warms
    each page up, then runs wrk for a fixed duration and concurrency on each page, with the persona's session
-   cookie. The default concurrency is one connection per worker: sync workers serve one request each, so more
-   connections only queue (raising latency, not throughput). Any response that is not a 200 (a redirect to the
-   sign-in page included), and any connection error or timeout, fails the run. With `--writes-per-second R`, a
-   writer writes R times a second during each page's measured load (see below).
+   cookie, and on the bare view before the first page and after every page: the machine's speed drifts during a
+   run (the bare view moved by ±25% between runs on the development machine), so each page's ratio is to the mean
+   of the two bare runs around it (`bare_requests_per_s`), and the bare view's row is its median run (each run's
+   requests/s in `requests_per_s_each_run`). The default concurrency is one connection per worker: sync workers
+   serve one request each, so more connections only queue (raising latency, not throughput). Any response that
+   is not a 200 (a redirect to the sign-in page included), and any connection error or timeout, fails the run.
+   With `--writes-per-second R`, a writer writes R times a second during each page's measured load (see below).
 5. Writes `bench/results/http_pages-<dataset>.json` (machine, settings, per page p50/p95/p99 in ms,
    requests/s, ratio to the bare view's requests/s, queries) and prints a table; with writes,
    `http_pages-<dataset>-writes<R>.json` (`-writes<R>-self.json` with `--write-scope self`), whose pages also
@@ -54,9 +57,10 @@ dataset.
 Query counts must not grow with the data: when the other dataset's results file exists, the counts are compared
 and any difference is printed (and recorded under "query_counts_differ_from").
 
-The pure parts (parsing wrk's output, ratios, the kept-page counts, the results file's name, the writer's pace,
-resolving the pages of the personas and whom to write about, one write dropping kept pages) are tested in
-tests/test_bench_http.py; the rest needs gunicorn, wrk and PostgreSQL and is not part of the test suite.
+The pure parts (parsing wrk's output, ratios, the bare runs around a page, the kept-page counts, the results
+file's name, the writer's pace, resolving the pages of the personas and whom to write about, one write dropping
+kept pages) are tested in tests/test_bench_http.py; the rest needs gunicorn, wrk and PostgreSQL and is not part
+of the test suite.
 """
 
 from __future__ import annotations
@@ -220,6 +224,24 @@ def ratio_to_bare(page_rps: float, bare_rps: float) -> float:
     if bare_rps <= 0:
         raise BenchFailure("the bare view served nothing: no ceiling to compare with")
     return round(page_rps / bare_rps, 3)
+
+
+def bare_around(bare_runs: list[dict], index: int) -> float:
+    """The bare view's requests/s around the page measured `index`-th (0-based): the mean of the bare runs just
+    before and just after it (`bare_runs[index]`, `bare_runs[index + 1]`; the run's order is bare, page 0, bare,
+    page 1, ..., bare), 1 decimal. Raises BenchFailure when a run around it is missing."""
+    if index < 0 or index + 1 >= len(bare_runs):
+        raise BenchFailure(f"no bare view measured around page {index}")
+    return round((bare_runs[index]["requests_per_s"] + bare_runs[index + 1]["requests_per_s"]) / 2, 1)
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The figures of the run with the median requests/s (the lower middle one of an even count): the bare
+    view's row of the table. Raises BenchFailure on no run."""
+    if not runs:
+        raise BenchFailure("the bare view was not measured")
+    ordered = sorted(runs, key=lambda figures: figures["requests_per_s"])
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def meets_target(summary: dict, ratio: float) -> bool:
@@ -917,11 +939,16 @@ def main(argv: list[str] | None = None) -> int:
             for page in pages:
                 check_page(port, page.path, cookies[page.persona], page.name)
             measured = []
+            bare_runs = []
             writes_by_page = {}
-            targets = [("bare", BARE_PATH, None)] + [(page.name, page.path, cookies[page.persona]) for page in pages]
+            # The bare view before the first page and after each one: the machine's speed drifts during a run
+            # (±25% seen on this machine), so each page is compared with the bare view measured around it.
+            targets = [("bare", BARE_PATH, None)]
+            for page in pages:
+                targets += [(page.name, page.path, cookies[page.persona]), ("bare", BARE_PATH, None)]
             for label, path, cookie in targets:
                 print(f"  {label:18s} {path}", flush=True)
-                if args.warmup > 0:
+                if args.warmup > 0 and not (label == "bare" and bare_runs):
                     run_wrk(
                         wrk, port, path, cookie, duration=args.warmup, concurrency=concurrency, label=label, warmup=True
                     )
@@ -939,27 +966,32 @@ def main(argv: list[str] | None = None) -> int:
                     if writer.error is not None:
                         raise BenchFailure(f"{label}: a write failed: {writer.error!r}") from writer.error
                     writes_by_page[label] = writer.figures()
-                measured.append((label, path, raw))
+                if label == "bare":
+                    bare_runs.append(raw)
+                else:
+                    measured.append((label, path, raw))
         finally:
             stop(server)
     except BenchFailure as failure:
         print(f"FAILED: {failure}", file=sys.stderr)
         return 1
 
-    bare_raw = measured[0][2]
+    bare_figures = [summarise(raw) for raw in bare_runs]
     bare = {
         "name": "bare",
         "description": BARE_PAGE.description,
         "path": BARE_PATH,
-        **summarise(bare_raw),
+        **median_run(bare_figures),
         "ratio_to_bare": 1.0,
         "queries": queries["bare"],
+        "requests_per_s_each_run": [figures["requests_per_s"] for figures in bare_figures],
     }
     by_name = {page.name: page for page in pages}
     rows = []
-    for label, path, raw in measured[1:]:
+    for index, (label, path, raw) in enumerate(measured):
         figures = summarise(raw)
-        ratio = ratio_to_bare(figures["requests_per_s"], bare["requests_per_s"])
+        around = bare_around(bare_figures, index)
+        ratio = ratio_to_bare(figures["requests_per_s"], around)
         page = by_name[label]
         rows.append(
             {
@@ -969,6 +1001,7 @@ def main(argv: list[str] | None = None) -> int:
                 "path": path,
                 **figures,
                 "ratio_to_bare": ratio,
+                "bare_requests_per_s": around,
                 "queries": queries[label],
                 "queries_when_kept": queries_kept[label],
                 "meets_target": meets_target(figures, ratio),

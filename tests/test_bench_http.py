@@ -399,3 +399,30 @@ def test_a_write_adds_an_agenda_topic_through_the_service_and_drops_the_writers_
     assert topic.checkpoint == targets[0] and topic.added_by == targets[0].tour.employee
     assert page_cache.cache.get(key) not in (None, before)
     assert page_cache.cache.get(organization_key) == "before"
+
+
+def _bare(rps):
+    return {"requests_per_s": rps, "p95_ms": 1.0}
+
+
+def test_each_page_is_compared_with_the_bare_runs_around_it():
+    # Run order: bare 0, page 0, bare 1, page 1, bare 2.
+    runs = [_bare(800.0), _bare(1200.0), _bare(1001.0)]
+    assert http_pages.bare_around(runs, 0) == 1000.0
+    assert http_pages.bare_around(runs, 1) == 1100.5
+    for index in (-1, 2):
+        with pytest.raises(http_pages.BenchFailure):
+            http_pages.bare_around(runs, index)
+
+
+@pytest.mark.parametrize(
+    ("rates", "median"),
+    [([5.0], 5.0), ([3.0, 1.0, 2.0], 2.0), ([4.0, 1.0, 3.0, 2.0], 2.0), ([7.0, 7.0], 7.0)],
+)
+def test_the_bare_views_row_is_its_median_run(rates, median):
+    assert http_pages.median_run([_bare(rate) for rate in rates])["requests_per_s"] == median
+
+
+def test_no_bare_run_fails():
+    with pytest.raises(http_pages.BenchFailure):
+        http_pages.median_run([])

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from agreements import access
 from agreements.models import Agreement, Tour
+from alliance import compiled
 from alliance.models import Membership, MembershipStatus, Role
 from alliance.permissions import HR_MFA_PENDING_ATTRIBUTE
 from checkpoints import access as checkpoint_access
@@ -152,8 +153,8 @@ def test_each_single_record_accessor_and_check_is_one_query(db, name, hr, django
 @pytest.mark.parametrize("pk", [0, -1, 2**31, 2**63 - 1, 2**63, 2**80, -(2**63) - 1])
 @pytest.mark.parametrize("name", [name for name, *_ in CHECKS])
 def test_a_check_of_an_id_no_row_has_is_a_404(db, name, pk):
-    """The checks run compiled SQL (access.compiled_row): an id past any column's range is a 404 like any other
-    missing row, not a database error."""
+    """The checks run compiled SQL (alliance.compiled.compiled_row): an id past any column's range is a 404 like
+    any other missing row, not a database error."""
     _, _model, accessor, check = next(entry for entry in CHECKS if entry[0] == name)
     member = Membership.objects.select_related("organization").filter(organization__slug="acme", role="hr").first()
     with pytest.raises(Http404):
@@ -161,11 +162,12 @@ def test_a_check_of_an_id_no_row_has_is_a_404(db, name, pk):
 
 
 def test_a_check_compiled_inside_one_organizations_scope_serves_every_organization(db):
-    """The first call of a check in a process compiles its SQL (access.compiled_row), usually inside a request's
-    organization scope: that scope's filter must not become a constant of the SQL every organization then runs."""
+    """The first call of a check in a process compiles its SQL (alliance.compiled.compiled_row), usually inside a
+    request's organization scope: that scope's filter must not become a constant of the SQL every organization
+    then runs."""
     from django_scopes import scope
 
-    access._COMPILED.clear()
+    compiled._COMPILED.clear()
     acme, globex = (
         Membership.objects.filter(organization__slug=slug, role="hr").first() for slug in ("acme", "globex")
     )
@@ -181,7 +183,7 @@ def test_a_check_compiled_inside_one_organizations_scope_serves_every_organizati
 
 def test_a_compiled_check_refuses_a_query_with_a_constant(db):
     with pytest.raises(ValueError, match="exactly its arguments"):
-        access.compiled_row(
+        compiled.compiled_row(
             "constant",
             lambda organization, pk: Membership.objects.for_organization(organization).filter(pk=pk, role="hr"),
             organization=1,

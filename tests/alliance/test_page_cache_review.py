@@ -17,11 +17,11 @@ from tests.alliance.test_page_cache_topics import HOME, _get, _state, bystander 
 
 @pytest.fixture
 def _fresh_compiled_checks(monkeypatch):
-    """agreements.access.compiled_row keeps its SQL per process: each test compiles its own, as a fresh worker
+    """alliance.compiled keeps its SQL per process: each test compiles its own, as a fresh worker
     process would (a check compiled outside any scope by another test would hide the fault)."""
-    from agreements import access
+    from alliance import compiled
 
-    monkeypatch.setattr(access, "_COMPILED", {})
+    monkeypatch.setattr(compiled, "_COMPILED", {})
 
 
 # --- the checks that run before a kept page ------------------------------------------------------------------
@@ -29,7 +29,7 @@ def _fresh_compiled_checks(monkeypatch):
 
 @pytest.mark.usefixtures("_fresh_compiled_checks")
 def test_kept_timeline_check_works_in_a_second_organization(login, employee, outsider):
-    # The compiled check of a kept timeline (agreements.access.compiled_row) is compiled once per process, inside
+    # The compiled check of a kept timeline (alliance.compiled.compiled_row) is compiled once per process, inside
     # the first request's organization scope: django-scopes adds `organization_id = <that organization>` to the
     # queryset, and compiled_row keeps it as a constant ("value") next to the `for_organization` argument. Every
     # member of any other organization then gets a 404 for their own timeline, until the process restarts.
