@@ -16,9 +16,10 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from agreements.models import Tour
-from alliance import notices, page_cache
+from alliance import page_cache
 from alliance.models import AuditEntry, Membership, MembershipStatus, Notice, Role
 from checkpoints.models import AgendaTopic, Checkpoint
+from tests.alliance.test_page_cache import _record_notice
 
 HOME = "/acme/"
 
@@ -92,22 +93,6 @@ def _bulk_create_agenda_topics(employee):
 
 def _update_notices(employee):
     Notice.objects.filter(recipient=employee).update(label="読み替え")
-
-
-def _record_notice(employee):
-    notices.record(
-        [
-            notices.Due(
-                organization_id=employee.organization_id,
-                kind="checkpoint-upcoming",
-                obj=notices.Ref(Membership, employee.pk),
-                recipient_id=employee.pk,
-                sequence=98,
-                label="テスト通知",
-                url="/acme/",
-            )
-        ]
-    )
 
 
 def _audit_about(employee):
