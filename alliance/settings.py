@@ -233,7 +233,9 @@ STORAGES = storage_config.storages(os.environ, debug=DEBUG)
 REDIS_URL = env("REDIS_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "alliance.cache.RedisCache", "LOCATION": REDIS_URL}
+        # CACHE_KEY_PREFIX: one Redis database may serve several sites (staging beside production): each
+        # prefixes its keys (sessions, rate limits, kept pages and their tokens) and never reads another's.
+        {"BACKEND": "alliance.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": env("CACHE_KEY_PREFIX", "")}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

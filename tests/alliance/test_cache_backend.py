@@ -16,7 +16,8 @@ pytestmark = pytest.mark.skipif(
 def redis_cache():
     cache = RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": f"test-cache-backend-{os.getpid()}"})
     yield cache
-    cache.clear()
+    # Only this test's keys: clear() would empty the Redis database every test worker shares.
+    cache.delete_many(["a", "b", "c", "d", "e", "f", "g", "n"])
 
 
 def test_the_settings_use_it(settings):
@@ -49,3 +50,32 @@ OPERATIONS = [
 def test_operations_answer_as_djangos_backend(redis_cache, name):
     _, operation, expected = next(entry for entry in OPERATIONS if entry[0] == name)
     assert operation(redis_cache) == expected
+
+
+def test_sites_sharing_a_redis_database_keep_apart_by_their_key_prefix():
+    production = RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": f"prod-{os.getpid()}"})
+    staging = RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": f"staging-{os.getpid()}"})
+    try:
+        production.set("pc:org:1", "production's token")
+        assert staging.get("pc:org:1") is None
+        staging.set("pc:org:1", "staging's token")
+        assert production.get("pc:org:1") == "production's token"
+    finally:
+        production.delete("pc:org:1")
+        staging.delete("pc:org:1")
+
+
+@pytest.mark.parametrize(("prefix", "expected"), [(None, ""), ("staging", "staging")])
+def test_the_key_prefix_comes_from_cache_key_prefix(prefix, expected):
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='alliance.settings'; django.setup();"
+        "from django.conf import settings as s; print(repr(s.CACHES['default']['KEY_PREFIX']))"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "CACHE_KEY_PREFIX"}
+    if prefix is not None:
+        env["CACHE_KEY_PREFIX"] = prefix
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == repr(expected)
